@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and make:
+#   make run   - virtualenv, install, embedded PostgreSQL + Kafka, the service and a demo school
+#   make test  - virtualenv, install, lint (ruff), type-check (mypy), the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-kafka lint typecheck bench schemas clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m notifier dev
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install
+	$(PY) -m mypy
+
+test: lint typecheck
+	$(PY) -m pytest -q
+
+# The Kafka-facing tests again, on a real single-node Apache Kafka (KRaft) built from
+# Maven Central jars. Skips with a message where no JDK/Maven is present.
+test-kafka: install
+	NOTIFIER_TEST_KAFKA=apache $(PY) -m pytest -q -m kafka
+
+bench: install
+	$(PY) -m benchmarks
+
+schemas: install
+	$(PY) -m schemas.export
+
+clean:
+	rm -rf $(VENV) .devdata .pytest_cache .mypy_cache .ruff_cache

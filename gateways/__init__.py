@@ -1,0 +1,1 @@
+"""Adapters to the outside world that moves messages and money: SMS providers, payments."""

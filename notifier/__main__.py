@@ -1,0 +1,68 @@
+"""Command line: `python -m notifier {serve,migrate,dev}`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import asyncpg
+from aiohttp import web
+
+from notifier.app import create_app
+from notifier.db.migrate import migrate
+from notifier.logs import configure_logging
+from notifier.settings import ConfigError, load_settings
+
+
+def _serve() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    web.run_app(create_app(settings), host=settings.http_host, port=settings.http_port)
+
+
+def _migrate() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def run() -> list[str]:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            return await migrate(conn)
+        finally:
+            await conn.close()
+
+    applied = asyncio.run(run())
+    print("applied: " + (", ".join(applied) if applied else "nothing, already up to date"))
+
+
+def _dev() -> None:
+    from notifier.demo.run import run_dev
+
+    run_dev()
+
+
+COMMANDS = {
+    "serve": (_serve, "run the service (configuration from the environment)"),
+    "migrate": (_migrate, "apply database migrations and exit"),
+    "dev": (_dev, "embedded PostgreSQL + Kafka, the service and a demo school (make run)"),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="notifier", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command][0]()
+    except ConfigError as exc:
+        logging.getLogger("notifier").error("%s", exc)
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

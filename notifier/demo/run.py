@@ -1,0 +1,58 @@
+"""`make run`: embedded infrastructure, the service and the demo school, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+from devstack import EmbeddedStack
+from notifier.app import create_app
+from notifier.demo.simulator import run_simulator
+from notifier.kafka import make_producer
+from notifier.logs import configure_logging
+from notifier.settings import Settings, load_settings
+
+DATA_DIR = Path(".devdata")
+
+
+async def _serve(settings: Settings, token: str, started: float) -> None:
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    url = f"http://{settings.http_host}:{settings.http_port}"
+    print(f"service ready in {time.monotonic() - started:.1f}s: {url}  (health: {url}/readyz)")
+    print(f"internal API token for this run: {token}")
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        await run_simulator(producer, settings.kafka_topic_prefix, url, token)
+    finally:
+        await producer.stop()
+        await runner.cleanup()
+
+
+def run_dev() -> None:
+    started = time.monotonic()
+    configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
+    with EmbeddedStack(DATA_DIR / "stack") as stack:
+        # A fresh random token per run: there are no default credentials.
+        token = os.environ.get("INTERNAL_API_TOKEN") or secrets.token_urlsafe(32)
+        settings = load_settings(
+            database_url=stack.database_url,
+            kafka_bootstrap_servers=stack.kafka_bootstrap,
+            internal_api_token=token,
+            sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),
+        )
+        elapsed = time.monotonic() - started
+        print(f"infrastructure up in {elapsed:.1f}s (PostgreSQL + Kafka on loopback)")
+        print(f"SMS are written to {settings.sms_dev_outbox} and shown here")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings, token, started))
+    print("stopped; embedded servers shut down")

@@ -1,0 +1,13 @@
+"""Errors of the notification pipeline."""
+
+from __future__ import annotations
+
+
+class NotifierError(Exception):
+    """Root of the notifier's errors."""
+
+
+class RejectedEvent(NotifierError, ValueError):
+    """A well-formed event that cannot be applied (e.g. it names a pupil we never saw).
+
+    It goes to the dead-letter topic with this message as the reason."""

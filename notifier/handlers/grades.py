@@ -1,0 +1,41 @@
+"""Grade events are stored for the weekly digest (per-subject averages)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from billing.types import Conn
+from notifier.handlers import HandlerContext
+from schemas import GradeChanged, GradeDeleted, GradePosted
+
+
+async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> int:
+    if isinstance(event, GradeDeleted):
+        await conn.execute(
+            "UPDATE grades SET deleted = true, as_of = $2 WHERE id = $1 AND as_of <= $2",
+            event.grade_id,
+            event.occurred_at,
+        )
+        return 0
+    assert isinstance(event, GradePosted | GradeChanged)
+    await conn.execute(
+        "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment, period,"
+        " mark, points, max_points, as_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " ON CONFLICT (id) DO UPDATE SET subject = EXCLUDED.subject,"
+        " lesson_date = EXCLUDED.lesson_date, assessment = EXCLUDED.assessment,"
+        " period = EXCLUDED.period, mark = EXCLUDED.mark, points = EXCLUDED.points,"
+        " max_points = EXCLUDED.max_points, deleted = false, as_of = EXCLUDED.as_of"
+        " WHERE grades.as_of <= EXCLUDED.as_of",
+        event.grade_id,
+        event.school_id,
+        event.pupil_id,
+        event.subject,
+        event.lesson_date,
+        event.assessment,
+        event.period,
+        event.mark,
+        event.points,
+        event.max_points,
+        event.occurred_at,
+    )
+    return 0

@@ -1,0 +1,62 @@
+"""Kafka clients built from settings. Nothing connects until started."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from notifier.settings import Settings
+from schemas import TOPICS, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+# The topics this service consumes now; announcements are defined but consumed later.
+CONSUMED = ("diary.roster", "diary.homework", "diary.grades")
+
+
+def topic_names(settings: Settings, bases: tuple[str, ...] = CONSUMED) -> list[str]:
+    return [settings.kafka_topic_prefix + base for base in bases]
+
+
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    # No idempotent producer: DLQ writes are keyed and a duplicate there is harmless, and
+    # some Kafka-protocol brokers (Tansu) refuse InitProducerId.
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+    )
+
+
+def make_consumer(settings: Settings) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topic_names(settings),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.kafka_group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 4, 300),
+    )
+
+
+async def ensure_topics(settings: Settings, partitions: int = 3) -> None:
+    """Create the consumed topics and every dead-letter topic if they are missing."""
+    bases = [*TOPICS, *(dead_letter_topic(t) for t in TOPICS)]
+    wanted = [settings.kafka_topic_prefix + b for b in bases]
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, 1) for t in wanted if t not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    except TopicAlreadyExistsError:
+        pass  # another instance created them first
+    finally:
+        await admin.close()

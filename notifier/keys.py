@@ -1,0 +1,21 @@
+"""Typed application keys for the resources create_app opens and closes."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+
+from gateways.sms import SmsProvider
+from notifier.clock import Clock
+from notifier.dispatcher import Dispatcher
+from notifier.metrics import Metrics
+from notifier.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+METRICS = web.AppKey("metrics", Metrics)
+POOL = web.AppKey("pool", asyncpg.Pool)
+PRODUCER = web.AppKey("producer", AIOKafkaProducer)
+SMS_PROVIDER = web.AppKey("sms_provider", SmsProvider)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)

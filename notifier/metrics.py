@@ -1,0 +1,28 @@
+"""Prometheus metrics, on a registry owned by the app (no globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.events = Counter(
+            "notifier_events_total",
+            "Events consumed, by topic and outcome (applied, duplicate, dead_lettered).",
+            ["topic", "outcome"],
+            registry=self.registry,
+        )
+        self.sms = Counter(
+            "notifier_sms_total",
+            "SMS by final status (sent, failed, skipped_insufficient_funds, retried).",
+            ["status"],
+            registry=self.registry,
+        )
+        self.sms_parts = Counter(
+            "notifier_sms_parts_total", "SMS parts handed to providers.", registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "notifier_outbox_queued", "Notifications waiting to be sent.", registry=self.registry
+        )

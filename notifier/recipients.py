@@ -1,0 +1,41 @@
+"""Who should hear about an event: active, verified subscriptions of linked parents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from billing.types import Conn
+
+
+@dataclass(frozen=True)
+class Recipient:
+    subscription_id: int
+    parent_id: str
+    pupil_id: str
+    child_name: str
+    phone: str
+    language: str
+
+
+async def class_subscribers(
+    conn: Conn,
+    class_id: str,
+    notification_type: str,
+    pupil_ids: Sequence[str] | None = None,
+) -> list[Recipient]:
+    """Subscribers of `notification_type` for pupils of a class (or a subset of it)."""
+    rows = await conn.fetch(
+        "SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language"
+        " FROM pupils p"
+        " JOIN parent_links l ON l.pupil_id = p.id"
+        " JOIN subscriptions s ON s.parent_id = l.parent_id AND s.pupil_id = p.id"
+        " WHERE p.class_id = $1 AND p.active AND s.active"
+        " AND s.phone_verified_at IS NOT NULL AND $2 = ANY (s.types)"
+        " AND ($3::text[] IS NULL OR p.id = ANY ($3::text[]))"
+        " ORDER BY s.id",
+        class_id,
+        notification_type,
+        list(pupil_ids) if pupil_ids is not None else None,
+    )
+    return [Recipient(*row.values()) for row in rows]

@@ -1,0 +1,86 @@
+"""Bad messages land in the dead-letter topic with a reason; the next valid one is processed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from notifier.app import wait_for
+from tests.e2e.conftest import Service
+from tests.support import envelope, homework_assigned, pupil_enrolled, received_sms
+
+pytestmark = pytest.mark.kafka
+
+
+async def _dead_letters(service: Service, base: str, n: int) -> list[tuple[bytes, dict[str, str]]]:
+    consumer = AIOKafkaConsumer(
+        service.topic(base + ".dlq"),
+        bootstrap_servers=service.settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[tuple[bytes, dict[str, str]]] = []
+    try:
+        async with asyncio.timeout(20):
+            while len(found) < n:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found += [
+                        (r.value or b"", {k: v.decode() for k, v in r.headers}) for r in records
+                    ]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_poison_messages_are_dead_lettered_with_reasons(service: Service) -> None:
+    missing_field = homework_assigned()
+    del missing_field["class_id"]
+    unknown_type = envelope("homework.exploded") | {"homework_id": "hw-x"}
+    await service.publish("diary.homework", "c-5a", b"{not json")
+    await service.publish("diary.homework", "c-5a", missing_field)
+    await service.publish("diary.homework", "c-5a", unknown_type)
+
+    letters = await _dead_letters(service, "diary.homework", 3)
+
+    reasons = [headers["dlq.reason"] for _, headers in letters]
+    assert "JSON" in reasons[0]
+    assert "class_id" in reasons[1]
+    assert "homework.exploded" in reasons[2]
+    assert letters[0][0] == b"{not json"  # the original bytes, untouched
+    assert {h["dlq.original_topic"] for _, h in letters} == {service.topic("diary.homework")}
+    assert [int(h["dlq.original_offset"]) for _, h in letters] == [0, 1, 2]
+
+
+async def test_a_valid_message_after_poison_is_still_processed(service: Service) -> None:
+    await service.publish("diary.roster", "p-9", b"\xff\xfe garbage")
+    await service.enrol_with_parent("p-9", "par-9")
+
+    await service.wait_linked("par-9", "p-9")
+    sub = await service.subscribe(
+        parent_id="par-9", pupil_id="p-9", phone="+7 (705) 111-22-33", types=["homework"],
+        language="kk",
+    )  # fmt: skip
+    assert sub["phone"] == "+77051112233"
+    await service.credit("par-9", 100_00)
+    await service.publish("diary.homework", "c-5a", homework_assigned())
+
+    async def delivered() -> bool:
+        return len(received_sms(service.settings.sms_dev_outbox)) == 1
+
+    assert await wait_for(delivered, 20)
+    [letter] = await _dead_letters(service, "diary.roster", 1)
+    assert "not valid UTF-8" in letter[1]["dlq.reason"]
+
+
+async def test_a_link_to_an_unknown_pupil_is_dead_lettered(service: Service) -> None:
+    await service.publish(
+        "diary.roster", "ghost", envelope("parent.linked") | {"parent_id": "p", "pupil_id": "ghost"}
+    )
+    [(value, headers)] = await _dead_letters(service, "diary.roster", 1)
+    assert "unknown pupil" in headers["dlq.reason"]
+    assert json.loads(value)["pupil_id"] == "ghost"
+    await service.publish("diary.roster", "ok", pupil_enrolled("ok"))

@@ -1,0 +1,119 @@
+"""Homework assigned in the diary -> subscribed parents get a paid SMS, charged exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncpg
+import pytest
+
+from notifier.app import wait_for
+from tests.e2e.conftest import Service
+from tests.support import homework_assigned, received_sms
+
+pytestmark = pytest.mark.kafka
+
+
+async def _subscribed_parent(service: Service, parent: str, pupil: str, **sub: object) -> None:
+    await service.enrol_with_parent(pupil, parent)
+    await service.wait_linked(parent, pupil)
+    body = {"parent_id": parent, "pupil_id": pupil, "phone": "8 701 123 45 67"}
+    await service.subscribe(**(body | {"types": ["homework"], "language": "ru"} | sub))
+
+
+async def _sms_count(service: Service, n: int, timeout: float = 20) -> list[dict[str, object]]:
+    outbox = service.settings.sms_dev_outbox
+
+    async def arrived() -> bool:
+        return len(received_sms(outbox)) >= n
+
+    assert await wait_for(arrived, timeout), f"expected {n} SMS, got {received_sms(outbox)}"
+    return received_sms(outbox)
+
+
+async def test_parent_receives_homework_sms_and_pays_for_its_parts(service: Service) -> None:
+    await _subscribed_parent(service, "par-1", "pup-1")
+    await service.credit("par-1", 100_00)
+
+    hw = homework_assigned(text="Стр. 45, № 3–7. Выучить правило на стр. 44.")
+    await service.publish("diary.homework", "c-5a", hw)
+
+    [sms] = await _sms_count(service, 1)
+    assert sms["to"] == "+77011234567"
+    assert "Айгерим" in str(sms["text"])
+    assert "Математика" in str(sms["text"])
+    assert "Стр. 45" in str(sms["text"])
+    assert sms["encoding"] == "UCS-2"
+    parts = int(str(sms["parts"]))
+    assert sms["price"] == parts * 20_00
+    assert sms["currency"] == "KZT"
+
+    async def charged() -> bool:
+        w = await service.wallet("par-1")
+        return bool(w["held"] == 0)
+
+    assert await wait_for(charged, 10)
+    wallet = await service.wallet("par-1")
+    assert wallet["available"] == 100_00 - parts * 20_00
+    assert wallet["posted"] == 100_00 - parts * 20_00
+
+
+async def test_same_event_published_twice_sends_and_charges_once(service: Service) -> None:
+    await _subscribed_parent(service, "par-2", "pup-2")
+    await service.credit("par-2", 100_00)
+    hw = homework_assigned()
+    await service.publish("diary.homework", "c-5a", hw)
+    await service.publish("diary.homework", "c-5a", hw)
+    # A different homework afterwards proves the duplicate was consumed, not still pending.
+    await service.publish("diary.homework", "c-5a", homework_assigned(text="Упр. 12"))
+
+    sent = await _sms_count(service, 2)
+    await asyncio.sleep(0.5)
+    assert len(received_sms(service.settings.sms_dev_outbox)) == 2
+    spent = sum(int(str(s["price"])) for s in sent)
+    assert (await service.wallet("par-2"))["posted"] == 100_00 - spent
+
+
+async def test_insufficient_balance_is_recorded_not_sent_not_charged(service: Service) -> None:
+    await _subscribed_parent(service, "par-3", "pup-3")
+    await service.credit("par-3", 10_00)  # less than one part (20.00 KZT)
+    hw = homework_assigned()
+    await service.publish("diary.homework", "c-5a", hw)
+
+    async def skipped() -> bool:
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            status = await conn.fetchval(
+                "SELECT status FROM notifications WHERE parent_id = 'par-3'"
+            )
+        finally:
+            await conn.close()
+        return bool(status == "skipped_insufficient_funds")
+
+    assert await wait_for(skipped, 20)
+    assert received_sms(service.settings.sms_dev_outbox) == []
+    wallet = await service.wallet("par-3")
+    assert (wallet["posted"], wallet["held"]) == (10_00, 0)
+
+
+async def test_kyrgyz_parent_gets_kyrgyz_text_priced_in_som(service: Service) -> None:
+    await service.enrol_with_parent(
+        "pup-kg", "par-kg", school_country="KG", locale="ky", time_zone="Asia/Bishkek"
+    )
+    await service.wait_linked("par-kg", "pup-kg")
+    await service.subscribe(
+        parent_id="par-kg",
+        pupil_id="pup-kg",
+        phone="0555 123 456",
+        types=["homework"],
+        language="ky",
+    )
+    await service.credit("par-kg", 50_00, currency="KGS")
+    await service.publish("diary.homework", "c-5a", homework_assigned(subject="Кыргыз тили"))
+
+    [sms] = await _sms_count(service, 1)
+    assert sms["to"] == "+996555123456"
+    assert sms["currency"] == "KGS"
+    assert "Кыргыз тили" in str(sms["text"])
+    assert json.dumps(sms, ensure_ascii=False).count("ДЗ по") == 0  # not the Russian template

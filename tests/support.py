@@ -1,0 +1,90 @@
+"""Small helpers shared by tests: build events, publish them, read what parents received."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from aiokafka import AIOKafkaProducer
+from pydantic import BaseModel
+
+from schemas import encode_event
+
+
+def dsn_with_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def envelope(event_type: str) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "schema_version": 1,
+    }
+
+
+def pupil_enrolled(pupil_id: str, class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
+    return (
+        envelope("pupil.enrolled")
+        | {
+            "pupil_id": pupil_id,
+            "school_id": "sch-1",
+            "school_name": "Школа-гимназия №1",
+            "school_country": "KZ",
+            "class_id": class_id,
+            "class_name": "5А",
+            "first_name": "Айгерим",
+            "locale": "ru",
+            "time_zone": "Asia/Almaty",
+        }
+        | over
+    )
+
+
+def parent_linked(parent_id: str, pupil_id: str) -> dict[str, Any]:
+    return envelope("parent.linked") | {"parent_id": parent_id, "pupil_id": pupil_id}
+
+
+def homework_assigned(class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
+    return (
+        envelope("homework.assigned")
+        | {
+            "homework_id": f"hw-{uuid.uuid4().hex[:8]}",
+            "school_id": "sch-1",
+            "class_id": class_id,
+            "subject": "Математика",
+            "text": "Стр. 45, № 3–7",
+            "due_date": date(2026, 11, 25).isoformat(),
+            "teacher_id": "t-1",
+        }
+        | over
+    )
+
+
+async def publish(
+    bootstrap: str, topic: str, key: str, value: dict[str, Any] | bytes | BaseModel
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        if isinstance(value, BaseModel):
+            raw = encode_event(value)
+        elif isinstance(value, bytes):
+            raw = value
+        else:
+            raw = json.dumps(value, ensure_ascii=False).encode()
+        await producer.send_and_wait(topic, raw, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+def received_sms(outbox: Path) -> list[dict[str, Any]]:
+    if not outbox.exists():
+        return []
+    return [json.loads(line) for line in outbox.read_text("utf-8").splitlines() if line]
