@@ -1,8 +1,7 @@
-"""``python -m devstack``: run the embedded stack in the foreground until Ctrl-C.
+"""Run the embedded stack (PostgreSQL + a Kafka broker) in the foreground until Ctrl-C.
 
-Prints ``export`` lines for the shell, e.g. ``eval "$(python -m devstack &)"`` is not what
-you want (it would wait forever); instead run it in one terminal and paste its output into
-another.
+Prints ``export DATABASE_URL=...`` and ``export KAFKA_BOOTSTRAP_SERVERS=...``: paste them
+into another shell to point psql, the service or the tests at the running servers.
 """
 
 from __future__ import annotations

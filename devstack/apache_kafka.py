@@ -10,6 +10,7 @@ outlives a stop.
 from __future__ import annotations
 
 import base64
+import functools
 import shutil
 import signal
 import subprocess
@@ -118,7 +119,9 @@ class ApacheKafka:
             if process is None or port is None:
                 raise InfraError("Apache Kafka was not launched")
             try:
-                process.wait_until(lambda p=port: kafka_answers(p), _READY_TIMEOUT, "answering")
+                process.wait_until(
+                    functools.partial(kafka_answers, port), _READY_TIMEOUT, "answering"
+                )
             except InfraError as exc:
                 self._forget_process()
                 if attempt < _PORT_ATTEMPTS and looks_like_port_clash(str(exc)):
@@ -156,7 +159,8 @@ class ApacheKafka:
         self._port = None
 
     def _spawn(self) -> None:
-        assert self._jars is not None and self._archive is not None
+        assert self._jars is not None
+        assert self._archive is not None
         port, controller_port = free_ports(2)
         config = self._write_config(port, controller_port)
         self._format_storage(config)

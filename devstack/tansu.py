@@ -7,6 +7,7 @@ producers) and it auto-creates topics on first use.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -83,7 +84,9 @@ class TansuBroker:
             )
             self._process = process
             try:
-                process.wait_until(lambda p=port: kafka_answers(p), _READY_TIMEOUT, "answering")
+                process.wait_until(
+                    functools.partial(kafka_answers, port), _READY_TIMEOUT, "answering"
+                )
             except InfraError as exc:
                 self._process = None
                 if attempt < _PORT_ATTEMPTS and looks_like_port_clash(str(exc)):

@@ -11,6 +11,7 @@ import asyncpg
 from aiohttp import web
 
 from notifier.app import create_app
+from notifier.auth import ROLES
 from notifier.db.migrate import migrate
 from notifier.logs import configure_logging
 from notifier.settings import ConfigError, load_settings
@@ -37,6 +38,13 @@ def _migrate() -> None:
     print("applied: " + (", ".join(applied) if applied else "nothing, already up to date"))
 
 
+def _mint_token(args: argparse.Namespace) -> None:
+    from notifier.auth import mint_token
+
+    settings = load_settings()
+    print(mint_token(settings, args.sub, args.role, school_id=args.school_id, ttl_seconds=args.ttl))
+
+
 def _dev() -> None:
     from notifier.demo.run import run_dev
 
@@ -50,14 +58,26 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notifier", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text)
-    args = parser.parse_args(argv)
+    mint = sub.add_parser("mint-token", help="a dev/test JWT signed with JWT_HS256_SECRET")
+    mint.add_argument("--sub", required=True, help="parent id or staff id")
+    mint.add_argument("--role", required=True, choices=sorted(ROLES))
+    mint.add_argument("--school-id", default=None)
+    mint.add_argument("--ttl", type=int, default=3600, help="seconds")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     try:
-        COMMANDS[args.command][0]()
+        if args.command == "mint-token":
+            _mint_token(args)
+        else:
+            COMMANDS[args.command][0]()
     except ConfigError as exc:
         logging.getLogger("notifier").error("%s", exc)
         print(exc, file=sys.stderr)

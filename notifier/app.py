@@ -12,24 +12,33 @@ from aiohttp import web
 
 from gateways.sms import DevSmsProvider, SmsProvider
 from notifier import keys
+from notifier import web as manager_page
+from notifier.auth import TokenVerifier
 from notifier.clock import Clock, SystemClock
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
 from notifier.dispatcher import Dispatcher
+from notifier.expiry import expire_stale_notifications
 from notifier.handlers import Handler, HandlerContext
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
-from notifier.http import health, internal
+from notifier.http import api, finance, health, internal, payments
 from notifier.http.errors import error_middleware
 from notifier.kafka import ensure_topics, make_consumer, make_producer
 from notifier.metrics import Metrics
+from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
 
 SMS_PROVIDERS: dict[str, Callable[[Settings], SmsProvider]] = {
     "dev": lambda s: DevSmsProvider(s.sms_dev_outbox),
 }
+
+# Scheduled jobs: add yours here (name, async fn(app), trigger, trigger options).
+JOBS: list[ScheduledJob] = [
+    ScheduledJob("expire-stale-sms", expire_stale_notifications, "interval", {"minutes": 1}),
+]
 
 HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,
@@ -47,12 +56,18 @@ def create_app(
     sms_provider: SmsProvider | None = None,
     consume: bool = True,
     dispatch: bool = True,
+    schedule: bool = True,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.METRICS] = Metrics()
+    app[keys.TOKEN_VERIFIER] = TokenVerifier(settings)
     app.add_routes(health.routes() + internal.routes())
+    app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API
+    app.add_routes(manager_page.routes())  # /manager: the web page
+    app.add_routes(payments.routes())  # top-up callbacks and webhooks
+    app.add_routes(finance.routes())  # finance reports and reconciliation
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_kafka_producer)
     app.cleanup_ctx.append(_sms_provider(sms_provider))
@@ -60,7 +75,16 @@ def create_app(
         app.cleanup_ctx.append(_dispatcher)
     if consume:
         app.cleanup_ctx.append(_consumer)
+    if schedule:
+        app.cleanup_ctx.append(_scheduler)
     return app
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    scheduler = build_scheduler(app, JOBS)
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

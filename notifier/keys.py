@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import asyncpg
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
@@ -12,6 +14,9 @@ from notifier.dispatcher import Dispatcher
 from notifier.metrics import Metrics
 from notifier.settings import Settings
 
+if TYPE_CHECKING:
+    from notifier.auth import TokenVerifier
+
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 METRICS = web.AppKey("metrics", Metrics)
@@ -19,3 +24,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 SMS_PROVIDER = web.AppKey("sms_provider", SmsProvider)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+TOKEN_VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("token_verifier")

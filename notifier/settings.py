@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Public base URL of this service (payment return URLs, one-click unsubscribe links).
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    # --- Identity: bearer tokens (JWT) issued by the core e-school system ---------------
+    jwt_issuer: str = "e-school"
+    jwt_audience: str = "school-notifier"
+    jwt_hs256_secret: SecretStr | None = Field(default=None, min_length=32)
+    jwt_public_key_file: Path | None = None  # PEM, for RS256 / ES256
+    jwt_jwks_file: Path | None = None  # a JWKS document on disk, keys chosen by "kid"
+    # Signs one-click unsubscribe links and similar tokens of our own.
+    link_signing_secret: SecretStr | None = Field(default=None, min_length=32)
 
 
 def load_settings(**overrides: object) -> Settings:

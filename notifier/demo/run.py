@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from devstack import EmbeddedStack
 from notifier.app import create_app
+from notifier.auth import mint_token
 from notifier.demo.simulator import run_simulator
 from notifier.kafka import make_producer
 from notifier.logs import configure_logging
@@ -29,6 +31,8 @@ async def _serve(settings: Settings, token: str, started: float) -> None:
     url = f"http://{settings.http_host}:{settings.http_port}"
     print(f"service ready in {time.monotonic() - started:.1f}s: {url}  (health: {url}/readyz)")
     print(f"internal API token for this run: {token}")
+    parent = mint_token(settings, "demo-parent-01", "parent", ttl_seconds=12 * 3600)
+    print(f"Notification Manager as a demo parent: {url}/manager#token={parent}")
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -38,8 +42,13 @@ async def _serve(settings: Settings, token: str, started: float) -> None:
         await runner.cleanup()
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_dev() -> None:
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # clean shutdown under `kill`, too
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     with EmbeddedStack(DATA_DIR / "stack") as stack:
         # A fresh random token per run: there are no default credentials.
@@ -48,6 +57,8 @@ def run_dev() -> None:
             database_url=stack.database_url,
             kafka_bootstrap_servers=stack.kafka_bootstrap,
             internal_api_token=token,
+            jwt_hs256_secret=os.environ.get("JWT_HS256_SECRET") or secrets.token_urlsafe(48),
+            link_signing_secret=os.environ.get("LINK_SIGNING_SECRET") or secrets.token_urlsafe(48),
             sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),
         )
         elapsed = time.monotonic() - started
