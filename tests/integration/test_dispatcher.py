@@ -1,0 +1,136 @@
+"""The dispatcher settles each SMS's hold once: accepted -> charged, refused -> released."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from billing.holds import place_hold
+from billing.ledger import credit_wallet, wallet_balance
+from gateways.sms import OutgoingSms, SendResult, SmsRejected, SmsTemporaryFailure
+from notifier.dispatcher import Dispatcher
+from notifier.metrics import Metrics
+from tests.integration.ledger_checks import assert_ledger_invariants
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class ScriptedProvider:
+    """Our SmsProvider interface, answering from a script: 'ok', 'temporary', 'rejected'."""
+
+    name = "scripted"
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.sent: list[OutgoingSms] = []
+
+    async def send(self, sms: OutgoingSms) -> SendResult:
+        answer = self.answers.pop(0)
+        if answer == "temporary":
+            raise SmsTemporaryFailure("throttled", provider=self.name, status="429")
+        if answer == "rejected":
+            raise SmsRejected("unknown subscriber", provider=self.name, status="400")
+        self.sent.append(sms)
+        return SendResult(provider_message_id=f"p-{len(self.sent)}")
+
+    async def close(self) -> None:
+        return None
+
+
+async def _queue_one(pool: asyncpg.Pool, clock: MovableClock, price: int = 40_00) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO schools VALUES ('s', 'S', 'KZ');"
+            " INSERT INTO classes VALUES ('c', 's', '5А');"
+            " INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_of)"
+            " VALUES ('p', 's', 'c', 'Дана', 'ru', 'Asia/Almaty', now());"
+            " INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language)"
+            " VALUES ('par', 'p', '+77011234567', '{homework}', 'ru')"
+        )
+        await credit_wallet(conn, "par", 100_00, "KZT", source=("gateway_clearing", "t"),
+                            kind="top_up", reference="t-1")  # fmt: skip
+        nid = await conn.fetchval(
+            "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind,"
+            " phone, body, encoding, parts, price, currency, status, next_attempt_at)"
+            " SELECT $1, id, 'par', 'p', 'homework', phone, 'ДЗ', 'UCS-2', 2, $2, 'KZT', 'queued',"
+            " $3 FROM subscriptions RETURNING id",
+            uuid.uuid4(), price, clock.now(),
+        )  # fmt: skip
+        hold = await place_hold(conn, "par", price, reference=f"notification:{nid}",
+                                expires_at=clock.now() + timedelta(hours=24))  # fmt: skip
+        await conn.execute("UPDATE notifications SET hold_id = $2 WHERE id = $1", nid, hold.id)
+    return int(nid)
+
+
+def _dispatcher(pool: asyncpg.Pool, provider: ScriptedProvider, clock: MovableClock) -> Dispatcher:
+    return Dispatcher(pool=pool, provider=provider, clock=clock, metrics=Metrics(),
+                      sender="eMektep", max_attempts=3)  # fmt: skip
+
+
+async def _state(pool: asyncpg.Pool, nid: int) -> tuple[str, int, int]:
+    async with pool.acquire() as conn:
+        status = await conn.fetchval("SELECT status FROM notifications WHERE id = $1", nid)
+        bal = await wallet_balance(conn, "par")
+        await assert_ledger_invariants(conn)
+    assert bal is not None
+    return status, bal.posted, bal.held
+
+
+async def test_an_accepted_sms_is_charged_exactly_its_price(pool: asyncpg.Pool) -> None:
+    clock = MovableClock()
+    nid = await _queue_one(pool, clock)
+    provider = ScriptedProvider("ok")
+    assert await _dispatcher(pool, provider, clock).dispatch_once() == 1
+    assert await _state(pool, nid) == ("sent", 60_00, 0)
+    assert provider.sent[0].phone == "+77011234567"
+
+
+async def test_a_refused_sms_is_not_charged(pool: asyncpg.Pool) -> None:
+    clock = MovableClock()
+    nid = await _queue_one(pool, clock)
+    await _dispatcher(pool, ScriptedProvider("rejected"), clock).dispatch_once()
+    assert await _state(pool, nid) == ("failed", 100_00, 0)
+
+
+async def test_temporary_failures_are_retried_later_then_charged_once(pool: asyncpg.Pool) -> None:
+    clock = MovableClock()
+    nid = await _queue_one(pool, clock)
+    dispatcher = _dispatcher(pool, ScriptedProvider("temporary", "ok"), clock)
+    await dispatcher.dispatch_once()
+    assert await _state(pool, nid) == ("queued", 100_00, 40_00)  # still held, not charged
+    assert await dispatcher.dispatch_once() == 0  # not due yet: backoff
+    clock.at += timedelta(minutes=5)
+    assert await dispatcher.dispatch_once() == 1
+    assert await _state(pool, nid) == ("sent", 60_00, 0)
+
+
+async def test_out_of_retries_releases_the_money(pool: asyncpg.Pool) -> None:
+    clock = MovableClock()
+    nid = await _queue_one(pool, clock)
+    dispatcher = _dispatcher(pool, ScriptedProvider("temporary", "temporary", "temporary"), clock)
+    for _ in range(3):
+        await dispatcher.dispatch_once()
+        clock.at += timedelta(hours=2)
+    assert await _state(pool, nid) == ("failed", 100_00, 0)
+
+
+@pytest.mark.parametrize("crashed_while", ["sending"])
+async def test_a_send_interrupted_by_a_crash_is_resumed(
+    pool: asyncpg.Pool, crashed_while: str
+) -> None:
+    clock = MovableClock()
+    nid = await _queue_one(pool, clock)
+    await pool.execute("UPDATE notifications SET status = $2 WHERE id = $1", nid, crashed_while)
+    dispatcher = _dispatcher(pool, ScriptedProvider("ok"), clock)
+    assert await dispatcher.recover_interrupted() == 1
+    await dispatcher.dispatch_once()
+    assert await _state(pool, nid) == ("sent", 60_00, 0)
