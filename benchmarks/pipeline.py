@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from notifier.app import HANDLERS
 from notifier.clock import SystemClock
@@ -40,7 +41,11 @@ async def publish(bootstrap: str, topic: str, n: int) -> None:
         await producer.stop()
 
 
-async def _drain(consumer: AIOKafkaConsumer, n: int, handle: object = None) -> float:
+async def _drain(
+    consumer: AIOKafkaConsumer,
+    n: int,
+    handle: Callable[[ConsumerRecord], Awaitable[None]] | None = None,
+) -> float:
     seen = 0
     started = time.perf_counter()
     while seen < n:
@@ -48,7 +53,7 @@ async def _drain(consumer: AIOKafkaConsumer, n: int, handle: object = None) -> f
         for records in batch.values():
             for record in records:
                 if handle is not None:
-                    await handle(record)  # type: ignore[operator]
+                    await handle(record)
                 seen += 1
     return n / (time.perf_counter() - started)
 
@@ -71,8 +76,8 @@ async def service_consume(bootstrap: str, topic: str, n: int, pool: asyncpg.Pool
                                 enable_auto_commit=False)  # fmt: skip
     await consumer.start()
 
-    async def handle(record: object) -> None:
-        await apply_record(pool, HANDLERS["diary.grades"], "diary.grades", record, ctx)  # type: ignore[arg-type]
+    async def handle(record: ConsumerRecord) -> None:
+        await apply_record(pool, HANDLERS["diary.grades"], "diary.grades", record, ctx)
 
     try:
         return await _drain(consumer, n, handle)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from notifier.deadletter import DeadLetters
 from notifier.errors import RejectedEvent
@@ -74,10 +75,19 @@ class EventConsumer:
         self._stopping.set()
 
     async def run(self) -> None:
+        backoff = 0.5
         while not self._stopping.is_set():
-            batch = await self._kafka.getmany(timeout_ms=200, max_records=500)
-            for tp, records in batch.items():
-                await self._process_partition(tp, records)
+            try:
+                batch = await self._kafka.getmany(timeout_ms=200, max_records=500)
+                for tp, records in batch.items():
+                    await self._process_partition(tp, records)
+                backoff = 0.5
+            except KafkaError as exc:
+                # A failed commit (e.g. during a rebalance) only means redelivery, which the
+                # event-id record makes harmless; the loop must survive it.
+                log.warning("Kafka error, retrying in %.1fs: %r", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         done = None
