@@ -16,6 +16,8 @@ import os
 import re
 from pathlib import Path
 
+from devstack.leftovers import pid_alive
+
 _PENDING = re.compile(r"\.(\d+)\.tmp$")
 
 
@@ -61,17 +63,7 @@ class ClassDataArchive:
     def _remove_abandoned(self) -> None:
         for candidate in self.path.parent.glob(f"{self.path.name}.*.tmp"):
             match = _PENDING.search(candidate.name)
-            if match is None or _pid_alive(int(match.group(1))):
+            if match is None or pid_alive(int(match.group(1))):
                 continue
             with contextlib.suppress(OSError):
                 candidate.unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -143,7 +143,10 @@ def stop_stale_postmaster(pgdata: Path) -> None:
         return
     if not _running(pid):
         return
-    if not _is_postmaster_of(pid, pgdata):
+    verdict = _is_postmaster_of(pid, pgdata)
+    if verdict is None:
+        return  # cannot tell without /proc: leave it to PostgreSQL's own interlocks
+    if not verdict:
         pid_file.unlink(missing_ok=True)
         return
     for sig, grace in ((signal.SIGINT, _STALE_STOP_TIMEOUT), (signal.SIGKILL, 10.0)):
@@ -186,8 +189,10 @@ def _running(pid: int) -> bool:
     return stat_line.rpartition(")")[2].split()[:1] != ["Z"]
 
 
-def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
-    """Whether ``pid`` is a postgres process serving ``pgdata`` (not a recycled pid)."""
+def _is_postmaster_of(pid: int, pgdata: Path) -> bool | None:
+    """Whether ``pid`` is a postgres serving ``pgdata`` (not a recycled pid); None: unknown."""
+    if not os.path.isdir("/proc/self"):
+        return None
     target = os.path.realpath(pgdata)
     with contextlib.suppress(OSError):
         # The postmaster chdir()s into its data directory.
@@ -196,7 +201,7 @@ def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return False
+        return None
     args = [arg.decode("utf-8", "replace") for arg in raw.split(b"\0") if arg]
     return (
         bool(args)

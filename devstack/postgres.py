@@ -4,6 +4,7 @@ Layout of ``data_dir`` (created on first start, reused afterwards)::
 
     pgdata/        the cluster (owned by the account the server runs as)
     password       the random password of role ``notifier`` (mode 0600)
+    owner.lock     flock held by the process running the server (see DirectoryLock)
     initdb.log     output of the one-time initdb
     postgres.log   server log of the latest start
 
@@ -27,6 +28,7 @@ from types import TracebackType
 
 from devstack import pgsys
 from devstack.errors import InfraError
+from devstack.leftovers import DirectoryLock, make_scratch_dir
 from devstack.ports import LOOPBACK, free_ports, looks_like_port_clash
 from devstack.process import ChildProcess, log_tail
 
@@ -56,7 +58,7 @@ class EmbeddedPostgres:
         self.fast = fast
         self.max_connections = max_connections
         self._process: ChildProcess | None = None
-        self._socket_dir: Path | None = None
+        self._lock = DirectoryLock(self.data_dir, "PostgreSQL")
         self._url: str | None = None
         self._port: int | None = None
 
@@ -94,14 +96,13 @@ class EmbeddedPostgres:
         self.stop()
         account = pgsys.server_account()
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if account is not None:
-            pgsys.grant_traversal(self.data_dir)
-        password = self._ensure_cluster(account)
-        pgsys.stop_stale_postmaster(self.pgdata)
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="devstack-pg-"))
-        if account is not None:
-            os.chown(self._socket_dir, *account)
+        self._lock.acquire()
         try:
+            if account is not None:
+                pgsys.grant_traversal(self.data_dir)
+            password = self._ensure_cluster(account)
+            # With the lock ours, a postmaster still running here was left by a dead owner.
+            pgsys.stop_stale_postmaster(self.pgdata)
             process, port = self._launch(account)
             self._process, self._port = process, port
             self._create_database(port, password, process)
@@ -114,11 +115,9 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Shut the server down (fast shutdown, then SIGKILL); safe when not running."""
         if self._process is not None:
-            self._process.stop(_STOP_TIMEOUT)
+            self._process.stop()
             self._process = None
-        if self._socket_dir is not None:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self._socket_dir = None
+        self._lock.release()
         self._url = None
         self._port = None
 
@@ -180,12 +179,15 @@ class EmbeddedPostgres:
         return password
 
     def _launch(self, account: tuple[int, int] | None) -> tuple[ChildProcess, int]:
-        assert self._socket_dir is not None
         settings = {"max_connections": str(self.max_connections)}
         if self.fast:
             settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
         for attempt in range(1, _PORT_ATTEMPTS + 1):
             (port,) = free_ports(1)
+            # Unix socket for local psql use; a short path (the limit is ~107 bytes).
+            socket_dir = make_scratch_dir("pg")
+            if account is not None:
+                os.chown(socket_dir, *account)
             argv = [
                 str(pgsys.binary("postgres")),
                 "-D",
@@ -195,7 +197,7 @@ class EmbeddedPostgres:
                 "-p",
                 str(port),
                 "-k",
-                str(self._socket_dir),
+                str(socket_dir),
             ]
             for name, value in settings.items():
                 argv += ["-c", f"{name}={value}"]
@@ -205,6 +207,8 @@ class EmbeddedPostgres:
                 self.log_path,
                 # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
                 stop_signal=signal.SIGINT,
+                stop_timeout=_STOP_TIMEOUT,
+                scratch_dir=socket_dir,
                 env=pgsys.clean_env(),
                 cwd=Path("/"),
                 user=account[0] if account else None,

@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,15 +44,24 @@ class ChildProcess:
         log_path: Path,
         *,
         stop_signal: signal.Signals = signal.SIGTERM,
+        stop_timeout: float = 10.0,
+        scratch_dir: Path | None = None,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         user: int | None = None,
         group: int | None = None,
     ) -> None:
-        """Spawn ``argv`` now; ``user``/``group`` switch credentials (root only)."""
+        """Spawn ``argv`` now.
+
+        ``stop_signal`` is the polite request to end, SIGKILL follows ``stop_timeout``
+        seconds later; ``scratch_dir`` is deleted once the process has ended;
+        ``user``/``group`` switch credentials (root only).
+        """
         self.name = name
         self.log_path = log_path
         self._stop_signal = stop_signal
+        self._stop_timeout = stop_timeout
+        self._scratch_dir = scratch_dir
         switch_user = user is not None
         with open(log_path, "wb") as log:
             try:
@@ -90,14 +100,16 @@ class ChildProcess:
         """Whether the server process is still running."""
         return self._popen.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Signal the process group, escalate to SIGKILL after ``timeout``; idempotent."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Signal the process group, SIGKILL it after the stop timeout; idempotent."""
         if self._popen.poll() is None:
             self._signal_group(self._stop_signal)
             try:
-                self._popen.wait(timeout)
+                self._popen.wait(self._stop_timeout if timeout is None else timeout)
             except subprocess.TimeoutExpired:
                 self._kill_hard()
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
         _unregister(self)
 
     def _kill_hard(self) -> None:
@@ -108,7 +120,8 @@ class ChildProcess:
         for child in children:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(child, signal.SIGKILL)
-        self._popen.wait(10.0)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(10.0)  # only an uninterruptible (D-state) process takes longer
         # Same-group stragglers still carry the leader's group id.
         self._signal_group(signal.SIGKILL)
 

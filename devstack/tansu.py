@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import signal
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 from devstack.errors import InfraError
+from devstack.leftovers import make_scratch_dir
 from devstack.ports import LOOPBACK, free_ports, kafka_answers, looks_like_port_clash
 from devstack.process import ChildProcess
 
@@ -39,7 +38,6 @@ class TansuBroker:
     def __init__(self) -> None:
         """Prepare a broker; nothing runs until :meth:`start`."""
         self._process: ChildProcess | None = None
-        self._log_dir: Path | None = None
         self._bootstrap: str | None = None
 
     @property
@@ -60,10 +58,11 @@ class TansuBroker:
             return self.bootstrap
         self.stop()
         binary = _tansu_binary()
-        self._log_dir = Path(tempfile.mkdtemp(prefix="devstack-tansu-"))
         for attempt in range(1, _PORT_ATTEMPTS + 1):
             (port,) = free_ports(1)
             url = f"tcp://{LOOPBACK}:{port}"
+            # The log only serves error messages; it goes with the process.
+            log_dir = make_scratch_dir("tansu")
             process = ChildProcess(
                 "tansu",
                 [
@@ -78,8 +77,10 @@ class TansuBroker:
                     "--storage-engine",
                     "memory://tansu/",
                 ],
-                self._log_dir / "tansu.log",
+                log_dir / "tansu.log",
                 stop_signal=signal.SIGTERM,
+                stop_timeout=_STOP_TIMEOUT,
+                scratch_dir=log_dir,
                 env={k: v for k, v in os.environ.items() if k not in _TANSU_ENV_VARS},
             )
             self._process = process
@@ -91,7 +92,6 @@ class TansuBroker:
                 self._process = None
                 if attempt < _PORT_ATTEMPTS and looks_like_port_clash(str(exc)):
                     continue
-                self._remove_log_dir()
                 raise
             self._bootstrap = f"{LOOPBACK}:{port}"
             return self._bootstrap
@@ -100,10 +100,9 @@ class TansuBroker:
     def stop(self) -> None:
         """Stop the broker (all its data goes with it); safe to call when not running."""
         if self._process is not None:
-            self._process.stop(_STOP_TIMEOUT)
+            self._process.stop()
             self._process = None
         self._bootstrap = None
-        self._remove_log_dir()
 
     def __enter__(self) -> TansuBroker:
         self.start()
@@ -116,11 +115,6 @@ class TansuBroker:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def _remove_log_dir(self) -> None:
-        if self._log_dir is not None:
-            shutil.rmtree(self._log_dir, ignore_errors=True)
-            self._log_dir = None
 
 
 def _tansu_binary() -> str:

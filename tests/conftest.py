@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 from devstack import EmbeddedStack
+from devstack.stack import KafkaKind
 from notifier.db.migrate import migrate
 from notifier.settings import Settings
 from tests.support import dsn_with_database
@@ -30,7 +31,7 @@ DEVDATA = Path(__file__).resolve().parent.parent / ".devdata"
 @pytest.fixture(scope="session")
 def stack() -> Iterator[EmbeddedStack]:
     DEVDATA.mkdir(exist_ok=True)
-    kafka = "apache" if os.environ.get("NOTIFIER_TEST_KAFKA") == "apache" else "tansu"
+    kafka: KafkaKind = "apache" if os.environ.get("NOTIFIER_TEST_KAFKA") == "apache" else "tansu"
     if kafka == "apache":
         from devstack import ApacheKafka
 
@@ -41,7 +42,7 @@ def stack() -> Iterator[EmbeddedStack]:
     # when we are root and must be able to reach its data directory.
     data = Path(tempfile.mkdtemp(prefix="test-", dir=DEVDATA))
     try:
-        with EmbeddedStack(data, kafka=kafka) as running:  # type: ignore[arg-type]
+        with EmbeddedStack(data, kafka=kafka, fast=True) as running:
             yield running
     finally:
         shutil.rmtree(data, ignore_errors=True)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -112,15 +113,13 @@ async def test_postgres_round_trip_and_restart_keeps_data(tmp_path: Path) -> Non
             await connection.close()
 
 
-def test_postgres_takes_over_from_a_server_left_running(tmp_path: Path) -> None:
-    first = EmbeddedPostgres(tmp_path / "postgres", fast=True)
-    first.start()
-    left_running = _family(first.pid)
-    # A second owner of the same data directory (as after a crashed `make run`).
-    with EmbeddedPostgres(tmp_path / "postgres", fast=True) as second:
-        assert second.pid not in left_running
-        _assert_gone(left_running)
-    first.stop()
+def test_postgres_refuses_a_data_dir_in_use(tmp_path: Path) -> None:
+    with EmbeddedPostgres(tmp_path / "postgres", fast=True) as first:
+        second = EmbeddedPostgres(tmp_path / "postgres", fast=True)
+        with pytest.raises(InfraError, match=f"in use by process {os.getpid()}"):
+            second.start()
+        assert first.pid is not None
+        assert _running(first.pid)
 
 
 def test_postgres_start_failure_reports_the_server_log(tmp_path: Path) -> None:
@@ -154,19 +153,27 @@ async def test_apache_kafka_round_trip(tmp_path: Path) -> None:
     _assert_gone(family)
 
 
-def test_servers_die_with_a_killed_parent(tmp_path: Path) -> None:
+def _start_in_child_then_kill_it(
+    data_dir: Path, *, from_thread: bool
+) -> tuple[int, int, list[int]]:
+    """Start PostgreSQL and Tansu in a child Python and SIGKILL it.
+
+    Returns the postmaster's and the broker's pid and all their processes.
+    """
+    start = "threading.Thread(target=start).start()" if from_thread else "start()"
     script = (
-        "import json, sys, time\n"
+        "import json, sys, threading, time\n"
         "from pathlib import Path\n"
         "from devstack import EmbeddedPostgres, TansuBroker\n"
         "pg = EmbeddedPostgres(Path(sys.argv[1]), fast=True)\n"
-        "pg.start()\n"
         "broker = TansuBroker()\n"
-        "broker.start()\n"
-        "print(json.dumps([pg.pid, broker.pid]), flush=True)\n"
+        "def start():\n"
+        "    pg.start()\n"
+        "    broker.start()\n"
+        "    print(json.dumps([pg.pid, broker.pid]), flush=True)\n"
+        f"{start}\n"
         "time.sleep(120)\n"
     )
-    data_dir = tmp_path / "postgres"
     with subprocess.Popen(
         [sys.executable, "-c", script, str(data_dir)],
         stdout=subprocess.PIPE,
@@ -174,13 +181,33 @@ def test_servers_die_with_a_killed_parent(tmp_path: Path) -> None:
         text=True,
     ) as parent:
         assert parent.stdout is not None
-        line = parent.stdout.readline()
-        family = [member for pid in json.loads(line) for member in _family(pid)]
-        parent.kill()  # SIGKILL: no atexit, no finally; only the kernel can help
+        postmaster, broker = json.loads(parent.stdout.readline())
+        family = _family(postmaster) + _family(broker)
+        parent.kill()  # SIGKILL: no atexit, no finally
+    return postmaster, broker, family
+
+
+def test_servers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    # Spawned from the main thread, the servers carry PR_SET_PDEATHSIG.
+    _, _, family = _start_in_child_then_kill_it(tmp_path / "postgres", from_thread=False)
     _assert_gone(family, timeout=20)
-    # The data directory is reusable after such an end.
-    with EmbeddedPostgres(data_dir, fast=True) as pg:
+    with EmbeddedPostgres(tmp_path / "postgres", fast=True) as pg:
         assert URL_PATTERN.fullmatch(pg.url)
+
+
+def test_postgres_takes_over_from_a_dead_owner(tmp_path: Path) -> None:
+    # Spawned from another thread there is no parent-death signal (it would fire when that
+    # thread ends), so the killed owner leaves its servers running; clean up Tansu here.
+    postmaster, broker, family = _start_in_child_then_kill_it(
+        tmp_path / "postgres", from_thread=True
+    )
+    try:
+        assert _running(postmaster)
+        with EmbeddedPostgres(tmp_path / "postgres", fast=True) as pg:
+            assert pg.pid != postmaster
+            _assert_gone([pid for pid in family if pid != broker])
+    finally:
+        os.kill(broker, signal.SIGKILL)
 
 
 async def test_stack_starts_postgres_and_tansu(
