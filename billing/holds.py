@@ -42,37 +42,36 @@ async def place_hold(
     )
     if existing is not None:
         return Hold(**dict(existing))
-    wallet = await wallet_balance(conn, parent_id)
-    if wallet is None:
-        raise NoWallet(parent_id, amount, "")
-    # The conditional update both checks and reserves under the wallet's row lock.
-    reserved = await conn.fetchrow(
-        "UPDATE ledger_accounts SET held = held + $2 WHERE id = $1 AND posted - held >= $2"
-        " RETURNING posted - held AS available",
-        wallet.account_id,
+    # One statement checks and reserves under the wallet's row lock, then records the hold.
+    row = await conn.fetchrow(
+        "WITH w AS (UPDATE ledger_accounts SET held = held + $2"
+        "  WHERE kind = 'wallet' AND owner = $1 AND posted - held >= $2"
+        "  RETURNING id, currency)"
+        " INSERT INTO ledger_holds (account_id, amount, currency, reference, expires_at)"
+        " SELECT id, $2, currency, $3, $4 FROM w RETURNING id, account_id, amount, currency",
+        parent_id,
         amount,
-    )
-    if reserved is None:
-        now = await wallet_balance(conn, parent_id)
-        available = now.available if now else 0
-        raise InsufficientFunds(parent_id, amount, available, wallet.currency)
-    hold_id = await conn.fetchval(
-        "INSERT INTO ledger_holds (account_id, amount, currency, reference, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        wallet.account_id,
-        amount,
-        wallet.currency,
         reference,
         expires_at,
     )
-    return Hold(int(hold_id), wallet.account_id, amount, wallet.currency)
+    if row is not None:
+        return Hold(**dict(row))
+    wallet = await wallet_balance(conn, parent_id)
+    if wallet is None:
+        raise NoWallet(parent_id, amount, "")
+    raise InsufficientFunds(parent_id, amount, wallet.available, wallet.currency)
 
 
 async def _resolve(conn: Conn, hold_id: int, status: str, why: str) -> Hold:
     _require_tx(conn)
+    # Resolve and un-reserve in one statement; un-reserving before any posting means the
+    # wallet's available balance never dips in between.
     row = await conn.fetchrow(
-        "UPDATE ledger_holds SET status = $2, resolution = $3, resolved_at = now()"
-        " WHERE id = $1 AND status = 'open' RETURNING id, account_id, amount, currency",
+        "WITH h AS (UPDATE ledger_holds SET status = $2, resolution = $3, resolved_at = now()"
+        "  WHERE id = $1 AND status = 'open' RETURNING id, account_id, amount, currency),"
+        " a AS (UPDATE ledger_accounts SET held = held - h.amount FROM h"
+        "  WHERE ledger_accounts.id = h.account_id RETURNING ledger_accounts.id)"
+        " SELECT h.id, h.account_id, h.amount, h.currency FROM h, a",
         hold_id,
         status,
         why,
@@ -80,12 +79,7 @@ async def _resolve(conn: Conn, hold_id: int, status: str, why: str) -> Hold:
     if row is None:
         current = await conn.fetchval("SELECT status FROM ledger_holds WHERE id = $1", hold_id)
         raise HoldAlreadyResolved(hold_id, current or "unknown hold")
-    hold = Hold(**dict(row))
-    # Un-reserve before posting: the wallet's available balance never dips in between.
-    await conn.execute(
-        "UPDATE ledger_accounts SET held = held - $2 WHERE id = $1", hold.account_id, hold.amount
-    )
-    return hold
+    return Hold(**dict(row))
 
 
 async def capture_hold(conn: Conn, hold_id: int) -> int:

@@ -49,17 +49,34 @@ def _require_tx(conn: Conn) -> None:
 
 
 async def account(conn: Conn, kind: str, owner: str, currency: str) -> int:
-    """The id of an account, opened on first use."""
-    row = await conn.fetchrow(
+    """The id of an account, opened on first use (without locking an existing row)."""
+    found = await conn.fetchval(
+        "SELECT id FROM ledger_accounts WHERE kind = $1 AND owner = $2 AND currency = $3",
+        kind,
+        owner,
+        currency,
+    )
+    if found is not None:
+        return int(found)
+    await conn.execute(
         "INSERT INTO ledger_accounts (kind, owner, currency, normal_side) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (kind, owner, currency) DO UPDATE SET kind = EXCLUDED.kind RETURNING id",
+        " ON CONFLICT (kind, owner, currency) DO NOTHING",
         kind,
         owner,
         currency,
         NORMAL_SIDE[kind],
     )
-    assert row is not None
-    return int(row["id"])
+    return await account(conn, kind, owner, currency)
+
+
+async def account_balance(conn: Conn, account_id: int) -> int:
+    """Any account's balance on its normal side, summed from its entries."""
+    value = await conn.fetchval(
+        "SELECT coalesce(sum(e.amount), 0) * a.normal_side FROM ledger_accounts a"
+        " LEFT JOIN ledger_entries e ON e.account_id = a.id WHERE a.id = $1 GROUP BY a.id",
+        account_id,
+    )
+    return int(value or 0)
 
 
 async def open_wallet(conn: Conn, parent_id: str, currency: str) -> int:

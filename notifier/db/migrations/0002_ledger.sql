@@ -11,7 +11,8 @@ CREATE TABLE ledger_accounts (
     currency     text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     -- +1: debit-normal (assets, expenses); -1: credit-normal (liabilities, revenue).
     normal_side  smallint NOT NULL CHECK (normal_side IN (1, -1)),
-    -- Balance on the account's normal side, maintained by trigger from its entries.
+    -- Balance on the account's normal side, maintained by trigger from its entries for
+    -- wallets and receivables only (see ledger_apply_entry); 0 on the service's own accounts.
     posted       bigint NOT NULL DEFAULT 0,
     held         bigint NOT NULL DEFAULT 0 CHECK (held >= 0),
     created_at   timestamptz NOT NULL DEFAULT now(),
@@ -74,18 +75,23 @@ INSERT INTO tariffs (currency, country, price_per_part, effective_from) VALUES
     ('KZT', NULL, 2000, '2024-01-01T00:00:00Z'),   -- 20.00 KZT per part
     ('KGS', NULL, 300, '2024-01-01T00:00:00Z');    -- 3.00 KGS per part
 
+-- Cached balances are kept only on per-parent accounts (wallets, receivables), where they are
+-- checked under the row lock. The service's own accounts (revenue, clearing, house) are summed
+-- from their entries when needed: a cached total there would be one hot row that serialises
+-- every charge of every parent.
 CREATE FUNCTION ledger_apply_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    account_currency text;
+    account record;
 BEGIN
-    UPDATE ledger_accounts
-       SET posted = posted + NEW.amount * normal_side
-     WHERE id = NEW.account_id
-    RETURNING currency INTO account_currency;
-    IF account_currency IS DISTINCT FROM NEW.currency THEN
+    SELECT kind, currency INTO account FROM ledger_accounts WHERE id = NEW.account_id;
+    IF account.currency IS DISTINCT FROM NEW.currency THEN
         RAISE EXCEPTION 'entry currency % does not match account % currency %',
-            NEW.currency, NEW.account_id, account_currency
+            NEW.currency, NEW.account_id, account.currency
             USING ERRCODE = 'check_violation';
+    END IF;
+    IF account.kind IN ('wallet', 'receivable') THEN
+        UPDATE ledger_accounts SET posted = posted + NEW.amount * normal_side
+         WHERE id = NEW.account_id;
     END IF;
     RETURN NEW;
 END $$;
