@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaConsumer
 
 from notifier.app import HANDLERS, create_app, wait_for
+from notifier.applying import apply_record
 from notifier.clock import SystemClock
-from notifier.consumer import apply_record
 from notifier.handlers import HandlerContext
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
