@@ -1,9 +1,35 @@
-"""(being written)"""
+"""/api/v1: the parents' Notification Manager API (and the one-click unsubscribe pages).
+
+Every /api/v1 route is declared in a table (notifier.http.openapi.ApiRoute), which both
+routes it and documents it at /api/v1/openapi.json.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
+
+from notifier.http.api import admin, children, docs, unsubscribe, verification, wallet
+from notifier.http.api.io import domain_errors, no_nul, no_query
+from notifier.http.openapi import ApiRoute, api_routes
+
+TABLE: list[ApiRoute] = [
+    *children.TABLE,
+    *verification.TABLE,
+    *wallet.TABLE,
+    *admin.TABLE,
+    *docs.TABLE,
+]
 
 
 def routes() -> list[web.RouteDef]:
-    return []
+    return api_routes([_strict(route) for route in TABLE]) + unsubscribe.routes()
+
+
+def _strict(route: ApiRoute) -> ApiRoute:
+    # Manager errors (not found, limits...) become HTTP errors the same way on every route,
+    # ids with NUL are refused before they reach the database, and a route declaring no
+    # query parameters refuses any.
+    handler = no_nul(domain_errors(route.handler))
+    return replace(route, handler=handler if route.query else no_query(handler))

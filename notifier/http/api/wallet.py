@@ -1,0 +1,104 @@
+"""The parent's prepaid SMS wallet: balance, statement, messages sent, what a text costs."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aiohttp import web
+
+from billing.money import format_amount
+from notifier.auth import authenticate
+from notifier.http.api.io import json_model, now, pool, read_body, read_query
+from notifier.http.api.wallet_models import (
+    BalanceOut,
+    CostPreviewIn,
+    CostPreviewOut,
+    Currency,
+    MessageOut,
+    MessagesOut,
+    MessagesQuery,
+    StatementLineOut,
+    StatementOut,
+    StatementQuery,
+)
+from notifier.http.openapi import ApiRoute
+from notifier.manager.messages import messages
+from notifier.manager.roster import linked_child
+from notifier.manager.wallet import cost_preview, statement, wallet_view
+
+
+async def get_balance(request: web.Request) -> web.Response:
+    parent = authenticate(request, "parent")
+    async with pool(request).acquire() as conn:
+        wallet = await wallet_view(conn, parent.subject, now(request))
+    display = format_amount(wallet.available, wallet.currency) if wallet.currency else "0.00"
+    return json_model(
+        BalanceOut(
+            currency=cast(Currency | None, wallet.currency),
+            available=wallet.available,
+            held=wallet.held,
+            posted=wallet.posted,
+            available_display=display,
+            price_per_part=wallet.price_per_part,
+            sms_parts_covered=wallet.sms_parts_covered,
+        )
+    )
+
+
+async def get_statement(request: web.Request) -> web.Response:
+    parent = authenticate(request, "parent")
+    query = read_query(request, StatementQuery)
+    async with pool(request).acquire() as conn:
+        found = await statement(
+            conn, parent.subject, language=query.language, limit=query.limit, cursor=query.cursor
+        )
+    items = [
+        StatementLineOut(at=line.at, amount=line.amount, currency=cast(Currency, line.currency),
+                         kind=line.kind, description=line.description)
+        for line in found.items
+    ]  # fmt: skip
+    return json_model(StatementOut(items=items, next_cursor=found.next_cursor))
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    parent = authenticate(request, "parent")
+    query = read_query(request, MessagesQuery)
+    async with pool(request).acquire() as conn:
+        if query.pupil_id is not None:
+            await linked_child(conn, parent.subject, query.pupil_id)
+        found = await messages(
+            conn, parent.subject, pupil_id=query.pupil_id, limit=query.limit, cursor=query.cursor
+        )
+    items = [MessageOut.model_validate(m, from_attributes=True) for m in found.items]
+    return json_model(MessagesOut(items=items, next_cursor=found.next_cursor))
+
+
+async def preview_cost(request: web.Request) -> web.Response:
+    parent = authenticate(request, "parent")
+    body = await read_body(request, CostPreviewIn)
+    async with pool(request).acquire() as conn:
+        preview = await cost_preview(conn, parent.subject, body.text, now(request))
+    return json_model(
+        CostPreviewOut(
+            encoding=preview.sms.encoding,
+            parts=preview.sms.parts,
+            characters=preview.sms.units,
+            price=preview.price,
+            currency=cast(Currency, preview.currency),
+            price_display=format_amount(preview.price, preview.currency),
+        )
+    )
+
+
+TABLE = [
+    ApiRoute("GET", "/api/v1/balance", get_balance, "The prepaid SMS balance",
+             response=BalanceOut),
+    ApiRoute("GET", "/api/v1/balance/statement", get_statement,
+             "Money in and out of the balance, newest first", query=StatementQuery,
+             response=StatementOut),
+    ApiRoute("GET", "/api/v1/messages", list_messages, "SMS sent to the parent, newest first",
+             query=MessagesQuery, response=MessagesOut, errors=(404,)),
+    ApiRoute("POST", "/api/v1/cost-preview", preview_cost,
+             "SMS parts and price of a text, before it is sent", body=CostPreviewIn,
+             response=CostPreviewOut),
+]  # fmt: skip

@@ -1,0 +1,83 @@
+"""Bodies of the wallet views: balance, statement, messages, cost preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from notifier.http.api.models import Input
+from notifier.sms.texts import Language
+
+Currency = Literal["KZT", "KGS"]
+
+
+class PageQuery(Input):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=200, description="next_cursor of a page")
+
+
+class StatementQuery(PageQuery):
+    language: Language = Field(default="ru", description="language of the descriptions")
+
+
+class MessagesQuery(PageQuery):
+    pupil_id: str | None = Field(default=None, max_length=64, description="only this child's")
+
+
+class BalanceOut(BaseModel):
+    currency: Currency | None = Field(description="null until the first top-up")
+    available: int = Field(description="minor units: what can be spent now")
+    held: int = Field(description="minor units reserved for SMS being sent")
+    posted: int
+    available_display: str = Field(examples=["123.00 KZT"])
+    price_per_part: int | None = Field(description="minor units per SMS part")
+    sms_parts_covered: int | None
+
+
+class StatementLineOut(BaseModel):
+    at: datetime
+    amount: int = Field(description="minor units; money in is positive, money out negative")
+    currency: Currency
+    kind: str
+    description: str
+
+
+class StatementOut(BaseModel):
+    items: list[StatementLineOut]
+    next_cursor: str | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    pupil_id: str | None
+    kind: str
+    text: str
+    parts: int
+    price: int = Field(description="minor units the parent paid (0 for free service SMS)")
+    currency: Currency | None
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class MessagesOut(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class CostPreviewIn(Input):
+    text: str = Field(max_length=2000)
+    language: Language | None = Field(
+        default=None, description="the text's language; the price does not depend on it"
+    )
+
+
+class CostPreviewOut(BaseModel):
+    encoding: Literal["GSM-7", "UCS-2"]
+    parts: int
+    characters: int = Field(description="size in GSM-7 septets or UTF-16 code units")
+    price: int = Field(description="minor units")
+    currency: Currency
+    price_display: str

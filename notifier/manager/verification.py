@@ -1,0 +1,111 @@
+"""Sending verification codes, within limits: at most 3 codes an hour to one phone (whoever
+asks) and to one parent (whatever the phone). The SMS is free to parents and paid by the
+house, and nobody's phone may be flooded through us."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from billing.types import Conn
+from notifier.manager.codes import CODE_TTL, code_hash, is_verified, new_code, newest_code
+from notifier.manager.errors import AlreadyVerified, TooManyRequests
+from notifier.manager.house_sms import queue_house_sms
+from notifier.sms.texts import Language, verification_code
+
+SENDS_PER_WINDOW = 3
+WINDOW = timedelta(hours=1)
+# The oldest of the last SENDS_PER_WINDOW codes: the window reopens when it leaves it.
+_OLDEST_COUNTED = {
+    column: f"SELECT created_at FROM phone_verifications WHERE {column} = $1"  # noqa: S608
+    " AND created_at > $2 ORDER BY created_at DESC OFFSET $3 LIMIT 1"
+    for column in ("parent_id", "phone")
+}
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    status: Literal["code_sent", "verified", "not_needed"]
+    expires_at: datetime | None = None
+    retry_after_seconds: int | None = None  # set while no new code may be sent
+
+
+async def send_code(
+    conn: Conn,
+    *,
+    parent_id: str,
+    phone: str,
+    language: Language,
+    secret: str,
+    now: datetime,
+    pupil_id: str | None = None,
+) -> datetime:
+    """Queue a new code SMS; returns when the code expires. Raises AlreadyVerified or
+    TooManyRequests. Runs inside the caller's transaction."""
+    # Serialise concurrent requests for this parent and for this phone, so limits hold.
+    for key in (f"verify-parent:{parent_id}", f"verify-phone:{phone}"):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+    if await is_verified(conn, parent_id, phone):
+        raise AlreadyVerified("this phone is already verified")
+    wait = await resend_wait(conn, parent_id, phone, now)
+    if wait:
+        raise TooManyRequests("too many codes were sent; try again later", wait)
+    code = new_code()
+    notification_id = await queue_house_sms(
+        conn, parent_id=parent_id, pupil_id=pupil_id, phone=phone, kind="verification",
+        body=verification_code(language, code), now=now,
+    )  # fmt: skip
+    expires_at = now + CODE_TTL
+    await conn.execute(
+        "INSERT INTO phone_verifications (parent_id, phone, code_hash, created_at, expires_at,"
+        " notification_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        *(parent_id, phone, code_hash(secret, parent_id, phone, code), now, expires_at),
+        notification_id,
+    )
+    return expires_at
+
+
+async def resend_wait(conn: Conn, parent_id: str, phone: str, now: datetime) -> int:
+    """Seconds until another code may be sent (0: now)."""
+    wait = 0.0
+    for column, value in (("parent_id", parent_id), ("phone", phone)):
+        oldest_counted = await conn.fetchval(
+            _OLDEST_COUNTED[column], value, now - WINDOW, SENDS_PER_WINDOW - 1
+        )
+        if oldest_counted is not None:
+            wait = max(wait, (oldest_counted + WINDOW - now).total_seconds())
+    return math.ceil(wait)
+
+
+async def state(conn: Conn, parent_id: str, phone: str | None, now: datetime) -> VerificationState:
+    if phone is None:
+        return VerificationState("not_needed")
+    if await is_verified(conn, parent_id, phone):
+        return VerificationState("verified")
+    issued = await newest_code(conn, parent_id, phone)
+    wait = await resend_wait(conn, parent_id, phone, now)
+    return VerificationState("code_sent", issued.expires_at if issued else None, wait or None)
+
+
+async def ensure_code_sent(
+    conn: Conn,
+    *,
+    parent_id: str,
+    pupil_id: str | None,
+    phone: str,
+    language: Language,
+    secret: str,
+    now: datetime,
+) -> VerificationState:
+    """Send a code unless a usable one is waiting; a reached limit is reported, not raised."""
+    issued = await newest_code(conn, parent_id, phone)
+    if issued is None or not issued.usable(now):
+        with contextlib.suppress(AlreadyVerified, TooManyRequests):  # `state` tells which
+            await send_code(
+                conn, parent_id=parent_id, phone=phone, language=language, secret=secret,
+                now=now, pupil_id=pupil_id,
+            )  # fmt: skip
+    return await state(conn, parent_id, phone, now)
