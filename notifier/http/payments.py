@@ -1,9 +1,96 @@
-"""(being written)"""
+"""Payments at the edge: the configured gateways, the top-up API (payments_api), the dev
+payment page (payments_dev) and the gateways' callbacks (payments_dev, payments_freedompay,
+each settled through payments_settle.settle).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime, timedelta
+
 from aiohttp import web
+
+from billing.topup_queries import gateway_payment_ids
+from billing.topups import expire_pending
+from gateways.payments import PaymentGateway
+from gateways.payments.dev import DevPaymentGateway
+from gateways.payments.freedompay import FreedomPayGateway
+from gateways.payments.stripe import StripeGateway
+from notifier import keys
+from notifier.http import payments_api, payments_dev, payments_freedompay
+from notifier.http.payments_keys import PAYMENT_GATEWAYS as GATEWAYS_KEY
+
+log = logging.getLogger(__name__)
+
+# A factory returns None when its gateway is not configured (no secret): then it is off.
+GatewayFactory = Callable[[web.Application], PaymentGateway | None]
+
+
+def _dev(app: web.Application) -> PaymentGateway | None:
+    s = app[keys.SETTINGS]
+    if s.dev_payments_secret is None:
+        return None
+    return DevPaymentGateway(s.dev_payments_secret.get_secret_value(), s.public_base_url)
+
+
+def _freedompay(app: web.Application) -> PaymentGateway | None:
+    s = app[keys.SETTINGS]
+    if s.freedompay_merchant_id is None or s.freedompay_secret_key is None:
+        return None
+
+    async def known_payments(since: datetime, until: datetime) -> list[str]:
+        async with app[keys.POOL].acquire() as conn:
+            return await gateway_payment_ids(conn, "freedompay", since, until)
+
+    return FreedomPayGateway(
+        merchant_id=s.freedompay_merchant_id,
+        secret_key=s.freedompay_secret_key.get_secret_value(),
+        base_url=s.freedompay_base_url,
+        result_url=f"{s.public_base_url.rstrip('/')}{payments_freedompay.RESULT_PATH}",
+        known_payments=known_payments,
+    )
+
+
+def _stripe(app: web.Application) -> PaymentGateway | None:
+    s = app[keys.SETTINGS]
+    if s.stripe_api_key is None:
+        return None
+    return StripeGateway(s.stripe_api_key.get_secret_value(), api_base=s.stripe_api_base)
+
+
+# The payment gateways by name. Add a gateway here (see gateways/payments/__init__.py).
+PAYMENT_GATEWAYS: dict[str, GatewayFactory] = {
+    "dev": _dev,
+    "freedompay": _freedompay,
+    "stripe": _stripe,
+}
+
+
+async def payment_gateways(app: web.Application) -> AsyncIterator[None]:
+    """A cleanup_ctx: open the configured gateways. Gateways set under PAYMENT_GATEWAYS
+    before the app starts (tests) are kept and win."""
+    opened: dict[str, PaymentGateway] = {}
+    for name, factory in PAYMENT_GATEWAYS.items():
+        gateway = factory(app)
+        if gateway is not None:
+            opened[name] = gateway
+    given: Mapping[str, PaymentGateway] = app.get(GATEWAYS_KEY, {})
+    app[GATEWAYS_KEY] = {**opened, **given}
+    yield
+    for gateway in opened.values():
+        await gateway.close()
 
 
 def routes() -> list[web.RouteDef]:
-    return []
+    return payments_api.routes() + payments_dev.routes() + payments_freedompay.routes()
+
+
+async def expire_top_ups(app: web.Application) -> int:
+    """The scheduled job: give up on top-ups never paid within the configured time."""
+    ttl = timedelta(minutes=app[keys.SETTINGS].top_up_pending_ttl_minutes)
+    async with app[keys.POOL].acquire() as conn, conn.transaction():
+        expired = await expire_pending(conn, app[keys.CLOCK].now(), ttl)
+    if expired:
+        log.info("expired %d unpaid top-ups", len(expired))
+    return len(expired)

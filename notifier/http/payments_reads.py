@@ -1,0 +1,71 @@
+"""Reading a parent's top-ups for the API: one by id (404 unless theirs), or a page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+from uuid import UUID
+
+from billing.ledger import wallet_balance
+from billing.money import COUNTRY_CURRENCY
+from billing.topup_queries import parent_top_up, parent_top_ups
+from billing.topup_store import TopUp
+from billing.types import Conn
+from notifier.http.api.wallet_models import Currency
+from notifier.http.errors import ApiError
+from notifier.http.payments_models import TopUpOut, TopUpsOut
+from notifier.manager.errors import InvalidCursor
+from notifier.manager.paging import decode_cursor, encode_cursor
+from notifier.sms.phones import phone_country
+
+DEFAULT_CURRENCY = "KZT"
+
+
+async def parent_currency(conn: Conn, parent_id: str) -> str:
+    """The wallet's currency; before the first top-up, by the parent's phone country."""
+    balance = await wallet_balance(conn, parent_id)
+    if balance is not None:
+        return balance.currency
+    phone = await conn.fetchval(
+        "SELECT phone FROM subscriptions WHERE parent_id = $1 AND phone IS NOT NULL"
+        " ORDER BY updated_at DESC LIMIT 1",
+        parent_id,
+    )
+    return COUNTRY_CURRENCY.get(phone_country(phone), DEFAULT_CURRENCY) if phone else "KZT"
+
+
+async def read_one(conn: Conn, parent_id: str, raw_id: str) -> TopUpOut:
+    try:
+        top_up_id = UUID(raw_id)
+    except ValueError:
+        top_up_id = None
+    top_up = await parent_top_up(conn, parent_id, top_up_id) if top_up_id else None
+    if top_up is None:
+        raise ApiError(404, "not_found", "no such top-up")
+    return out(top_up)
+
+
+async def read_page(conn: Conn, parent_id: str, limit: int, cursor: str | None) -> TopUpsOut:
+    after = _after(cursor) if cursor else None
+    found = await parent_top_ups(conn, parent_id, limit=limit + 1, after=after)
+    items, more = found[:limit], len(found) > limit
+    last = items[-1] if more else None
+    next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
+    return TopUpsOut(items=[out(t) for t in items], next_cursor=next_cursor)
+
+
+def _after(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        at, top_up_id = decode_cursor(cursor, (str, str))
+        return datetime.fromisoformat(str(at)), UUID(str(top_up_id))
+    except (InvalidCursor, ValueError) as exc:
+        field = [{"field": "cursor", "message": "this cursor is not valid"}]
+        raise ApiError(422, "invalid_input", "the request is not valid", field) from exc
+
+
+def out(top_up: TopUp) -> TopUpOut:
+    return TopUpOut(
+        id=top_up.id, status=top_up.status, amount=top_up.amount,
+        currency=cast(Currency, top_up.currency), gateway=top_up.gateway,
+        created_at=top_up.created_at,
+    )  # fmt: skip
