@@ -12,6 +12,7 @@ import asyncpg
 
 from billing.errors import HoldAlreadyResolved
 from billing.holds import capture_hold, release_hold
+from billing.lowbalance import LowBalancePolicy, check_low_balance
 from gateways.sms import OutgoingSms, SmsProvider, SmsRejected, SmsTemporaryFailure
 from notifier.clock import Clock
 from notifier.metrics import Metrics
@@ -23,7 +24,7 @@ _CLAIM = """
 UPDATE notifications n SET status = 'sending', attempts = attempts + 1
  WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1
               ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-RETURNING id, phone, body, parts, encoding, price, currency, hold_id, attempts
+RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id, attempts
 """
 
 
@@ -38,7 +39,9 @@ class Dispatcher:
         sender: str,
         batch_size: int = 50,
         max_attempts: int = 5,
+        low_balance: LowBalancePolicy | None = None,
     ) -> None:
+        self._low_balance = low_balance
         self._pool, self._provider, self._clock, self._metrics = pool, provider, clock, metrics
         self._sender, self._batch, self._max_attempts = sender, batch_size, max_attempts
         self.wakeup = asyncio.Event()
@@ -93,6 +96,11 @@ class Dispatcher:
                     await capture_hold(conn, row["hold_id"])
                 except HoldAlreadyResolved as exc:
                     log.error("sent notification %s but its hold was %s", row["id"], exc.status)
+                else:
+                    if self._low_balance is not None:
+                        await check_low_balance(
+                            conn, row["parent_id"], self._clock.now(), self._low_balance
+                        )
             await conn.execute(
                 "UPDATE notifications SET status = 'sent', sent_at = $2, provider = $3,"
                 " provider_message_id = $4, last_error = NULL WHERE id = $1",

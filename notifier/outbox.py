@@ -10,6 +10,7 @@ from uuid import UUID
 from billing.errors import InsufficientFunds
 from billing.holds import place_hold
 from billing.ledger import wallet_balance
+from billing.lowbalance import check_low_balance
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
 from notifier.handlers import HandlerContext
@@ -80,6 +81,8 @@ async def _hold_or_skip(
             notification_id,
             str(exc),
         )
+        if ctx.low_balance is not None:
+            await check_low_balance(conn, parent_id, ctx.clock.now(), ctx.low_balance)
         return False
     await conn.execute(
         "UPDATE notifications SET hold_id = $2 WHERE id = $1", notification_id, hold.id

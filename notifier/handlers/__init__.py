@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
+from billing.lowbalance import LowBalancePolicy
 from billing.types import Conn
 from notifier.clock import Clock
 
@@ -17,6 +18,7 @@ class HandlerContext:
     clock: Clock
     max_parts: int
     hold_ttl: timedelta
+    low_balance: LowBalancePolicy | None = None
 
 
 Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable[int]]

@@ -1,0 +1,82 @@
+"""Finance API views (role finance): ledger reports as JSON or CSV, gateway reconciliations.
+
+GET  /api/v1/finance/reports/{name}?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]
+     name: journal | trial-balance | liabilities | sms-revenue | top-ups
+POST /api/v1/finance/reconciliations  {"from", "to"}  -> 201 the run with its findings
+GET  /api/v1/finance/reconciliations/{id}
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from billing.reconciliation import load_run, run_reconciliation
+from billing.reports import REPORTS, csv_text, json_rows
+from notifier import keys
+from notifier.auth import authenticate
+from notifier.http.errors import ApiError
+from notifier.http.finance.context import FINANCE_METRICS, reconciled_gateways
+from notifier.http.finance.models import PeriodIn, ReportOut, ReportQuery, RunOut
+from notifier.http.openapi import ApiRoute
+
+_REPORT_NAMES = "|".join(REPORTS)
+
+
+async def get_report(request: web.Request) -> web.StreamResponse:
+    authenticate(request, "finance")
+    query = ReportQuery.model_validate(dict(request.query))
+    name = request.match_info["name"]
+    async with request.app[keys.POOL].acquire() as conn:
+        report = await REPORTS[name](conn, query.period)
+    if query.format == "csv":
+        filename = f"{name}-{query.period.first}_{query.period.last}.csv"
+        return web.Response(
+            text=csv_text(report),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
+    out = ReportOut(
+        report=name, from_=query.period.first, to=query.period.last,
+        columns=list(report.columns), items=json_rows(report),
+    )  # fmt: skip
+    return web.json_response(text=out.model_dump_json(by_alias=True))
+
+
+async def post_reconciliation(request: web.Request) -> web.Response:
+    principal = authenticate(request, "finance")
+    body = PeriodIn.model_validate_json(await request.read())
+    gateways = reconciled_gateways(request.app)
+    if not gateways:
+        raise ApiError(409, "no_gateways", "no payment gateway is configured to reconcile")
+    run = await run_reconciliation(
+        request.app[keys.POOL], gateways, body.period, requested_by=principal.subject
+    )
+    request.app[FINANCE_METRICS].observe(run)
+    return web.json_response(text=RunOut.of(run).model_dump_json(by_alias=True), status=201)
+
+
+async def get_reconciliation(request: web.Request) -> web.Response:
+    authenticate(request, "finance")
+    run_id = request.match_info["run_id"]
+    run = None
+    if run_id.isdigit() and len(run_id) < 19:
+        async with request.app[keys.POOL].acquire() as conn:
+            run = await load_run(conn, int(run_id))
+    if run is None:
+        raise ApiError(404, "not_found", "no such reconciliation run")
+    return web.json_response(text=RunOut.of(run).model_dump_json(by_alias=True))
+
+
+ROUTES = [
+    ApiRoute("GET", "/api/v1/finance/reports/{name:" + _REPORT_NAMES + "}", get_report,
+             "A finance report for a period (JSON, or CSV with ?format=csv)",
+             response=ReportOut, query=ReportQuery, roles=("finance",), media=("text/csv",),
+             tag="finance"),
+    ApiRoute("POST", "/api/v1/finance/reconciliations", post_reconciliation,
+             "Reconcile the payment gateways against the ledger for a period", body=PeriodIn,
+             response=RunOut, status=201, roles=("finance",), errors=(409,), tag="finance"),
+    ApiRoute("GET", "/api/v1/finance/reconciliations/{run_id}", get_reconciliation,
+             "A reconciliation run with its findings", response=RunOut, roles=("finance",),
+             tag="finance"),
+]  # fmt: skip
