@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-kafka lint typecheck bench schemas clean
+.PHONY: install run test test-kafka lint typecheck bench schemas clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -27,7 +27,11 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-test: lint typecheck
+# System Chromium for tests/browser (Debian's package); prints why it skips when it cannot.
+browser:
+	@bash scripts/install-browser.sh
+
+test: lint typecheck browser
 	$(PY) -m pytest -q
 
 # The Kafka-facing tests again, on a real single-node Apache Kafka (KRaft) built from

@@ -10,6 +10,7 @@ from datetime import timedelta
 import asyncpg
 from aiohttp import web
 
+from billing.lowbalance import LowBalancePolicy
 from gateways.sms import DevSmsProvider, SmsProvider
 from notifier import keys
 from notifier import web as manager_page
@@ -38,6 +39,17 @@ SMS_PROVIDERS: dict[str, Callable[[Settings], SmsProvider]] = {
 # Scheduled jobs: add yours here (name, async fn(app), trigger, trigger options).
 JOBS: list[ScheduledJob] = [
     ScheduledJob("expire-stale-sms", expire_stale_notifications, "interval", {"minutes": 1}),
+    # --- finance: reconcile the payment gateways for the previous day ---
+    ScheduledJob(
+        "reconcile-payments",
+        finance.reconcile_yesterday,
+        "cron",
+        {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
+    ),
+    # --- end finance ---
+    # --- payments: give up on top-ups never paid ---
+    ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
+    # --- end payments ---
 ]
 
 HANDLERS: dict[str, Handler] = {
@@ -67,10 +79,17 @@ def create_app(
     app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API
     app.add_routes(manager_page.routes())  # /manager: the web page
     app.add_routes(payments.routes())  # top-up callbacks and webhooks
+    # --- stripe: POST /payments/stripe/webhook (its gateway: payments.PAYMENT_GATEWAYS) ---
+    from notifier.http import stripe_webhook
+
+    app.add_routes(stripe_webhook.routes())
+    # --- end stripe ---
     app.add_routes(finance.routes())  # finance reports and reconciliation
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_kafka_producer)
     app.cleanup_ctx.append(_sms_provider(sms_provider))
+    app.cleanup_ctx.append(payments.payment_gateways)  # payments: before finance uses them
+    app.cleanup_ctx.append(finance.finance_context)  # finance: gateways + metrics
     if dispatch:
         app.cleanup_ctx.append(_dispatcher)
     if consume:
@@ -127,6 +146,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
         sender=s.sms_sender,
         batch_size=s.dispatch_batch_size,
         max_attempts=s.dispatch_max_attempts,
+        low_balance=LowBalancePolicy.from_settings(s),
     )
     app[keys.DISPATCHER] = dispatcher
     task = asyncio.create_task(dispatcher.run(s.dispatch_poll_seconds), name="dispatcher")
@@ -144,7 +164,12 @@ async def _consumer(app: web.Application) -> AsyncIterator[None]:
         kafka=kafka,
         handlers=HANDLERS,
         prefix=s.kafka_topic_prefix,
-        ctx=HandlerContext(app[keys.CLOCK], s.sms_max_parts, timedelta(hours=s.hold_ttl_hours)),
+        ctx=HandlerContext(
+            app[keys.CLOCK],
+            s.sms_max_parts,
+            timedelta(hours=s.hold_ttl_hours),
+            LowBalancePolicy.from_settings(s),
+        ),
         dead_letters=DeadLetters(
             app[keys.PRODUCER], prefix=s.kafka_topic_prefix, group_id=s.kafka_group_id
         ),

@@ -50,6 +50,44 @@ class Settings(BaseSettings):
     # Signs one-click unsubscribe links and similar tokens of our own.
     link_signing_secret: SecretStr | None = Field(default=None, min_length=32)
 
+    # --- Parents' Notification Manager API (/api/v1) ------------------------------------
+    # How long a one-click unsubscribe link (signed with LINK_SIGNING_SECRET) stays valid.
+    unsubscribe_link_ttl_days: int = Field(default=60, ge=1, le=366)
+
+    # --- Finance: low-balance notice (amounts in minor units) ---------------------------
+    # A parent whose available balance falls below this (or below the cost of their next
+    # weekly digest) is told once per crossing: "sms" = a free SMS paid by the house,
+    # "flag" = only a flag the Notification Manager shows.
+    low_balance_threshold_kzt: int = Field(default=200_00, ge=0)
+    low_balance_threshold_kgs: int = Field(default=30_00, ge=0)
+    low_balance_notice: Literal["sms", "flag"] = "sms"
+
+    # --- Payments: top-ups (amounts in minor units, per currency, e.g. '{"KZT": 50000}') --
+    # The gateway a top-up uses unless the request names another configured one.
+    payment_gateway: Literal["dev", "freedompay", "stripe"] = "dev"
+    top_up_min: dict[str, int] = {"KZT": 500_00, "KGS": 100_00}
+    top_up_max: dict[str, int] = {"KZT": 100_000_00, "KGS": 20_000_00}
+    # The most one parent may top up in any 24 hours (failed/expired attempts do not count).
+    top_up_daily_limit: dict[str, int] = {"KZT": 200_000_00, "KGS": 40_000_00}
+    # A payment not finished within this time is expired (a later confirmation still counts).
+    top_up_pending_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    # Signs the dev gateway's callbacks; `make run` generates one. Unset: dev gateway disabled.
+    dev_payments_secret: SecretStr | None = Field(default=None, min_length=32)
+    # Freedom Pay (formerly PayBox.money): merchant id and secret key, or it is disabled.
+    freedompay_merchant_id: str | None = None
+    freedompay_secret_key: SecretStr | None = None
+    freedompay_base_url: str = "https://api.freedompay.kz"
+    # --- end payments ---
+
+    # --- Stripe top-ups (Checkout Sessions + webhooks) ----------------------------------
+    # No default: without a secret key the Stripe gateway is disabled.
+    stripe_api_key: SecretStr | None = None
+    # The endpoint's signing secret ("whsec_..."); unset: POST /payments/stripe/webhook is 503.
+    stripe_webhook_secret: SecretStr | None = None
+    # Tests and local runs point this at stripe-mock.
+    stripe_api_base: str = "https://api.stripe.com"
+    # --- end stripe ---
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; on a bad or missing variable exit with a message naming it."""

@@ -101,4 +101,7 @@ def settings(stack: EmbeddedStack, database_url: str, tmp_path: Path) -> Setting
         sms_dev_outbox=tmp_path / "sms.jsonl",
         dispatch_poll_seconds=0.1,
         kafka_session_timeout_ms=2_000,  # a new consumer's first join waits about half of it
+        # Low-balance notices are SMS of their own; tests/e2e/test_low_balance.py turns them
+        # on, elsewhere they would add messages that a test did not ask about.
+        low_balance_notice="flag",
     )

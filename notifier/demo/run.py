@@ -59,8 +59,12 @@ def run_dev() -> None:
             internal_api_token=token,
             jwt_hs256_secret=os.environ.get("JWT_HS256_SECRET") or secrets.token_urlsafe(48),
             link_signing_secret=os.environ.get("LINK_SIGNING_SECRET") or secrets.token_urlsafe(48),
+            dev_payments_secret=os.environ.get("DEV_PAYMENTS_SECRET") or secrets.token_urlsafe(48),
             sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),
         )
+        if "PUBLIC_BASE_URL" not in os.environ:  # payment returns must reach this very run
+            url = f"http://{settings.http_host}:{settings.http_port}"
+            settings = settings.model_copy(update={"public_base_url": url})
         elapsed = time.monotonic() - started
         print(f"infrastructure up in {elapsed:.1f}s (PostgreSQL + Kafka on loopback)")
         print(f"SMS are written to {settings.sms_dev_outbox} and shown here")
