@@ -57,6 +57,10 @@ class EventConsumer:
                 log.warning("Kafka error, retrying in %.1fs: %r", backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
+            except Exception:  # whatever it is, the consumer must not die silently
+                log.exception("consumer loop failed; retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         topic = tp.topic.removeprefix(self._prefix)
@@ -73,10 +77,28 @@ class EventConsumer:
         backoff = 0.2
         while True:
             try:
-                return await apply_batch(
-                    self._pool, self._handlers[topic], topic, records, self._ctx
-                )
+                return await self._apply(topic, records)
             except TRANSIENT as exc:
                 log.warning("retrying %d records of %s after %r", len(records), topic, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
+
+    async def _apply(self, topic: str, records: list[ConsumerRecord]) -> BatchResult:
+        handler = self._handlers[topic]
+        try:
+            return await apply_batch(self._pool, handler, topic, records, self._ctx)
+        except TRANSIENT:
+            raise  # connection errors are PostgresErrors too, but not the record's fault
+        except asyncpg.PostgresError as exc:
+            if len(records) == 1:
+                # Refused at commit (e.g. a deferred ledger check): only this record is at
+                # fault, so it goes to the dead-letter topic instead of blocking the partition.
+                log.exception("record %s@%s refused at commit", records[0].topic, records[0].offset)
+                return BatchResult(["dead_lettered"], [(records[0], f"refused at commit: {exc}")])
+            # Find the culprit: apply each record in its own transaction.
+            results = [await self._apply(topic, [record]) for record in records]
+            return BatchResult(
+                [o for r in results for o in r.outcomes],
+                [x for r in results for x in r.rejected],
+                sum(r.queued for r in results),
+            )

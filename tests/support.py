@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,16 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
 from schemas import encode_event
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+    """Poll an async predicate until it holds: tests await effects a user would see."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def dsn_with_database(dsn: str, database: str) -> str:

@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestServer, unused_port
 from playwright.async_api import BrowserContext, Page, ViewportSize, async_playwright
 from pydantic import SecretStr
 
-from notifier.app import create_app, wait_for
+from notifier.app import create_app
 from notifier.auth import mint_token
 from notifier.settings import Settings
-from tests.support import received_sms
+from tests.support import received_sms, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

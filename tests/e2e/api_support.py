@@ -15,10 +15,9 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from notifier.app import wait_for
 from notifier.auth import Role, mint_token
 from notifier.settings import Settings
-from tests.support import received_sms
+from tests.support import received_sms, wait_for
 
 KZ_PHONE = "+77011234567"
 KZ_PHONE_2 = "+77051112233"

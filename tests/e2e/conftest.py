@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from notifier.app import create_app, wait_for
+from notifier.app import create_app
 from notifier.settings import Settings
-from tests.support import parent_linked, publish, pupil_enrolled
+from tests.support import parent_linked, publish, pupil_enrolled, wait_for
 
 
 @dataclass

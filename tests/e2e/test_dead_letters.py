@@ -8,9 +8,8 @@ import json
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from notifier.app import wait_for
 from tests.e2e.conftest import Service
-from tests.support import envelope, homework_assigned, pupil_enrolled, received_sms
+from tests.support import envelope, homework_assigned, pupil_enrolled, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
 

@@ -8,9 +8,8 @@ import json
 import asyncpg
 import pytest
 
-from notifier.app import wait_for
 from tests.e2e.conftest import Service
-from tests.support import homework_assigned, received_sms
+from tests.support import homework_assigned, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
 

@@ -14,11 +14,11 @@ from billing.errors import InsufficientFunds
 from billing.holds import capture_hold, place_hold
 from billing.ledger import account, account_balance, credit_wallet, wallet_balance
 from billing.lowbalance import LowBalancePolicy, check_low_balance, low_balance_since
-from notifier.app import create_app, wait_for
+from notifier.app import create_app
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
 from tests.integration.ledger_checks import assert_ledger_invariants
-from tests.support import homework_assigned, received_sms
+from tests.support import homework_assigned, received_sms, wait_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SMS = LowBalancePolicy({"KZT": 200_00, "KGS": 30_00}, "sms")

@@ -11,13 +11,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaConsumer
 
-from notifier.app import HANDLERS, create_app, wait_for
+from notifier.app import HANDLERS, create_app
 from notifier.applying import apply_record
 from notifier.clock import SystemClock
 from notifier.handlers import HandlerContext
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
-from tests.support import homework_assigned, received_sms
+from tests.support import homework_assigned, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
 
