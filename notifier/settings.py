@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = Field(default=5, ge=1, le=50)
     dispatch_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # A provider's report that an SMS could not be delivered: give the parent the money back
+    # ("refund") or keep the charge ("keep"; the provider billed us anyway).
+    undeliverable_policy: Literal["refund", "keep"] = "refund"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Public base URL of this service (payment return URLs, one-click unsubscribe links).
     public_base_url: str = "http://127.0.0.1:8080"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.ledger import credit_wallet, wallet_balance
 from billing.money import format_amount
 from notifier import keys
+from notifier.delivery import apply_delivery_report
 from notifier.http.errors import ApiError
 from notifier.sms.phones import normalize_mobile
 
@@ -122,8 +123,37 @@ async def _balance_json(request: web.Request, parent_id: str) -> dict[str, objec
     }
 
 
+class DeliveryReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str = Field(min_length=1, max_length=40)
+    provider_message_id: str = Field(min_length=1, max_length=200)
+    status: Literal["delivered", "undeliverable"]
+    detail: str | None = Field(default=None, max_length=500)
+
+
+async def delivery_report(request: web.Request) -> web.Response:
+    """For providers whose reports arrive by other means (files, polling), and for ops."""
+    _authorize(request)
+    body = DeliveryReportIn.model_validate_json(await request.read())
+    app = request.app
+    async with app[keys.POOL].acquire() as conn, conn.transaction():
+        outcome = await apply_delivery_report(
+            conn,
+            provider=body.provider,
+            provider_message_id=body.provider_message_id,
+            status=body.status,
+            detail=body.detail,
+            at=app[keys.CLOCK].now(),
+            policy=app[keys.SETTINGS].undeliverable_policy,
+        )
+    if outcome == "unknown_message":
+        raise ApiError(404, "not_found", "no SMS with this provider message id")
+    return web.json_response({"outcome": outcome})
+
+
 def routes() -> list[web.RouteDef]:
     return [
+        web.post("/internal/v1/delivery-reports", delivery_report),
         web.put("/internal/v1/subscriptions", put_subscription),
         web.get("/internal/v1/subscriptions", list_subscriptions),
         web.post("/internal/v1/wallets/{parent_id}/credits", credit),

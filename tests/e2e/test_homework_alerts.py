@@ -116,3 +116,24 @@ async def test_kyrgyz_parent_gets_kyrgyz_text_priced_in_som(service: Service) ->
     assert sms["currency"] == "KGS"
     assert "Кыргыз тили" in str(sms["text"])
     assert json.dumps(sms, ensure_ascii=False).count("ДЗ по") == 0  # not the Russian template
+
+
+async def test_an_sms_reported_undeliverable_is_refunded(service: Service) -> None:
+    await _subscribed_parent(service, "par-u", "pup-u")
+    await service.credit("par-u", 100_00)
+    await service.publish("diary.homework", "c-5a", homework_assigned())
+    [sms] = await _sms_count(service, 1)
+
+    async def charged() -> bool:
+        return bool((await service.wallet("par-u"))["posted"] < 100_00)
+
+    assert await wait_for(charged, 10)
+    report = {"provider": "dev", "provider_message_id": f"dev-{sms['id']}",
+              "status": "undeliverable", "detail": "absent subscriber"}  # fmt: skip
+    unauthorized = await service.client.post("/internal/v1/delivery-reports", json=report)
+    assert unauthorized.status == 401
+    r = await service.client.post(
+        "/internal/v1/delivery-reports", json=report, headers=service.auth
+    )
+    assert (r.status, (await r.json())["outcome"]) == (200, "refunded")
+    assert (await service.wallet("par-u"))["posted"] == 100_00
