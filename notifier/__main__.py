@@ -15,6 +15,7 @@ from notifier.auth import ROLES
 from notifier.db.migrate import migrate
 from notifier.logs import configure_logging
 from notifier.settings import ConfigError, load_settings
+from schemas import TOPICS
 
 
 def _serve() -> None:
@@ -45,6 +46,15 @@ def _mint_token(args: argparse.Namespace) -> None:
     print(mint_token(settings, args.sub, args.role, school_id=args.school_id, ttl_seconds=args.ttl))
 
 
+def _redrive(args: argparse.Namespace) -> None:
+    from notifier.redrive import redrive
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    result = asyncio.run(redrive(settings, args.topic, limit=args.limit))
+    print(f"re-drove {result.moved} message(s) from {result.topic}.dlq to {result.topic}")
+
+
 def _dev() -> None:
     from notifier.demo.run import run_dev
 
@@ -68,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     mint.add_argument("--role", required=True, choices=sorted(ROLES))
     mint.add_argument("--school-id", default=None)
     mint.add_argument("--ttl", type=int, default=3600, help="seconds")
+    again = sub.add_parser("redrive", help="move dead-lettered messages back to their topic")
+    again.add_argument("--topic", required=True, choices=sorted(TOPICS), help="original topic")
+    again.add_argument("--limit", type=int, default=None, help="at most this many")
     return parser
 
 
@@ -76,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "mint-token":
             _mint_token(args)
+        elif args.command == "redrive":
+            _redrive(args)
         else:
             COMMANDS[args.command][0]()
     except ConfigError as exc:
