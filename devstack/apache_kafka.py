@@ -16,7 +16,6 @@ import signal
 import subprocess
 import uuid
 from pathlib import Path
-from types import TracebackType
 
 from devstack.cds import ClassDataArchive
 from devstack.errors import InfraError
@@ -24,6 +23,7 @@ from devstack.kafka_jars import LOG4J2_CONFIG, POM, ensure_jars, java_major, kaf
 from devstack.leftovers import DirectoryLock, stop_leftover
 from devstack.ports import LOOPBACK, free_ports, kafka_answers, looks_like_port_clash
 from devstack.process import ChildProcess, log_tail
+from devstack.server import Server
 
 _MIN_JAVA = 17
 _READY_TIMEOUT = 90.0
@@ -37,7 +37,7 @@ _TOOL_JVM_OPTIONS = ("-Xmx256m", "-XX:+UseSerialGC")
 _SERVER_JVM_OPTIONS = ("-Xms256m", "-Xmx512m")
 
 
-class ApacheKafka:
+class ApacheKafka(Server):
     """A single-node Apache Kafka on two free loopback ports (client and controller)."""
 
     def __init__(self, work_dir: Path, cache_dir: Path) -> None:
@@ -158,18 +158,6 @@ class ApacheKafka:
         self._forget_process()
         self._lock.release()
         self._bootstrap = None
-
-    def __enter__(self) -> ApacheKafka:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _forget_process(self) -> None:
         """Drop a process that has ended (stopped or failed) and settle its archive dump."""

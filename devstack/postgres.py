@@ -24,13 +24,13 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 
 from devstack import pgsys
 from devstack.errors import InfraError
 from devstack.leftovers import DirectoryLock, make_scratch_dir
 from devstack.ports import LOOPBACK, free_ports, looks_like_port_clash
 from devstack.process import ChildProcess, log_tail
+from devstack.server import Server
 
 DATABASE = "notifier"
 ROLE = "notifier"
@@ -44,7 +44,7 @@ _CREATE_DATABASE_SQL = (
 )
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(Server):
     """A PostgreSQL server for one data directory, reachable at 127.0.0.1:<free port>.
 
     ``fast=True`` turns off fsync, synchronous_commit and full_page_writes (and syncing in
@@ -120,18 +120,6 @@ class EmbeddedPostgres:
         self._lock.release()
         self._url = None
         self._port = None
-
-    def __enter__(self) -> EmbeddedPostgres:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _ensure_cluster(self, account: tuple[int, int] | None) -> str:
         """Run initdb on first use; return the password of role ``notifier``."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import TracebackType
 from typing import Literal, get_args
 
 from devstack.apache_kafka import ApacheKafka
 from devstack.errors import InfraError
 from devstack.postgres import EmbeddedPostgres
+from devstack.server import Server
 from devstack.tansu import TansuBroker
 
 KafkaKind = Literal["tansu", "apache"]
@@ -23,7 +23,7 @@ def default_kafka_cache_dir() -> Path:
     return Path(base) / "school-notifier" / "apache-kafka"
 
 
-class EmbeddedStack:
+class EmbeddedStack(Server):
     """Starts what the service needs under ``data_dir`` and stops it again.
 
     An infrastructure part whose environment variable is set (``DATABASE_URL``,
@@ -109,14 +109,3 @@ class EmbeddedStack:
                 self.postgres.stop()
                 self.postgres = None
             self._database_url = self._kafka_bootstrap = None
-
-    def __enter__(self) -> EmbeddedStack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

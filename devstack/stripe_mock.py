@@ -27,12 +27,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from devstack.errors import InfraError
 from devstack.leftovers import make_scratch_dir
 from devstack.process import ChildProcess, log_tail
+from devstack.server import Server
 
 MODULE = "github.com/stripe/stripe-mock"
 VERSION = "v0.203.0"  # the latest tag the Go module proxy served when pinned
@@ -51,7 +51,7 @@ def go_binary() -> str | None:
     return found
 
 
-class StripeMock:
+class StripeMock(Server):
     """One stripe-mock server on loopback; ``start()`` returns ``http://127.0.0.1:<port>``."""
 
     def __init__(
@@ -150,18 +150,6 @@ class StripeMock:
             self._process.stop()
             self._process = None
         self._base_url = None
-
-    def __enter__(self) -> StripeMock:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _write_fixtures(overrides: Mapping[str, Mapping[str, Any]], directory: Path) -> Path:

@@ -11,12 +11,12 @@ import functools
 import os
 import signal
 from pathlib import Path
-from types import TracebackType
 
 from devstack.errors import InfraError
 from devstack.leftovers import make_scratch_dir
 from devstack.ports import LOOPBACK, free_ports, kafka_answers, looks_like_port_clash
 from devstack.process import ChildProcess
+from devstack.server import Server
 
 _READY_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
@@ -32,7 +32,7 @@ _TANSU_ENV_VARS = (
 )
 
 
-class TansuBroker:
+class TansuBroker(Server):
     """A single Tansu broker on a free loopback port; nothing is written to disk but its log."""
 
     def __init__(self) -> None:
@@ -103,18 +103,6 @@ class TansuBroker:
             self._process.stop()
             self._process = None
         self._bootstrap = None
-
-    def __enter__(self) -> TansuBroker:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _tansu_binary() -> str:
