@@ -57,10 +57,9 @@ class DiarySimulator:
 
     async def publish_homework(self) -> None:
         class_id = self._rnd.choice(list(CLASSES))
-        locale = self._rnd.choice(list(SUBJECTS))
         await self._send("diary.homework", class_id, HomeworkAssigned(
             **_envelope(), homework_id=f"demo-hw-{uuid.uuid4().hex[:8]}", school_id=SCHOOL_ID,
-            class_id=class_id, subject=self._rnd.choice(SUBJECTS[locale]),
+            class_id=class_id, subject=self._rnd.choice(SUBJECTS),
             text=self._rnd.choice(HOMEWORK),
             due_date=(datetime.now(UTC) + timedelta(days=2)).date(), teacher_id="demo-teacher-1",
         ))  # fmt: skip
@@ -70,7 +69,7 @@ class DiarySimulator:
         await self._send("diary.grades", f.pupil_id, GradePosted(
             **_envelope(), grade_id=f"demo-g-{uuid.uuid4().hex[:8]}", school_id=SCHOOL_ID,
             pupil_id=f.pupil_id, class_id=f.class_id,
-            subject=self._rnd.choice(SUBJECTS[f.locale]), lesson_date=datetime.now(UTC).date(),
+            subject=self._rnd.choice(SUBJECTS), lesson_date=datetime.now(UTC).date(),
             assessment="lesson", mark=self._rnd.choice([3, 4, 4, 5, 5]),
             teacher_id="demo-teacher-1",
         ))  # fmt: skip
@@ -92,7 +91,7 @@ async def subscribe_and_top_up(
                     raise TimeoutError("the roster never arrived; is the consumer running?")
                 await asyncio.sleep(0.2)  # the roster event is still on its way
             r.raise_for_status()
-            amount = 500_00 if f.currency == "KZT" else 100_00
+            amount = 5_000_00 if f.currency == "KZT" else 1_000_00  # lasts a demo session
             credit = {"amount": amount, "currency": f.currency, "reference": f"demo-{f.parent_id}"}
             (
                 await http.post(f"/internal/v1/wallets/{f.parent_id}/credits", json=credit)
