@@ -1,4 +1,5 @@
-"""Money back for SMS the network could not deliver (when the policy says so)."""
+"""Money back for SMS that were not delivered: refunds to parents (when the policy says so)
+and reversals of what the house paid for free SMS that were never sent."""
 
 from __future__ import annotations
 
@@ -27,4 +28,27 @@ async def refund_undelivered(conn: Conn, hold_id: int) -> int | None:
         currency=hold["currency"],
         legs=legs,
         memo="undeliverable",
+    )
+
+
+async def reverse_house_sms(conn: Conn, notification_id: int) -> int | None:
+    """Undo the house's payment for a free SMS (verification code, notice) that could not be
+    sent, so revenue counts only SMS that went out. Once; None if there was nothing to undo."""
+    reference = f"notification:{notification_id}"
+    entries = await conn.fetch(
+        "SELECT e.account_id, e.amount, e.currency FROM ledger_entries e"
+        " JOIN ledger_transactions t ON t.id = e.transaction_id"
+        " WHERE t.kind = 'house_sms' AND t.reference = $1",
+        reference,
+    )
+    if not entries:
+        return None
+    legs = [Leg(e["account_id"], -e["amount"]) for e in entries]
+    return await post(
+        conn,
+        kind="house_sms_reversal",
+        reference=reference,
+        currency=entries[0]["currency"],
+        legs=legs,
+        memo="not sent",
     )

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import asyncpg
 
+from billing.delivery import reverse_house_sms
 from billing.errors import HoldAlreadyResolved
 from billing.holds import capture_hold, release_hold
 from billing.lowbalance import LowBalancePolicy, check_low_balance
@@ -132,6 +133,8 @@ class Dispatcher:
             if row["hold_id"] is not None:
                 with contextlib.suppress(HoldAlreadyResolved):
                     await release_hold(conn, row["hold_id"], error[:200])
+            else:  # a free SMS: the house paid when it was queued; it was never sent
+                await reverse_house_sms(conn, row["id"])
             await conn.execute(
                 "UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1",
                 row["id"],

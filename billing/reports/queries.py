@@ -114,30 +114,39 @@ async def liabilities(conn: Conn, period: Period) -> Report:
     return _with_totals(report, "school_id", "parents")
 
 
+# Every entry on an SMS revenue account, traced back to its notification: a charge through
+# the hold it captured, a refund of an undelivered SMS through the hold it names
+# ("hold:<id>"), a house payment and its reversal through "notification:<id>". Messages
+# count SMS that went out: charges and house SMS, less house SMS that were never sent.
+_SMS_REVENUE_SQL = (
+    "WITH revenue AS (SELECT t.created_at, t.kind, e.currency, -e.amount AS amount,"
+    "  coalesce(h.reference, refunded.reference, t.reference) AS cause"
+    "  FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id"
+    "  JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'sms_revenue'"
+    "  LEFT JOIN ledger_holds h ON h.transaction_id = t.id"
+    # CASE: the cast must only ever see "hold:<id>" references.
+    "  LEFT JOIN ledger_holds refunded ON refunded.id ="
+    "   CASE WHEN t.kind = 'sms_refund' THEN substr(t.reference, 6)::bigint END"
+    "  WHERE t.created_at >= $1 AND t.created_at < $2)"
+    " SELECT (r.created_at AT TIME ZONE $3)::date AS day, p.school_id,"
+    " s.name AS school_name, r.currency,"
+    " (count(*) FILTER (WHERE r.kind IN ('sms_charge', 'house_sms'))"
+    "  - count(*) FILTER (WHERE r.kind = 'house_sms_reversal')) AS messages,"
+    " coalesce(sum(r.amount) FILTER (WHERE r.kind IN ('sms_charge', 'sms_refund')), 0)::bigint"
+    " AS paid_by_parents,"
+    " coalesce(sum(r.amount) FILTER (WHERE r.kind IN ('house_sms', 'house_sms_reversal')),"
+    "  0)::bigint AS paid_by_house, sum(r.amount)::bigint AS revenue FROM revenue r"
+    " LEFT JOIN notifications n ON n.id = CASE WHEN r.cause ~ '^notification:[0-9]+$'"
+    "  THEN substr(r.cause, 14)::bigint END"
+    " LEFT JOIN pupils p ON p.id = n.pupil_id LEFT JOIN schools s ON s.id = p.school_id"
+    " GROUP BY 1, 2, 3, 4 ORDER BY 1, 4, 2 NULLS LAST"
+)
+
+
 async def sms_revenue(conn: Conn, period: Period) -> Report:
     """SMS revenue per day and school: charged to parents' wallets or paid by the house.
     SMS about no child (e.g. verification codes) show with no school."""
-    rows = await conn.fetch(
-        "WITH revenue AS (SELECT t.created_at, t.kind, e.currency, -e.amount AS amount,"
-        "  coalesce(h.reference, t.reference) AS cause"
-        "  FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id"
-        "  JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'sms_revenue'"
-        "  LEFT JOIN ledger_holds h ON h.transaction_id = t.id"
-        "  WHERE t.created_at >= $1 AND t.created_at < $2)"
-        " SELECT (r.created_at AT TIME ZONE $3)::date AS day, p.school_id,"
-        " s.name AS school_name, r.currency, count(*) AS messages,"
-        " coalesce(sum(r.amount) FILTER (WHERE r.kind = 'sms_charge'), 0)::bigint"
-        " AS paid_by_parents,"
-        " coalesce(sum(r.amount) FILTER (WHERE r.kind <> 'sms_charge'), 0)::bigint"
-        " AS paid_by_house, sum(r.amount)::bigint AS revenue FROM revenue r"
-        " LEFT JOIN notifications n ON n.id = CASE WHEN r.cause ~ '^notification:[0-9]+$'"
-        "  THEN substr(r.cause, 14)::bigint END"
-        " LEFT JOIN pupils p ON p.id = n.pupil_id LEFT JOIN schools s ON s.id = p.school_id"
-        " GROUP BY 1, 2, 3, 4 ORDER BY 1, 4, 2 NULLS LAST",
-        period.start,
-        period.end,
-        FINANCE_TZ,
-    )
+    rows = await conn.fetch(_SMS_REVENUE_SQL, period.start, period.end, FINANCE_TZ)
     money = {"paid_by_parents", "paid_by_house", "revenue"}
     return _report("sms_revenue", SMS_REVENUE, money, rows)
 

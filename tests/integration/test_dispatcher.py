@@ -9,9 +9,10 @@ import asyncpg
 import pytest
 
 from billing.holds import place_hold
-from billing.ledger import credit_wallet, wallet_balance
+from billing.ledger import account, account_balance, credit_wallet, wallet_balance
 from gateways.sms import OutgoingSms, SendResult, SmsRejected, SmsTemporaryFailure
 from notifier.dispatcher import Dispatcher
+from notifier.manager.house_sms import queue_house_sms
 from notifier.metrics import Metrics
 from tests.integration.ledger_checks import assert_ledger_invariants
 
@@ -134,3 +135,25 @@ async def test_a_send_interrupted_by_a_crash_is_resumed(
     assert await dispatcher.recover_interrupted() == 1
     await dispatcher.dispatch_once()
     assert await _state(pool, nid) == ("sent", 60_00, 0)
+
+
+async def test_a_free_sms_that_could_not_be_sent_costs_the_house_nothing(
+    pool: asyncpg.Pool,
+) -> None:
+    clock = MovableClock()
+    async with pool.acquire() as conn, conn.transaction():
+        nid = await queue_house_sms(
+            conn, parent_id="par", pupil_id=None, phone="+77011234567", kind="verification",
+            body="Код подтверждения: 123456.", now=clock.now(),
+        )  # fmt: skip
+    await _dispatcher(pool, ScriptedProvider("rejected"), clock).dispatch_once()
+    async with pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT status FROM notifications WHERE id = $1", nid) == "failed"
+        )
+        house = await account(conn, "house", "", "KZT")
+        revenue = await account(conn, "sms_revenue", "", "KZT")
+        assert (await account_balance(conn, house), await account_balance(conn, revenue)) == (0, 0)
+        await assert_ledger_invariants(conn)
+        kinds = await conn.fetch("SELECT kind FROM ledger_transactions ORDER BY id")
+        assert [k["kind"] for k in kinds] == ["house_sms", "house_sms_reversal"]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from billing.delivery import refund_undelivered, reverse_house_sms
 from billing.holds import capture_hold, place_hold
 from billing.ledger import credit_wallet
 from billing.reports import (
@@ -20,6 +21,7 @@ from billing.reports import (
     top_ups,
     trial_balance,
 )
+from notifier.manager.house_sms import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
 
 TODAY = datetime.now(ZoneInfo(FINANCE_TZ)).date()
@@ -188,4 +190,30 @@ async def test_the_journal_lists_each_entry_of_the_period_once(pool: asyncpg.Poo
     assert _pick(last_month.rows, "account_kind", "debit", "credit") == [
         ("gateway_clearing", 50_00, 0),
         ("wallet", 0, 50_00),
+    ]
+
+
+async def test_refunds_and_unsent_free_sms_are_netted_where_they_belong(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        await seed_ledger(conn)
+        async with conn.transaction():
+            charge = await conn.fetchval(
+                "SELECT id FROM ledger_holds WHERE status = 'captured' AND amount = 40_00"
+            )
+            await refund_undelivered(conn, charge)  # a1's 40.00 SMS was undeliverable
+            free = await queue_house_sms(
+                conn, parent_id="p2", pupil_id="b1", phone="+77011234567", kind="verification",
+                body="Код: 123456", now=datetime.now(ZoneInfo(FINANCE_TZ)),
+            )  # fmt: skip
+            await reverse_house_sms(conn, free)  # and it was never sent
+        report = await sms_revenue(conn, Period(TODAY, TODAY))
+        await assert_ledger_invariants(conn)
+    rows = _pick(report.rows, "school_id", "currency", "messages", "paid_by_parents",
+                 "paid_by_house", "revenue")  # fmt: skip
+    assert rows == [
+        ("sch-c", "KGS", 1, 6_00, 0, 6_00),
+        ("sch-a", "KZT", 1, 0, 0, 0),  # sent, then refunded: no revenue from school A
+        ("sch-b", "KZT", 2, 80_00, 0, 80_00),  # the unsent free SMS counts for nothing
     ]
