@@ -27,19 +27,18 @@ async def enqueue_paid_sms(
     kind: str,
     recipient: Recipient,
     body: str,
+    tariffs: dict[tuple[str, str], int] | None = None,
 ) -> bool:
     """Queue one SMS for a recipient. Returns True when it was queued and its cost held;
     False when it was already queued before (a redelivered event) or the balance was short
-    (then it is recorded as skipped, not sent and not charged)."""
+    (then it is recorded as skipped, not sent and not charged). Pass the same `tariffs` dict
+    for every recipient of one event: the tariff is then looked up once."""
     sms = count_parts(body)
     wallet = await wallet_balance(conn, recipient.parent_id)
     currency = wallet.currency if wallet else None
     cost = 0
     if currency is not None:
-        per_part = await price_per_part(
-            conn, currency, ctx.clock.now(), phone_country(recipient.phone)
-        )
-        cost = price(sms.parts, per_part)
+        cost = price(sms.parts, await _per_part(conn, ctx, currency, recipient.phone, tariffs))
     notification_id = await conn.fetchval(
         "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind, phone,"
         " body, encoding, parts, price, currency, status, next_attempt_at)"
@@ -61,6 +60,23 @@ async def enqueue_paid_sms(
     if notification_id is None:
         return False
     return await _hold_or_skip(conn, ctx, notification_id, recipient.parent_id, cost)
+
+
+async def _per_part(
+    conn: Conn,
+    ctx: HandlerContext,
+    currency: str,
+    phone: str,
+    known: dict[tuple[str, str], int] | None,
+) -> int:
+    """The tariff in force; `known` remembers it across the recipients of one event."""
+    key = (currency, phone_country(phone))
+    if known is not None and key in known:
+        return known[key]
+    per_part = await price_per_part(conn, currency, ctx.clock.now(), key[1])
+    if known is not None:
+        known[key] = per_part
+    return per_part
 
 
 async def _hold_or_skip(

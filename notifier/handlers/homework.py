@@ -50,6 +50,7 @@ async def _changed(conn: Conn, event: HomeworkUpdated) -> bool:
 async def _alert(conn: Conn, event: HomeworkAssigned | HomeworkUpdated, ctx: HandlerContext) -> int:
     render = homework_updated_alert if isinstance(event, HomeworkUpdated) else homework_alert
     queued = 0
+    tariffs: dict[tuple[str, str], int] = {}
     for r in await class_subscribers(conn, event.class_id, "homework", event.pupil_ids):
         body = render(
             r.language,  # type: ignore[arg-type]
@@ -60,6 +61,7 @@ async def _alert(conn: Conn, event: HomeworkAssigned | HomeworkUpdated, ctx: Han
             max_parts=ctx.max_parts,
         )
         queued += await enqueue_paid_sms(
-            conn, ctx, event_id=event.event_id, kind="homework", recipient=r, body=body
-        )
+            conn, ctx, event_id=event.event_id, kind="homework", recipient=r, body=body,
+            tariffs=tariffs,
+        )  # fmt: skip
     return queued
