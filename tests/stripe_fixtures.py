@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from devstack.stripe_mock import StripeMock
-from notifier.app import create_app
 from notifier.settings import Settings
-from tests.e2e.api_support import ROSTER, Api, MovableClock
+from tests.e2e.api_fixtures import serve_api
+from tests.e2e.api_support import Api
 from tests.stripe_support import STRIPE_STATE, stripe_settings
 
 
@@ -33,13 +31,5 @@ def stripe_mock() -> Iterator[str]:
 
 @pytest.fixture
 async def stripe_api(api_settings: Settings, stripe_mock: str) -> AsyncIterator[Api]:
-    settings = api_settings.model_copy(update=stripe_settings(stripe_mock))
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.execute(ROSTER)
-    finally:
-        await conn.close()
-    clock = MovableClock()
-    app = create_app(settings, clock=clock, consume=False, schedule=False)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield Api(client, settings, clock)
+    async with serve_api(api_settings.model_copy(update=stripe_settings(stripe_mock))) as running:
+        yield running

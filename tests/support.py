@@ -6,7 +6,8 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +26,19 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float) -> 
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+@dataclass
+class MovableClock:
+    """The injected clock of tests: they move time instead of sleeping."""
+
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, delta: timedelta) -> None:
+        self.at += delta
 
 
 def dsn_with_database(dsn: str, database: str) -> str:

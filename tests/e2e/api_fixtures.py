@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 
@@ -30,14 +31,21 @@ def api_settings(settings: Settings) -> Settings:
     )
 
 
-@pytest.fixture
-async def api(api_settings: Settings) -> AsyncIterator[Api]:
-    conn = await asyncpg.connect(api_settings.database_url)
+@contextlib.asynccontextmanager
+async def serve_api(settings: Settings) -> AsyncIterator[Api]:
+    """The service with the roster of api_support, on a loopback server, clock movable."""
+    conn = await asyncpg.connect(settings.database_url)
     try:
         await conn.execute(ROSTER)
     finally:
         await conn.close()
     clock = MovableClock()
-    app = create_app(api_settings, clock=clock, consume=False, schedule=False)
+    app = create_app(settings, clock=clock, consume=False, schedule=False)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield Api(client, api_settings, clock)
+        yield Api(client, settings, clock)
+
+
+@pytest.fixture
+async def api(api_settings: Settings) -> AsyncIterator[Api]:
+    async with serve_api(api_settings) as running:
+        yield running

@@ -8,8 +8,7 @@ child at school sch-2 (Kyrgyzstan). The fixtures are in tests/e2e/api_fixtures.p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import ClientResponse
@@ -17,7 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from notifier.auth import Role, mint_token
 from notifier.settings import Settings
-from tests.support import received_sms, wait_for
+from tests.support import MovableClock, received_sms, wait_for
 
 KZ_PHONE = "+77011234567"
 KZ_PHONE_2 = "+77051112233"
@@ -34,17 +33,6 @@ INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_o
 INSERT INTO parent_links (parent_id, pupil_id, linked_at) VALUES
     ('par-1', 'p-aida', now()), ('par-1', 'p-bek', now()), ('par-2', 'p-nur', now());
 """
-
-
-@dataclass
-class MovableClock:
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, delta: timedelta) -> None:
-        self.at += delta
 
 
 @dataclass

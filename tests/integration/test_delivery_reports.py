@@ -11,18 +11,14 @@ import pytest
 from billing.ledger import wallet_balance
 from notifier.delivery import UndeliverablePolicy, apply_delivery_report
 from tests.integration.ledger_checks import assert_ledger_invariants
-from tests.integration.test_dispatcher import (
-    MovableClock,
-    ScriptedProvider,
-    _dispatcher,
-    _queue_one,
-)
+from tests.integration.test_dispatcher import T0, ScriptedProvider, _dispatcher, _queue_one
+from tests.support import MovableClock
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 async def _sent_sms(pool: asyncpg.Pool) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     await _queue_one(pool, clock, price=40_00)
     await _dispatcher(pool, ScriptedProvider("ok"), clock).dispatch_once()
 

@@ -15,14 +15,9 @@ from notifier.dispatcher import Dispatcher
 from notifier.manager.house_sms import queue_house_sms
 from notifier.metrics import Metrics
 from tests.integration.ledger_checks import assert_ledger_invariants
+from tests.support import MovableClock
 
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 class ScriptedProvider:
@@ -87,7 +82,7 @@ async def _state(pool: asyncpg.Pool, nid: int) -> tuple[str, int, int]:
 
 
 async def test_an_accepted_sms_is_charged_exactly_its_price(pool: asyncpg.Pool) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     provider = ScriptedProvider("ok")
     assert await _dispatcher(pool, provider, clock).dispatch_once() == 1
@@ -96,31 +91,31 @@ async def test_an_accepted_sms_is_charged_exactly_its_price(pool: asyncpg.Pool) 
 
 
 async def test_a_refused_sms_is_not_charged(pool: asyncpg.Pool) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     await _dispatcher(pool, ScriptedProvider("rejected"), clock).dispatch_once()
     assert await _state(pool, nid) == ("failed", 100_00, 0)
 
 
 async def test_temporary_failures_are_retried_later_then_charged_once(pool: asyncpg.Pool) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     dispatcher = _dispatcher(pool, ScriptedProvider("temporary", "ok"), clock)
     await dispatcher.dispatch_once()
     assert await _state(pool, nid) == ("queued", 100_00, 40_00)  # still held, not charged
     assert await dispatcher.dispatch_once() == 0  # not due yet: backoff
-    clock.at += timedelta(minutes=5)
+    clock.advance(timedelta(minutes=5))
     assert await dispatcher.dispatch_once() == 1
     assert await _state(pool, nid) == ("sent", 60_00, 0)
 
 
 async def test_out_of_retries_releases_the_money(pool: asyncpg.Pool) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     dispatcher = _dispatcher(pool, ScriptedProvider("temporary", "temporary", "temporary"), clock)
     for _ in range(3):
         await dispatcher.dispatch_once()
-        clock.at += timedelta(hours=2)
+        clock.advance(timedelta(hours=2))
     assert await _state(pool, nid) == ("failed", 100_00, 0)
 
 
@@ -128,7 +123,7 @@ async def test_out_of_retries_releases_the_money(pool: asyncpg.Pool) -> None:
 async def test_a_send_interrupted_by_a_crash_is_resumed(
     pool: asyncpg.Pool, crashed_while: str
 ) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     await pool.execute("UPDATE notifications SET status = $2 WHERE id = $1", nid, crashed_while)
     dispatcher = _dispatcher(pool, ScriptedProvider("ok"), clock)
@@ -140,7 +135,7 @@ async def test_a_send_interrupted_by_a_crash_is_resumed(
 async def test_a_free_sms_that_could_not_be_sent_costs_the_house_nothing(
     pool: asyncpg.Pool,
 ) -> None:
-    clock = MovableClock()
+    clock = MovableClock(T0)
     async with pool.acquire() as conn, conn.transaction():
         nid = await queue_house_sms(
             conn, parent_id="par", pupil_id=None, phone="+77011234567", kind="verification",
