@@ -14,8 +14,7 @@ import pytest
 
 from devstack.stripe_mock import StripeMock
 from notifier.settings import Settings
-from tests.e2e.api_fixtures import serve_api
-from tests.e2e.api_support import Api
+from tests.e2e.api_support import Api, serve_api
 from tests.stripe_support import STRIPE_STATE, stripe_settings
 
 

@@ -7,13 +7,17 @@ child at school sch-2 (Kyrgyzstan). The fixtures are in tests/e2e/api_fixtures.p
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
+from notifier.app import create_app
 from notifier.auth import Role, mint_token
 from notifier.settings import Settings
 from tests.support import MovableClock, received_sms, wait_for
@@ -83,3 +87,17 @@ class Api:
         body = {"phone": phone, "code": code}
         r = await self.call("POST", "/api/v1/phone-verifications/confirm", sub, json=body)
         assert r.status == 200, await r.text()
+
+
+@contextlib.asynccontextmanager
+async def serve_api(settings: Settings) -> AsyncIterator[Api]:
+    """The service with the roster of api_support, on a loopback server, clock movable."""
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(ROSTER)
+    finally:
+        await conn.close()
+    clock = MovableClock()
+    app = create_app(settings, clock=clock, consume=False, schedule=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield Api(client, settings, clock)

@@ -51,12 +51,7 @@ CREATE TABLE payment_events (
     PRIMARY KEY (gateway, event_id)
 );
 
-CREATE FUNCTION top_up_transitions_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'top-up history is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END $$;
 CREATE TRIGGER top_up_transitions_append_only BEFORE UPDATE OR DELETE ON top_up_transitions
-    FOR EACH ROW EXECUTE FUNCTION top_up_transitions_refuse_change();
+    FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER top_up_transitions_no_truncate BEFORE TRUNCATE ON top_up_transitions
-    FOR EACH STATEMENT EXECUTE FUNCTION top_up_transitions_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();

@@ -50,12 +50,7 @@ CREATE TABLE consent_records (
 );
 CREATE INDEX consent_records_phone_idx ON consent_records (phone, school_id, recorded_at);
 
-CREATE FUNCTION consent_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'consent records are append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END $$;
 CREATE TRIGGER consent_records_append_only BEFORE UPDATE OR DELETE ON consent_records
-    FOR EACH ROW EXECUTE FUNCTION consent_refuse_change();
+    FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER consent_records_no_truncate BEFORE TRUNCATE ON consent_records
-    FOR EACH STATEMENT EXECUTE FUNCTION consent_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
