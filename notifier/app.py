@@ -11,33 +11,19 @@ from notifier import keys, lifecycle
 from notifier import web as manager_page
 from notifier.auth import TokenVerifier
 from notifier.clock import Clock, SystemClock
-from notifier.expiry import expire_stale_notifications
 from notifier.handlers import Handler
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
 from notifier.http import api, finance, health, internal, payments, stripe_webhook
 from notifier.http.errors import error_middleware
+from notifier.jobs import JOBS
 from notifier.metrics import Metrics
-from notifier.scheduler import ScheduledJob
 from notifier.settings import Settings
 
 SMS_PROVIDERS: dict[str, Callable[[Settings], SmsProvider]] = {
     "dev": lambda s: DevSmsProvider(s.sms_dev_outbox),
 }
-
-# Scheduled jobs: add yours here (name, async fn(app), trigger, trigger options).
-JOBS: list[ScheduledJob] = [
-    ScheduledJob("expire-stale-sms", expire_stale_notifications, "interval", {"minutes": 1}),
-    # Finance reconciles the payment gateways for the previous day.
-    ScheduledJob(
-        "reconcile-payments",
-        finance.reconcile_yesterday,
-        "cron",
-        {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
-    ),
-    ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
-]
 
 HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,

@@ -10,8 +10,8 @@ from aiokafka import AIOKafkaProducer
 
 from gateways.sms import SmsProvider
 from notifier.clock import Clock
-from notifier.dispatcher import Dispatcher
 from notifier.metrics import Metrics
+from notifier.outbox.dispatcher import Dispatcher
 from notifier.settings import Settings
 
 if TYPE_CHECKING:

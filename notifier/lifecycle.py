@@ -13,15 +13,15 @@ import asyncpg
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
 
-from billing.lowbalance import LowBalancePolicy
 from gateways.sms import SmsProvider
 from notifier import keys
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
-from notifier.dispatcher import Dispatcher
 from notifier.handlers import Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer
+from notifier.outbox.dispatcher import Dispatcher
+from notifier.outbox.lowbalance import LowBalancePolicy
 from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
 

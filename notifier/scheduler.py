@@ -1,5 +1,5 @@
-"""Scheduled jobs (APScheduler). Jobs are plain async functions of the app; each module that
-needs one adds it to `JOBS` in notifier/app.py with its trigger."""
+"""Scheduled jobs (APScheduler). Jobs are plain async functions of the app, listed with their
+triggers in notifier/jobs.py."""
 
 from __future__ import annotations
 

@@ -1,14 +1,18 @@
 """Pluggable SMS providers.
 
 Adding a provider: write one module with a class satisfying `SmsProvider`, raise
-`SmsRejected` for permanent refusals (bad number, blocked sender) and `SmsTemporaryFailure`
-for anything worth retrying, then add it to `notifier.bootstrap.SMS_PROVIDERS`.
+`SmsRejected` for permanent refusals (bad number, blocked sender), `SmsTemporaryFailure`
+for anything certainly not accepted and worth retrying, `SmsInDoubt` when the request may have
+reached the provider; answer `lookup` by our reference (or raise `LookupUnsupported`), then add
+it to `SMS_PROVIDERS` in notifier/app.py.
 """
 
 from gateways.sms.base import (
     GatewayError,
+    LookupUnsupported,
     OutgoingSms,
     SendResult,
+    SmsInDoubt,
     SmsProvider,
     SmsRejected,
     SmsTemporaryFailure,
@@ -18,8 +22,10 @@ from gateways.sms.dev import DevSmsProvider
 __all__ = [
     "DevSmsProvider",
     "GatewayError",
+    "LookupUnsupported",
     "OutgoingSms",
     "SendResult",
+    "SmsInDoubt",
     "SmsProvider",
     "SmsRejected",
     "SmsTemporaryFailure",

@@ -1,16 +1,23 @@
-"""Dev provider: the "handset" is a JSON-lines file, and a line on the console."""
+"""Dev provider: the "handset" is a JSON-lines file, and a line on the console.
+
+It behaves like a real provider where that matters for "nothing sent twice": it takes our
+reference, answers status lookups by it (from the file, so a restarted service sees what the
+previous process handed over), and can be told to lose acknowledgements (`lose_ack_rate`): the
+message is written, then the reply "fails", so the dispatcher's in-doubt path runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from billing.money import format_amount
-from gateways.sms.base import OutgoingSms, SendResult
+from gateways.sms.base import OutgoingSms, SendResult, SmsInDoubt
 
 
 def _console_phone(phone: str) -> str:
@@ -20,17 +27,31 @@ def _console_phone(phone: str) -> str:
 class DevSmsProvider:
     name = "dev"
 
-    def __init__(self, outbox: Path, console: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Path,
+        console: TextIO | None = None,
+        *,
+        lose_ack_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
         self._outbox = outbox
         self._console = console if console is not None else sys.stdout
         self._lock = asyncio.Lock()
+        self._lose_ack_rate = lose_ack_rate
+        self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
+        self._accepted: dict[str, str] | None = None  # reference -> message id, read lazily
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
     async def send(self, sms: OutgoingSms) -> SendResult:
+        message_id = f"dev-{sms.reference}"
         record = {
             "id": sms.reference,
+            "message_id": message_id,
             "to": sms.phone,
             "from": sms.sender,
+            "kind": sms.kind,
+            "paid_by": sms.paid_by,
             "text": sms.body,
             "parts": sms.parts,
             "encoding": sms.encoding,
@@ -41,14 +62,43 @@ class DevSmsProvider:
         async with self._lock:
             with self._outbox.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if self._accepted is not None:
+                self._accepted[sms.reference] = message_id
+        self._print(sms)
+        if self._lose_ack_rate and self._random.random() < self._lose_ack_rate:
+            raise SmsInDoubt("acknowledgement lost (injected)", provider=self.name)
+        return SendResult(provider_message_id=message_id)
+
+    async def lookup(self, reference: str) -> SendResult | None:
+        async with self._lock:
+            if self._accepted is None:
+                self._accepted = self._read_accepted()
+            found = self._accepted.get(reference)
+        return SendResult(found) if found is not None else None
+
+    def _read_accepted(self) -> dict[str, str]:
+        accepted: dict[str, str] = {}
+        if not self._outbox.exists():
+            return accepted
+        with self._outbox.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # a line torn by a killed writer was never accepted
+                accepted[record["id"]] = record.get("message_id", f"dev-{record['id']}")
+        return accepted
+
+    def _print(self, sms: OutgoingSms) -> None:
         cost = format_amount(sms.price, sms.currency) if sms.currency else "free"
+        paid = "" if sms.paid_by == "parent" else f", paid by {sms.paid_by}"
         parts = "part" if sms.parts == 1 else "parts"
         print(
-            f"SMS -> {_console_phone(sms.phone)} ({sms.parts} {parts}, {cost}): {sms.body}",
+            f"SMS -> {_console_phone(sms.phone)} [{sms.kind or 'sms'}] "
+            f"({sms.parts} {parts}, {cost}{paid}): {sms.body}",
             file=self._console,
             flush=True,
         )
-        return SendResult(provider_message_id=f"dev-{sms.reference}")
 
     async def close(self) -> None:
         return None

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from billing.lowbalance import LowBalancePolicy
 from billing.types import Conn
 from notifier.clock import Clock
+from notifier.outbox.lowbalance import LowBalancePolicy
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.handlers import HandlerContext
-from notifier.outbox import enqueue_paid_sms
-from notifier.recipients import class_subscribers
+from notifier.outbox.enqueue import enqueue_paid_sms
+from notifier.outbox.recipients import class_subscribers
 from notifier.sms.texts import homework_alert, homework_updated_alert
 from schemas import HomeworkAssigned, HomeworkCancelled, HomeworkUpdated
 

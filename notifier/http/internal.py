@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.ledger import credit_wallet, wallet_balance
 from billing.money import format_amount
 from notifier import keys
-from notifier.delivery import apply_delivery_report
 from notifier.http.errors import ApiError
+from notifier.outbox.delivery import apply_delivery_report
 from notifier.sms.phones import normalize_mobile
 
 NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]

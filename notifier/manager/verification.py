@@ -13,7 +13,7 @@ from typing import Literal
 from billing.types import Conn
 from notifier.manager.codes import CODE_TTL, code_hash, is_verified, new_code, newest_code
 from notifier.manager.errors import AlreadyVerified, TooManyRequests
-from notifier.manager.house_sms import queue_house_sms
+from notifier.outbox.house import queue_house_sms
 from notifier.sms.texts import Language, verification_code
 
 SENDS_PER_WINDOW = 3

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from billing.errors import InsufficientFunds
 from billing.holds import capture_hold, place_hold
 from billing.ledger import account, account_balance, credit_wallet, wallet_balance
-from billing.lowbalance import LowBalancePolicy, check_low_balance, low_balance_since
 from notifier.app import create_app
+from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balance, low_balance_since
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
 from tests.integration.ledger_checks import assert_ledger_invariants

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from billing.ledger import wallet_balance
-from notifier.delivery import UndeliverablePolicy, apply_delivery_report
+from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.integration.test_dispatcher import T0, ScriptedProvider, _dispatcher, _queue_one
 from tests.support import MovableClock

@@ -11,9 +11,9 @@ import pytest
 from billing.holds import place_hold
 from billing.ledger import account, account_balance, credit_wallet, wallet_balance
 from gateways.sms import OutgoingSms, SendResult, SmsRejected, SmsTemporaryFailure
-from notifier.dispatcher import Dispatcher
-from notifier.manager.house_sms import queue_house_sms
 from notifier.metrics import Metrics
+from notifier.outbox.dispatcher import Dispatcher
+from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.support import MovableClock
 

@@ -21,7 +21,7 @@ from billing.reports import (
     top_ups,
     trial_balance,
 )
-from notifier.manager.house_sms import queue_house_sms
+from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
 
 TODAY = datetime.now(ZoneInfo(FINANCE_TZ)).date()

@@ -10,11 +10,11 @@ from uuid import UUID
 from billing.errors import InsufficientFunds
 from billing.holds import place_hold
 from billing.ledger import wallet_balance
-from billing.lowbalance import check_low_balance
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
 from notifier.handlers import HandlerContext
-from notifier.recipients import Recipient
+from notifier.outbox.lowbalance import check_low_balance
+from notifier.outbox.recipients import Recipient
 from notifier.sms.phones import phone_country
 from notifier.sms.segments import count_parts
 

@@ -13,10 +13,10 @@ import asyncpg
 from billing.delivery import reverse_house_sms
 from billing.errors import HoldAlreadyResolved
 from billing.holds import capture_hold, release_hold
-from billing.lowbalance import LowBalancePolicy, check_low_balance
 from gateways.sms import OutgoingSms, SmsProvider, SmsRejected, SmsTemporaryFailure
 from notifier.clock import Clock
 from notifier.metrics import Metrics
+from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balance
 from notifier.sms.phones import mask_phone
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,23 @@
+"""Every scheduled job of the service, in one table: name, async fn(app), trigger, options.
+
+The scheduler (notifier/scheduler.py) runs each one guarded, so a failing run is logged and
+retried at its next slot.
+"""
+
+from __future__ import annotations
+
+from notifier.http import finance, payments
+from notifier.outbox.expiry import expire_stale_notifications
+from notifier.scheduler import ScheduledJob
+
+JOBS: list[ScheduledJob] = [
+    ScheduledJob("expire-stale-sms", expire_stale_notifications, "interval", {"minutes": 1}),
+    # Finance reconciles the payment gateways for the previous day.
+    ScheduledJob(
+        "reconcile-payments",
+        finance.reconcile_yesterday,
+        "cron",
+        {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
+    ),
+    ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
+]
