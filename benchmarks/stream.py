@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -55,17 +55,24 @@ async def _send_chunk(
 ) -> None:
     pending = list(chunk)
     for attempt in range(60):
-        futures = [
-            await client.send(topic, json.dumps(e, ensure_ascii=False).encode(),
-                              key=e["class_id"].encode())
-            for e in pending
-        ]  # fmt: skip
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        outcomes = [await _send(client, topic, e) for e in pending]
+        results = await asyncio.gather(*outcomes, return_exceptions=True)
         pending = [e for e, r in zip(pending, results, strict=True) if isinstance(r, Exception)]
         if not pending:
             return
         await asyncio.sleep(min(0.2 * (attempt + 1), 2.0))
     raise KafkaError(f"{len(pending)} events were never acknowledged by the broker")
+
+
+async def _send(client: AIOKafkaProducer, topic: str, event: dict[str, Any]) -> Awaitable[Any]:
+    """The send's acknowledgement, or a failed future when the send was refused at once."""
+    value = json.dumps(event, ensure_ascii=False).encode()
+    try:
+        return cast(Awaitable[Any], await client.send(topic, value, key=event["class_id"].encode()))
+    except KafkaError as exc:
+        failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        failed.set_exception(exc)
+        return failed
 
 
 async def read_to_end(bootstrap: str, topics: Sequence[str]) -> list[Any]:
@@ -86,11 +93,23 @@ async def read_to_end(bootstrap: str, topics: Sequence[str]) -> list[Any]:
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         end = await consumer.end_offsets(parts)
-        records: list[Any] = []
-        async with asyncio.timeout(30):
-            while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
-                batch = await consumer.getmany(timeout_ms=500)
-                records += [r for rs in batch.values() for r in rs]
-        return records
+        return await _drain(consumer, parts, end)
     finally:
         await consumer.stop()
+
+
+async def _drain(
+    consumer: AIOKafkaConsumer, parts: list[TopicPartition], end: dict[TopicPartition, int]
+) -> list[Any]:
+    """Read until every partition reaches its end offset, or nothing came for 3 s (some
+    brokers report end offsets loosely), or 30 s passed."""
+    records: list[Any] = []
+    deadline, idle_since = time.monotonic() + 30, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - idle_since < 3:
+        if not [tp for tp in parts if await consumer.position(tp) < end[tp]]:
+            break
+        batch = await consumer.getmany(timeout_ms=500)
+        if batch:
+            idle_since = time.monotonic()
+        records += [r for rs in batch.values() for r in rs]
+    return records
