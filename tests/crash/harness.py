@@ -69,6 +69,9 @@ class Storm:
             await conn.close()
 
     async def start(self, name: str = "a", **env: str) -> ServiceProcess:
+        # A stable name per replica, as a pod name would be: a restarted replica takes its
+        # own unfinished sends back at once instead of waiting for their leases.
+        env = {"INSTANCE_ID": f"crash-{name}"} | env
         service = ServiceProcess(self.env(**env), self.log_dir, name=name)
         self.services.append(service)
         await asyncio.to_thread(service.start)
