@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-kafka test-crash lint typecheck bench schemas clean browser
+.PHONY: install run test test-kafka test-crash lint typecheck bench bench-smoke schemas clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -45,6 +45,10 @@ test-crash: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# The same benchmarks at a small size (under 90 s): proves the path runs, measures nothing.
+bench-smoke: install
+	$(PY) -m benchmarks --smoke
 
 schemas: install
 	$(PY) -m schemas.export

@@ -32,7 +32,7 @@ ROWS: list[Row] = [
     (
         "e2e: SMS dispatched",
         "sms_per_s",
-        "notifications_per_s",
+        "pg_outbox_rows_per_s",
         lambda r: r["sms_per_s"] >= 2_000,
         ">= 2,000/s",
     ),
