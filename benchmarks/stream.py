@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 _TICK = 0.05
@@ -79,15 +80,9 @@ async def read_to_end(bootstrap: str, topics: Sequence[str]) -> list[Any]:
     """Every record now in `topics` (all partitions), without joining a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 max_partition_fetch_bytes=_MAX_REQUEST)  # fmt: skip
+    parts = await _partitions(bootstrap, topics)
     await consumer.start()
     try:
-        known = await consumer.topics()
-        parts = [
-            TopicPartition(t, p)
-            for t in topics
-            if t in known
-            for p in consumer.partitions_for_topic(t) or ()
-        ]
         if not parts:
             return []
         consumer.assign(parts)
@@ -96,6 +91,20 @@ async def read_to_end(bootstrap: str, topics: Sequence[str]) -> list[Any]:
         return await _drain(consumer, parts, end)
     finally:
         await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """The partitions of those `topics` that exist (a consumer that is not subscribed only
+    knows the partitions of topics some brokers volunteer, so ask an admin client)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        known = set(await admin.list_topics())
+        wanted = [t for t in topics if t in known]
+        described = await admin.describe_topics(wanted) if wanted else []
+    finally:
+        await admin.close()
+    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
 
 
 async def _drain(
