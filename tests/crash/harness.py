@@ -129,14 +129,17 @@ class Storm:
             await asyncio.sleep(0.5)
         return False
 
+    async def tally(self) -> Tally:
+        conn = await self.connect()
+        try:
+            return await tally(conn, self.school, self.events, self.settings.sms_dev_outbox)
+        finally:
+            await conn.close()
+
     async def verdict(self, name: str) -> Tally:
         """Tally the end state, print and record the figures, stop the services."""
         drained = await self.drained()
-        conn = await self.connect()
-        try:
-            result = await tally(conn, self.school, self.events, self.settings.sms_dev_outbox)
-        finally:
-            await conn.close()
+        result = await self.tally()
         result.valid_dead_lettered = await count_valid_dead_letters(
             self.settings.kafka_bootstrap_servers, self.settings.kafka_topic_prefix, self.events
         )
@@ -156,4 +159,5 @@ class Storm:
 
 def assert_clean(result: Tally, storm: Storm) -> None:
     logs = ", ".join(str(s.log_path) for s in storm.services)
+    assert result.expected > 0, "the reference is empty: the run proves nothing"
     assert result.problems() == {}, f"{result.line('storm')} (service logs: {logs})"
