@@ -30,6 +30,7 @@ from gateways.payments.base import (
     PaymentSession,
     PaymentStatus,
 )
+from gateways.payments.signatures import signature_matches
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Dev-Signature"
@@ -129,7 +130,7 @@ class DevPaymentGateway:
 
     def parse_callback(self, body: bytes, signature: str) -> PaymentEvent:
         """Verify and normalise a callback; InvalidSignature if it was not signed by us."""
-        if not hmac.compare_digest(self.sign(body), signature):
+        if not signature_matches(self.sign(body), signature):
             raise InvalidSignature("dev callback signature does not match", provider=self.name)
         try:
             data = json.loads(body)

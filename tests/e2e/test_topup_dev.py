@@ -80,6 +80,7 @@ async def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(
 ) -> None:
     top_up_id, body, _signature = await _paid_callback(topups, 700_00)
     assert await _deliver(topups, body, "0" * 64) == 400
+    assert await _deliver(topups, body, "é" * 64) == 400  # non-ASCII: once a 500
     assert await topups.available("par-1") == 0
     assert (await topups.top_up("par-1", top_up_id))["status"] == "pending"
 

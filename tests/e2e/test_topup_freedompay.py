@@ -58,6 +58,8 @@ async def test_a_result_call_with_a_bad_signature_is_refused(topups: TopUps) -> 
     fake.payments[payment_id].status = "success"  # paid, but the call is forged
     forged = fake.result_form(payment_id, pg_sig="0" * 32)
     assert await fake.call_result(payment_id, forged) == 400
+    non_ascii = fake.result_form(payment_id, pg_sig="é" * 32)  # once a 500
+    assert await fake.call_result(payment_id, non_ascii) == 400
     assert await topups.available("par-1") == 0
     assert (await topups.top_up("par-1", created["id"]))["status"] == "pending"
 

@@ -4,6 +4,7 @@ database can take or refuses it as InvalidCursor (a 422), never anything else (a
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
@@ -57,10 +58,8 @@ def test_any_json_key_decodes_to_its_shape_or_is_refused(
 
 @given(st.text())
 def test_any_text_decodes_or_is_refused(cursor: str) -> None:
-    try:
+    with contextlib.suppress(InvalidCursor):
         decode_cursor(cursor, (datetime, int))
-    except InvalidCursor:
-        pass
 
 
 @given(aware_times, st.integers(min_value=0, max_value=INT64_MAX))

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from billing.reconciliation import FindingKind, ItemKind, RunSummary
 from billing.reports import MAX_DAYS, Period
 
-
 # Days a period may name: the ledger starts long after the first and the calendar's edges
 # (year 1, year 9999) would overflow once shifted to Almaty time.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
