@@ -50,6 +50,7 @@ async def topups(
         update={
             "jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32)),
             "dev_payments_secret": SecretStr(secrets.token_urlsafe(32)),
+            "development_mode": True,
             "public_base_url": f"http://127.0.0.1:{port}",
             "freedompay_merchant_id": MERCHANT_ID,
             "freedompay_secret_key": SecretStr(fake.secret),
