@@ -17,14 +17,14 @@ from notifier.app import create_app
 from notifier.auth import mint_token
 from notifier.demo.simulator import run_simulator
 from notifier.kafka import make_producer
-from notifier.logs import configure_logging
+from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import Settings, load_settings
 
 DATA_DIR = Path(".devdata")
 
 
 async def _serve(settings: Settings, token: str, started: float) -> None:
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings), **RUNNER_OPTIONS)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
