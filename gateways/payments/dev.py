@@ -90,12 +90,14 @@ class DevPaymentGateway:
         if self._http is not None:
             await self._http.close()
 
-    async def press(self, payment_id: str, decision: Decision) -> str:
+    async def press(self, payment_id: str, decision: Decision, service_url: str) -> str:
         """The payer pressed "Pay" or "Decline": settle the payment, deliver the signed
-        callback to this service, and return where to send the payer."""
+        callback to this service at `service_url` (where the button was served, not
+        PUBLIC_BASE_URL, which may name a proxy or another port), and return where to send
+        the payer."""
         body, signature = self.decide(payment_id, decision)
         self._http = self._http or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
-        url = self._base_url + CALLBACK_PATH
+        url = service_url.rstrip("/") + CALLBACK_PATH
         headers = {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
         async with self._http.post(url, data=body, headers=headers) as response:
             if response.status != 200:  # a real gateway would retry; the log says why not
