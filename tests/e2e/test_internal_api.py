@@ -91,3 +91,10 @@ async def test_the_internal_api_has_its_own_valid_openapi_document(api: Api) -> 
     }
     public = await (await api.client.get("/api/v1/openapi.json")).json()
     assert not [p for p in public["paths"] if p.startswith("/internal/")]
+
+
+async def test_a_non_ascii_token_is_refused_not_a_server_error(api: Api) -> None:
+    r = await api.client.get("/internal/v1/wallets/par-1", headers={"Authorization": "Bearer é"})
+    assert r.status == 401
+    r = await api.client.get("/api/v1/children", headers={"Authorization": "Bearer é.é.é"})
+    assert r.status == 401
