@@ -17,6 +17,7 @@ from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
 from notifier.http import api, finance, health, internal, payments, stripe_webhook
 from notifier.http.errors import error_middleware
+from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
 from notifier.settings import Settings
@@ -42,7 +43,7 @@ def create_app(
     dispatch: bool = True,
     schedule: bool = True,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, refuse_nul])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.METRICS] = Metrics()

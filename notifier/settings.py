@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +17,10 @@ class ConfigError(SystemExit):
 class Settings(BaseSettings):
     """Every variable is documented in README.md ("Configuration")."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # An empty variable is unset (compose passes `VAR: ${VAR:-}` as ""): optional stays optional.
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = Field(description="PostgreSQL DSN, postgresql://user:pass@host/db")
     kafka_bootstrap_servers: str = Field(description="host:port[,host:port]")
@@ -97,7 +101,10 @@ class Settings(BaseSettings):
     # A payment not finished within this time is expired (a later confirmation still counts).
     top_up_pending_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     # Signs the dev gateway's callbacks; `make run` generates one. Unset: dev gateway disabled.
+    # Its "Pay" button credits wallets without money: only with DEVELOPMENT_MODE=true, and
+    # never next to live gateway keys (checked below).
     dev_payments_secret: SecretStr | None = Field(default=None, min_length=32)
+    development_mode: bool = False
     # Freedom Pay (formerly PayBox.money): merchant id and secret key, or it is disabled.
     freedompay_merchant_id: str | None = None
     freedompay_secret_key: SecretStr | None = None
@@ -113,6 +120,34 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     # --- end stripe ---
 
+    @model_validator(mode="after")
+    def _dev_gateway_only_in_development(self) -> Settings:
+        if self.dev_payments_secret is not None and not self.development_mode:
+            raise ValueError(
+                "DEV_PAYMENTS_SECRET enables a gateway that credits wallets without payment;"
+                " it needs DEVELOPMENT_MODE=true"
+            )
+        if self.development_mode and self.live_gateways:
+            raise ValueError(
+                "DEVELOPMENT_MODE is refused next to live payment gateway keys: "
+                + ", ".join(self.live_gateways)
+            )
+        return self
+
+    @property
+    def live_gateways(self) -> list[str]:
+        """Configured gateways that move real money: a Stripe live key, or a Freedom Pay
+        merchant at its production API."""
+        live = []
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        if key.startswith(("sk_live_", "rk_live_")):
+            live.append("STRIPE_API_KEY")
+        host = urlsplit(self.freedompay_base_url).hostname or ""
+        production = host.endswith(("freedompay.kz", "paybox.money", "freedompay.money"))
+        if self.freedompay_merchant_id and production:
+            live.append("FREEDOMPAY_MERCHANT_ID")
+        return live
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; on a bad or missing variable exit with a message naming it."""
@@ -120,7 +155,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = [
-            f"  {'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"  {'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
             for err in exc.errors()
         ]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from exc
