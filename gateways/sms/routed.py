@@ -1,0 +1,113 @@
+"""RoutedProvider: one SmsProvider in front of several, with failover that never duplicates.
+
+For a number it tries the route's providers in order, and moves to the next only when the
+current one *certainly* does not have the message: it refused with `SmsTemporaryFailure`, or
+its circuit breaker is open. `SmsRejected` (a bad number, refused content) and `SmsInDoubt`
+(maybe accepted) end the attempt at once: a maybe-accepted message is never handed to a
+second provider. The result names the provider that accepted (`SendResult.provider`), as does
+`SmsInDoubt.provider`, so reports and in-doubt lookups go to the right one.
+
+Each provider has a lane: a token bucket (messages/s) and a bound on submits in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+
+from gateways.sms.base import (
+    GatewayError,
+    LookupUnsupported,
+    OutgoingSms,
+    SendResult,
+    SmsProvider,
+    SmsRejected,
+    SmsTemporaryFailure,
+)
+from gateways.sms.breaker import CircuitBreaker
+from gateways.sms.ratelimit import TokenBucket
+from gateways.sms.routing import Routes, route_for
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class Lane:
+    provider: SmsProvider
+    breaker: CircuitBreaker
+    in_flight: asyncio.Semaphore
+    bucket: TokenBucket | None = None
+
+    async def send(self, sms: OutgoingSms, sleep: Sleep) -> SendResult:
+        wait = self.bucket.reserve() if self.bucket is not None else 0.0
+        if wait > 0:
+            await sleep(wait)
+        async with self.in_flight:
+            return await self.provider.send(sms)
+
+
+class RoutedProvider:
+    name = "routed"
+
+    def __init__(self, lanes: Mapping[str, Lane], routes: Routes, *, sleep: Sleep = asyncio.sleep):
+        self.lanes, self._routes, self._sleep = dict(lanes), routes, sleep
+
+    async def send(self, sms: OutgoingSms) -> SendResult:
+        names = [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
+        if not names:
+            raise SmsRejected(f"no SMS route to {sms.phone[:5]}...", provider=self.name,
+                              status="no_route")  # fmt: skip
+        refusals: list[GatewayError] = []
+        for name in names:
+            lane = self.lanes[name]
+            if not lane.breaker.allows():
+                refusals.append(SmsTemporaryFailure("circuit open", provider=name))
+                continue
+            try:
+                result = await self._attempt(lane, sms)
+            except SmsTemporaryFailure as exc:
+                refusals.append(exc)
+                continue
+            return replace(result, provider=name)
+        summary = "; ".join(f"{e.provider}: {e}" for e in refusals)
+        raise SmsTemporaryFailure(f"no provider took it ({summary})", provider=self.name) from (
+            refusals[-1]
+        )
+
+    async def _attempt(self, lane: Lane, sms: OutgoingSms) -> SendResult:
+        try:
+            result = await lane.send(sms, self._sleep)
+        except SmsRejected:
+            lane.breaker.succeeded()  # it answered: healthy, the message was the problem
+            raise
+        except BaseException:
+            lane.breaker.failed()  # refused, timed out, in doubt, or cancelled mid-trial
+            raise
+        lane.breaker.succeeded()
+        return result
+
+    async def lookup(self, reference: str) -> SendResult | None:
+        """Asks every provider; found -> with its name. None only if every one said "no"."""
+        unsure: list[GatewayError] = []
+        for name, lane in self.lanes.items():
+            try:
+                found = await lane.provider.lookup(reference)
+            except (LookupUnsupported, SmsTemporaryFailure) as exc:
+                unsure.append(exc)
+                continue
+            if found is not None:
+                return replace(found, provider=name)
+        if any(isinstance(e, SmsTemporaryFailure) for e in unsure):
+            raise SmsTemporaryFailure("a provider cannot tell now", provider=self.name)
+        if unsure:
+            raise LookupUnsupported("a provider cannot be asked", provider=self.name)
+        return None
+
+    async def lookup_at(self, provider: str, reference: str) -> SendResult | None:
+        """Ask the one provider an in-doubt send went to (`SmsInDoubt.provider`)."""
+        found = await self.lanes[provider].provider.lookup(reference)
+        return replace(found, provider=provider) if found is not None else None
+
+    async def close(self) -> None:
+        await asyncio.gather(*(lane.provider.close() for lane in self.lanes.values()))
