@@ -15,7 +15,7 @@ from notifier.handlers import Handler
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
-from notifier.http import api, finance, health, internal, payments, stripe_webhook
+from notifier.http import api, finance, health, internal, payments, sms_reports, stripe_webhook
 from notifier.http.errors import error_middleware
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
@@ -52,6 +52,7 @@ def create_app(
     app.add_routes(payments.routes())  # top-ups, payment page and gateway callbacks
     app.add_routes(stripe_webhook.routes())  # POST /payments/stripe/webhook
     app.add_routes(finance.routes())  # finance reports and reconciliation
+    app.add_routes(sms_reports.routes())  # SMS providers' delivery-report callbacks
     app.cleanup_ctx.append(lifecycle.database)
     app.cleanup_ctx.append(lifecycle.kafka_producer)
     app.cleanup_ctx.append(lifecycle.sms_provider(sms_provider, SMS_PROVIDERS))

@@ -91,6 +91,41 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     # --- end stripe ---
 
+    # --- SMS providers ------------------------------------------------------------------
+    # Which providers carry SMS to which numbers: longest E.164 prefix wins, "*" is the
+    # default; a provider is tried only after the one before it certainly refused.
+    # Every name must be configured below ("dev" always is).
+    sms_routes: dict[str, list[str]] = {"*": ["dev"]}
+    # Per provider, e.g. '{"smpp": 50, "mobizon": 10}': messages a second (token bucket,
+    # unset = unlimited) and submits in flight at once (unset = 8).
+    sms_rate_limits: dict[str, float] = {}
+    sms_max_in_flight: dict[str, int] = {}
+    # A provider refusing (or timing out) this many times in a row is skipped for a while.
+    sms_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    sms_breaker_cool_down_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # SMPP 3.4 (an operator's SMSC). Host, system id and password, or it is not available.
+    smpp_host: str | None = None
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str | None = Field(default=None, max_length=15)
+    smpp_password: SecretStr | None = Field(default=None, max_length=8)
+    smpp_system_type: str = Field(default="", max_length=12)
+    smpp_source_addr: str | None = Field(default=None, max_length=20)  # unset: SMS_SENDER
+    smpp_window: int = Field(default=10, ge=1, le=1000)
+    smpp_submit_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Mobizon (api.mobizon.kz). Without an API key it is not available. Its delivery
+    # webhook is POST /sms/reports/mobizon/<MOBIZON_CALLBACK_SECRET>.
+    mobizon_api_key: SecretStr | None = None
+    mobizon_base_url: str = "https://api.mobizon.kz"
+    mobizon_callback_secret: SecretStr | None = Field(default=None, min_length=24)
+    # Nikita (smspro.nikita.kg). Login and password, or it is not available.
+    nikita_login: str | None = None
+    nikita_password: SecretStr | None = None
+    nikita_sender: str | None = Field(default=None, max_length=11)  # unset: SMS_SENDER
+    nikita_base_url: str = "https://smspro.nikita.kg/api"
+    # Prefixed to our message ids (<= 12 chars in all) when environments share an account.
+    nikita_id_prefix: str = Field(default="", max_length=3, pattern=r"^[A-Za-z0-9]*$")
+    # --- end SMS providers ---
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; on a bad or missing variable exit with a message naming it."""
