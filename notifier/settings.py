@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     mobizon_api_key: SecretStr | None = None
     mobizon_base_url: str = "https://api.mobizon.kz"
     mobizon_callback_secret: SecretStr | None = Field(default=None, min_length=24)
+    mobizon_sender: str | None = Field(default=None, max_length=11)  # unset: SMS_SENDER
     # Nikita (smspro.nikita.kg). Login and password, or it is not available.
     nikita_login: str | None = None
     nikita_password: SecretStr | None = None

@@ -55,19 +55,20 @@ VALIDATION: Final = 1
 class MobizonConfig:
     api_key: str
     base_url: str = "https://api.mobizon.kz"
+    sender: str | None = None  # an alpha name registered at Mobizon; None: the message's
     timeout: float = 10.0
 
 
 class MobizonProvider:
     name = "mobizon"
 
-    def __init__(self, config: MobizonConfig, *, sender: str | None = None) -> None:
-        self._config, self._sender = config, sender
+    def __init__(self, config: MobizonConfig) -> None:
+        self._config = config
         self._session: aiohttp.ClientSession | None = None  # opened on first use, not import
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         form = {"recipient": sms.phone.removeprefix("+"), "text": sms.body,
-                "from": self._sender or sms.sender}  # fmt: skip
+                "from": self._config.sender or sms.sender}  # fmt: skip
         data = await self._call("message", "sendsmsmessage", form, doing="sendSmsMessage")
         message_id = data.get("messageId") if isinstance(data, Mapping) else None
         if message_id in (None, ""):

@@ -57,7 +57,7 @@ REPORT: Final[dict[int, ReportStatus]] = {
 class NikitaConfig:
     login: str
     password: str
-    sender: str
+    sender: str | None = None  # a sender Nikita approved for us; None: the message's sender
     base_url: str = "https://smspro.nikita.kg/api"
     id_prefix: str = ""  # keeps ids apart when environments share one Nikita account
     test: bool = False  # <test>1</test>: validated, not sent, not billed
@@ -74,7 +74,8 @@ class NikitaProvider:
     async def send(self, sms: OutgoingSms) -> SendResult:
         c = self._config
         message_id = nikita_id(sms.reference, c.id_prefix)
-        doc = send_document(c.login, c.password, message_id, c.sender, sms.body, sms.phone,
+        sender = c.sender or sms.sender
+        doc = send_document(c.login, c.password, message_id, sender, sms.body, sms.phone,
                             test=c.test)  # fmt: skip
         status = status_of(await self._post("message", doc, doing="send"))
         if status == ACCEPTED:

@@ -37,7 +37,7 @@ def _smpp(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | N
         return None
     config = SmppConfig(
         s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
-        system_type=s.smpp_system_type, source_addr=s.smpp_source_addr or s.sms_sender,
+        system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
         window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
     )  # fmt: skip
     return SmppProvider(config, on_report=sink, clock=clock)
@@ -46,15 +46,16 @@ def _smpp(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | N
 def _mobizon(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | None:
     if s.mobizon_api_key is None:
         return None
-    config = MobizonConfig(s.mobizon_api_key.get_secret_value(), s.mobizon_base_url)
-    return MobizonProvider(config, sender=s.sms_sender)
+    key = s.mobizon_api_key.get_secret_value()
+    config = MobizonConfig(key, s.mobizon_base_url, sender=s.mobizon_sender)
+    return MobizonProvider(config)
 
 
 def _nikita(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | None:
     if not (s.nikita_login and s.nikita_password):
         return None
     config = NikitaConfig(
-        s.nikita_login, s.nikita_password.get_secret_value(), s.nikita_sender or s.sms_sender,
+        s.nikita_login, s.nikita_password.get_secret_value(), s.nikita_sender,
         base_url=s.nikita_base_url, id_prefix=s.nikita_id_prefix,
     )  # fmt: skip
     return NikitaProvider(config, clock=clock)

@@ -91,7 +91,7 @@ class SmppProvider:
         ) from exc
 
     async def _submit(self, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart) -> str:
-        source = sms.sender or self._config.source_addr
+        source = self._config.source_addr or sms.sender
         alpha = not source.isdigit()
         try:
             resp = await asyncio.wait_for(

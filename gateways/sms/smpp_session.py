@@ -32,7 +32,7 @@ class SmppConfig:
     system_id: str
     password: str
     system_type: str = ""
-    source_addr: str = "eMektep"
+    source_addr: str | None = None  # this SMSC's own sender; None: the message's sender
     window: int = 10  # submit_sm PDUs in flight on the session
     submit_timeout: float = 10.0  # no submit_sm_resp by then: in doubt
     connect_timeout: float = 10.0
