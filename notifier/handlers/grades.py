@@ -6,17 +6,18 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.handlers import HandlerContext
+from notifier.outbox.enqueue import PendingSms
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
 
-async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> int:
+async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
     if isinstance(event, GradeDeleted):
         await conn.execute(
             "UPDATE grades SET deleted = true, as_of = $2 WHERE id = $1 AND as_of <= $2",
             event.grade_id,
             event.occurred_at,
         )
-        return 0
+        return []
     assert isinstance(event, GradePosted | GradeChanged)
     await conn.execute(
         "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment, period,"
@@ -38,4 +39,4 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
         event.max_points,
         event.occurred_at,
     )
-    return 0
+    return []
