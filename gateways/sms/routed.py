@@ -13,6 +13,7 @@ Each provider has a lane: a token bucket (messages/s) and a bound on submits in 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -21,6 +22,7 @@ from gateways.sms.base import (
     LookupUnsupported,
     OutgoingSms,
     SendResult,
+    SmsInDoubt,
     SmsProvider,
     SmsRejected,
     SmsTemporaryFailure,
@@ -30,6 +32,7 @@ from gateways.sms.ratelimit import TokenBucket
 from gateways.sms.routing import Routes, route_for
 
 Sleep = Callable[[float], Awaitable[None]]
+REMEMBERED_IN_DOUBT = 100_000
 
 
 @dataclass
@@ -52,6 +55,9 @@ class RoutedProvider:
 
     def __init__(self, lanes: Mapping[str, Lane], routes: Routes, *, sleep: Sleep = asyncio.sleep):
         self.lanes, self._routes, self._sleep = dict(lanes), routes, sleep
+        # Our reference -> the provider a maybe-accepted send went to, so `lookup` asks it
+        # alone (in memory: after a restart every provider is asked).
+        self._in_doubt: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         names = [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
@@ -69,6 +75,10 @@ class RoutedProvider:
             except SmsTemporaryFailure as exc:
                 refusals.append(exc)
                 continue
+            except SmsInDoubt:
+                self._remember(sms.reference, name)
+                raise
+            self._in_doubt.pop(sms.reference, None)
             return replace(result, provider=name)
         summary = "; ".join(f"{e.provider}: {e}" for e in refusals)
         raise SmsTemporaryFailure(f"no provider took it ({summary})", provider=self.name) from (
@@ -87,8 +97,18 @@ class RoutedProvider:
         lane.breaker.succeeded()
         return result
 
+    def _remember(self, reference: str, provider: str) -> None:
+        self._in_doubt[reference] = provider
+        self._in_doubt.move_to_end(reference)
+        while len(self._in_doubt) > REMEMBERED_IN_DOUBT:
+            self._in_doubt.popitem(last=False)
+
     async def lookup(self, reference: str) -> SendResult | None:
-        """Asks every provider; found -> with its name. None only if every one said "no"."""
+        """Asks the provider the in-doubt send went to, or (not known) every provider: found
+        -> with its name; None only if every provider asked said "no"."""
+        known = self._in_doubt.get(reference)
+        if known is not None and known in self.lanes:
+            return await self.lookup_at(known, reference)
         unsure: list[GatewayError] = []
         for name, lane in self.lanes.items():
             try:

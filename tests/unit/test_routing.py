@@ -170,3 +170,16 @@ async def test_lookup_finds_the_provider_that_has_it_or_says_it_cannot_tell() ->
     unsure = routed(clock, Scripted("smpp", has="unsupported"), Scripted("mobizon"))
     with pytest.raises(LookupUnsupported):
         await unsure.lookup("n8")
+
+
+async def test_an_in_doubt_send_is_looked_up_only_where_it_went() -> None:
+    clock = MovableClock()
+    smpp, nikita = Scripted("smpp", has="unsupported"), Scripted("nikita", "in_doubt")
+    router = RoutedProvider(
+        {p.name: Lane(p, CircuitBreaker(clock, cool_down=timedelta(seconds=1)),
+                      asyncio.Semaphore(1)) for p in (smpp, nikita)},
+        {"+996": ["nikita"], "*": ["smpp"]},
+    )  # fmt: skip
+    with pytest.raises(SmsInDoubt):
+        await router.send(sms("+996555123456", reference="n5"))
+    assert await router.lookup("n5") is None  # Nikita says no; SMPP is never asked
