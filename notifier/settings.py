@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     smpp_source_addr: str | None = Field(default=None, max_length=20)  # unset: SMS_SENDER
     smpp_window: int = Field(default=10, ge=1, le=1000)
     smpp_submit_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # How this SMSC writes message ids in receipts, for one-part messages: "same" as in
+    # submit_sm_resp, or the other base ("decimal_of_hex", "hex_of_decimal").
+    smpp_receipt_ids: Literal["same", "decimal_of_hex", "hex_of_decimal"] = "same"
     # Mobizon (api.mobizon.kz). Without an API key it is not available. Its delivery
     # webhook is POST /sms/reports/mobizon/<MOBIZON_CALLBACK_SECRET>.
     mobizon_api_key: SecretStr | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from gateways.sms.base import SmsProvider
@@ -20,30 +21,43 @@ from gateways.sms.reports import ReportSink
 from gateways.sms.routed import Lane, RoutedProvider
 from gateways.sms.routing import validate_routes
 from gateways.sms.smpp import SmppProvider
+from gateways.sms.smpp_receipts import PartStore
 from gateways.sms.smpp_session import SmppConfig
 from notifier.clock import Clock
 from notifier.settings import Settings
 
 DEFAULT_IN_FLIGHT = 8
-Builder = Callable[[Settings, Clock, ReportSink | None], SmsProvider | None]
 
 
-def _dev(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider:
+@dataclass(frozen=True)
+class Wiring:
+    """What providers get from the app besides settings."""
+
+    clock: Clock
+    on_report: ReportSink | None = None  # pushed receipts (SMPP)
+    parts: PartStore | None = None  # long messages' part states (default: in memory)
+
+
+Builder = Callable[[Settings, Wiring], SmsProvider | None]
+
+
+def _dev(s: Settings, w: Wiring) -> SmsProvider:
     return DevSmsProvider(s.sms_dev_outbox)
 
 
-def _smpp(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | None:
+def _smpp(s: Settings, w: Wiring) -> SmsProvider | None:
     if not (s.smpp_host and s.smpp_system_id and s.smpp_password):
         return None
     config = SmppConfig(
         s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
         system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
         window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
+        receipt_ids=s.smpp_receipt_ids,
     )  # fmt: skip
-    return SmppProvider(config, on_report=sink, clock=clock)
+    return SmppProvider(config, on_report=w.on_report, clock=w.clock, parts=w.parts)
 
 
-def _mobizon(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | None:
+def _mobizon(s: Settings, w: Wiring) -> SmsProvider | None:
     if s.mobizon_api_key is None:
         return None
     key = s.mobizon_api_key.get_secret_value()
@@ -51,14 +65,14 @@ def _mobizon(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider 
     return MobizonProvider(config)
 
 
-def _nikita(s: Settings, clock: Clock, sink: ReportSink | None) -> SmsProvider | None:
+def _nikita(s: Settings, w: Wiring) -> SmsProvider | None:
     if not (s.nikita_login and s.nikita_password):
         return None
     config = NikitaConfig(
         s.nikita_login, s.nikita_password.get_secret_value(), s.nikita_sender,
         base_url=s.nikita_base_url, id_prefix=s.nikita_id_prefix,
     )  # fmt: skip
-    return NikitaProvider(config, clock=clock)
+    return NikitaProvider(config, clock=w.clock)
 
 
 PROVIDERS: dict[str, Builder] = {
@@ -70,10 +84,13 @@ PROVIDERS: dict[str, Builder] = {
 
 
 def build_providers(
-    settings: Settings, *, clock: Clock, on_report: ReportSink | None = None
-) -> dict[str, SmsProvider]:
-    """The configured providers by name. `on_report` receives pushed receipts (SMPP)."""
-    built = {name: build(settings, clock, on_report) for name, build in PROVIDERS.items()}
+    settings: Settings, *, clock: Clock, on_report: ReportSink | None = None,
+    parts: PartStore | None = None,
+) -> dict[str, SmsProvider]:  # fmt: skip
+    """The configured providers by name. `on_report` receives pushed receipts (SMPP) and
+    `parts` keeps long messages' part states (`notifier.sms_parts.PgParts`; default: memory)."""
+    wiring = Wiring(clock, on_report, parts)
+    built = {name: build(settings, wiring) for name, build in PROVIDERS.items()}
     return {name: provider for name, provider in built.items() if provider is not None}
 
 

@@ -14,13 +14,14 @@ Answers, and what they mean for the dispatcher:
 `lookup` raises `LookupUnsupported`: SMPP's query_sm asks by the SMSC's message id, which we
 never learn for a submit whose answer was lost, and nothing can be asked by our reference.
 Delivery receipts (deliver_sm with esm_class 0x04) go to `on_report`, one final `Report` per
-message (see `PartTracker`); smpp34 acknowledges each deliver_sm itself.
+message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import random
 from typing import Final
 
@@ -37,12 +38,20 @@ from gateways.sms.base import (
 )
 from gateways.sms.reports import Report, ReportSink
 from gateways.sms.smpp_encoding import SmppPart, smpp_parts
-from gateways.sms.smpp_receipts import PartTracker, canonical_id, parse_receipt
+from gateways.sms.smpp_receipts import (
+    MemoryParts,
+    PartStore,
+    canonical_id,
+    parse_receipt,
+    untracked_id,
+)
 from gateways.sms.smpp_session import SmppConfig, SmppSession
 from notifier.clock import Clock, SystemClock
 
 # Invalid message/command length, source, destination, number of destinations, TON/NPI,
 # schedule/expiry times, parameters: the same message will never be taken.
+log = logging.getLogger(__name__)
+
 PERMANENT: Final = frozenset((0x01, 0x02, 0x0A, 0x0B, 0x33, 0x48, 0x49, 0x50, 0x51, 0x61, 0x62))
 LATER_PART_RETRIES: Final = 3
 _RECEIPT: Final = 0x04
@@ -53,13 +62,13 @@ TLV_MESSAGE_STATE: Final = 0x0427
 class SmppProvider:
     def __init__(
         self, config: SmppConfig, *, on_report: ReportSink | None = None,
-        clock: Clock | None = None, name: str = "smpp",
+        clock: Clock | None = None, parts: PartStore | None = None, name: str = "smpp",
     ) -> None:  # fmt: skip
         self.name = name
         self._config, self._on_report = config, on_report
         self._clock = clock or SystemClock()
         self._session = SmppSession(config, self._clock, self._inbound, name)
-        self._tracker = PartTracker()
+        self._parts = parts or MemoryParts()
         self._udh_refs = itertools.count(random.randrange(256))  # noqa: S311 - not a secret
 
     async def send(self, sms: OutgoingSms) -> SendResult:
@@ -72,8 +81,17 @@ class SmppProvider:
                 if not part_ids:
                     raise
                 part_ids.append(await self._later_part(smsc, sms, part, exc, len(part_ids)))
-        self._tracker.register(part_ids[0], part_ids)
+        if len(part_ids) > 1:
+            await self._register(part_ids)
         return SendResult(part_ids[0], provider=self.name)
+
+    async def _register(self, part_ids: list[str]) -> None:
+        try:
+            await self._parts.register(self.name, part_ids)
+        except Exception:
+            # Accepted already: failing the send now would send it twice. Its receipts will
+            # be judged part by part instead (the first part's id is the message's).
+            log.exception("%s: parts of %s not recorded", self.name, part_ids[0])
 
     async def _later_part(
         self, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart, exc: GatewayError, sent: int
@@ -131,15 +149,15 @@ class SmppProvider:
         )
         if receipt is None:
             return
-        part = self._tracker.match(receipt.message_id)
-        if part is None:  # submitted before a restart: taken as a one-part message
-            verdict = (canonical_id(receipt.message_id), receipt.status)
-        elif (decided := self._tracker.record(part, receipt.status)) is not None:
-            verdict = decided
-        else:
-            return  # the message is still on its way (or waits for its other parts)
+        tracked = await self._parts.receipt(self.name, receipt.message_id, receipt.status)
+        if tracked is None:  # a one-part message
+            message_id = untracked_id(receipt.message_id, self._config.receipt_ids)
+            tracked = (message_id, receipt.status)
+        message_id, status = tracked
+        if status is None:
+            return  # waits for its other parts, or was decided by an earlier part
         at = self._clock.now()
-        await self._on_report(Report(self.name, verdict[0], verdict[1], at, receipt.detail))
+        await self._on_report(Report(self.name, message_id, status, at, receipt.detail))
 
     async def close(self) -> None:
         await self._session.close()

@@ -5,9 +5,10 @@ submit_sm_resp may say `0A3F` and the receipt `2623` (the same number in decimal
 `00000a3f`. Ids are compared in a canonical form (lower case, no leading zeros), and a
 receipt id is also tried in the other base before it is given up as unknown.
 
-A long text is several SMSC messages. `PartTracker` keeps each part's state: the message is
+A long text is several SMSC messages. A `PartStore` keeps each part's state: the message is
 delivered only once every part is; the first part that fails decides the message, and no
-later success overwrites it.
+later success overwrites it. One-part messages are not stored: their receipt id is read in
+the base the SMSC is configured to use (`IdBase`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import re
 import string
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal, Protocol
 
 from gateways.sms.reports import FINAL, ReportStatus
 
@@ -67,6 +69,43 @@ def parse_receipt(text: bytes, receipted_id: str | None, state: int | None) -> R
     return Receipt(message_id=message_id, status=status, detail=detail)
 
 
+IdBase = Literal["same", "decimal_of_hex", "hex_of_decimal"]
+Tracked = tuple[str, ReportStatus | None]
+
+
+def untracked_id(receipt_id: str, base: IdBase) -> str:
+    """A receipt id for a message no store knows (one part): read in the base the SMSC uses."""
+    raw = receipt_id.strip()
+    if base == "decimal_of_hex" and raw.isdigit():
+        return canonical_id(format(int(raw), "x"))
+    if base == "hex_of_decimal" and raw and set(raw) <= _HEX:
+        return canonical_id(str(int(raw, 16)))
+    return canonical_id(raw)
+
+
+def verdict(states: Sequence[ReportStatus | None]) -> ReportStatus | None:
+    """A message's final state from its parts' first final states, or None while undecided:
+    the first failing part decides; delivered only when every part is."""
+    failed = next((s for s in states if s in FINAL and s != "delivered"), None)
+    if failed is not None:
+        return failed
+    return "delivered" if all(s == "delivered" for s in states) else None
+
+
+class PartStore(Protocol):
+    """Per-part receipt state of the multi-part messages a provider submitted: in memory
+    (`MemoryParts`) or in PostgreSQL (notifier/sms_parts.py, survives restarts)."""
+
+    async def register(self, provider: str, part_ids: list[str]) -> None:
+        """The canonical SMSC ids of one message's parts, first part first."""
+        ...
+
+    async def receipt(self, provider: str, receipt_id: str, status: ReportStatus) -> Tracked | None:
+        """(message id, its verdict - None while undecided or once already decided) when the
+        receipt is about a registered part; None when it is about no registered message."""
+        ...
+
+
 @dataclass
 class _Message:
     parts: list[str]
@@ -74,50 +113,36 @@ class _Message:
     decided: bool = False
 
 
-class PartTracker:
-    """Per-part receipt state of the messages this process submitted (bounded, in memory)."""
+class MemoryParts:
+    """PartStore in this process's memory, bounded (the oldest messages are forgotten)."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._messages: OrderedDict[str, _Message] = OrderedDict()
         self._part_of: dict[str, str] = {}
         self._capacity = capacity
 
-    def register(self, message_id: str, part_ids: list[str]) -> None:
-        self._messages[message_id] = _Message(parts=part_ids)
+    async def register(self, provider: str, part_ids: list[str]) -> None:
+        self._messages[part_ids[0]] = _Message(parts=part_ids)
         for part in part_ids:
-            self._part_of[part] = message_id
+            self._part_of[part] = part_ids[0]
         while len(self._messages) > self._capacity:
             self._forget(next(iter(self._messages)))
 
-    def match(self, receipt_id: str) -> str | None:
-        """The canonical part id this receipt is about, if we submitted it."""
-        return next((c for c in id_candidates(receipt_id) if c in self._part_of), None)
-
-    def record(self, part_id: str, status: ReportStatus) -> tuple[str, ReportStatus] | None:
-        """(message id, its final status) once the message is decided, else None."""
-        message_id = self._part_of.get(part_id)
-        if message_id is None:
+    async def receipt(self, provider: str, receipt_id: str, status: ReportStatus) -> Tracked | None:
+        part = next((c for c in id_candidates(receipt_id) if c in self._part_of), None)
+        if part is None:
             return None
+        message_id = self._part_of[part]
         message = self._messages[message_id]
         if message.decided:
-            return None  # kept (until evicted) so its other parts' receipts change nothing
-        if message.states.get(part_id) not in FINAL:
-            message.states[part_id] = status  # a part's first final state sticks
-        verdict = _verdict(message)
-        if verdict is None:
-            return None
-        message.decided = True
-        return message_id, verdict
+            return message_id, None  # its other parts' receipts change nothing
+        if message.states.get(part) not in FINAL:
+            message.states[part] = status  # a part's first final state sticks
+        decided = verdict([message.states.get(p) for p in message.parts])
+        message.decided = decided is not None
+        return message_id, decided
 
     def _forget(self, message_id: str) -> None:
         message = self._messages.pop(message_id)
         for part in message.parts:
             self._part_of.pop(part, None)
-
-
-def _verdict(message: _Message) -> ReportStatus | None:
-    states = [message.states.get(p) for p in message.parts]
-    failed = next((s for s in states if s in FINAL and s != "delivered"), None)
-    if failed is not None:
-        return failed
-    return "delivered" if all(s == "delivered" for s in states) else None

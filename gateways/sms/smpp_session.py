@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import smpp34
 
 from gateways.sms.base import SmsTemporaryFailure
+from gateways.sms.smpp_receipts import IdBase
 from notifier.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class SmppConfig:
     window: int = 10  # submit_sm PDUs in flight on the session
     submit_timeout: float = 10.0  # no submit_sm_resp by then: in doubt
     connect_timeout: float = 10.0
+    receipt_ids: IdBase = "same"  # how this SMSC writes ids in receipts
     backoff_min: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=2)
 
@@ -49,7 +51,7 @@ class SmppSession:
         self._reader: asyncio.Task[None] | None = None
         self._backoff = config.backoff_min
         self._retry_at: datetime | None = None
-        self._stopping: set[asyncio.Task[None]] = set()
+        self._stopping: set[asyncio.Future[None]] = set()
 
     async def bound(self) -> smpp34.Smsc:
         async with self._lock:
@@ -104,7 +106,7 @@ class SmppSession:
         if self._smsc is smsc:
             self._smsc = None
             if self._client is not None:
-                task = asyncio.get_running_loop().create_task(self._client.stop())
+                task = asyncio.ensure_future(self._client.stop())  # smpp34 gives a Future
                 self._stopping.add(task)
                 task.add_done_callback(self._stopping.discard)
                 self._client = None

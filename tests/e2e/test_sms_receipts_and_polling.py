@@ -17,6 +17,7 @@ from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_session import SmppConfig
 from notifier.app import create_app
 from notifier.settings import Settings
+from notifier.sms_parts import PgParts
 from notifier.sms_reports import poll_nikita, report_sink
 from tests.e2e.conftest import Service
 from tests.fakes.nikita import FakeNikita
@@ -70,7 +71,8 @@ async def test_an_smpp_receipt_saying_undeliverable_refunds_the_parent(
     settings: Settings, pool: asyncpg.Pool, smsc: FakeSmsc
 ) -> None:
     sink = report_sink(pool, policy="refund")
-    provider = SmppProvider(SmppConfig("127.0.0.1", smsc.port, "school", "pw"), on_report=sink)
+    config = SmppConfig("127.0.0.1", smsc.port, "school", "pw", receipt_ids="decimal_of_hex")
+    provider = SmppProvider(config, on_report=sink, parts=PgParts(pool))
     async with _running(settings, provider) as service:
         await _homework_paid(service, "8 701 123 45 67", "KZT", smsc.submitted)
         for part in smsc.submitted:  # every part fails: SMSCs write ids in decimal too

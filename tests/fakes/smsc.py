@@ -61,7 +61,7 @@ class FakeSmsc:
         self._task = asyncio.create_task(self._serve(self._server))
 
     async def stop(self) -> None:
-        for esme in self._sessions.values():
+        for esme in list(self._sessions.values()):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(esme.unbind(), 2)
         if self._task is not None:
@@ -81,6 +81,8 @@ class FakeSmsc:
                 self._sessions[event.session_id] = event
             elif isinstance(event, smpp34.SubmitSmEvent):
                 self._answer(event)
+            elif isinstance(event, smpp34.Unbound):
+                self._sessions.pop(event.session_id, None)
 
     def _answer(self, event: smpp34.SubmitSmEvent) -> None:
         record = Submitted(
@@ -117,7 +119,7 @@ class FakeSmsc:
         """A delivery receipt for `message_id`, written as the SMSC chooses to write it."""
         text = f"id:{message_id} sub:001 dlvrd:001 submit date:2612011200 done date:2612011201"
         text += f" stat:{stat} err:{err} text:"
-        esme = next(iter(self._sessions.values()))
+        esme = list(self._sessions.values())[-1]  # the latest bound session
         resp = await esme.deliver_sm(
             "eMektep", text.encode(), source_addr="77011234567", esm_class=0x04
         )

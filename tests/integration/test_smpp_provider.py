@@ -18,6 +18,7 @@ from gateways.sms import (
 )
 from gateways.sms.reports import Report
 from gateways.sms.smpp import SmppProvider
+from gateways.sms.smpp_receipts import IdBase
 from gateways.sms.smpp_session import SmppConfig
 from tests.fakes.smsc import FakeSmsc
 from tests.support import MovableClock, wait_for
@@ -127,19 +128,40 @@ async def test_several_submits_are_in_flight_on_one_session(
     assert smsc.binds == 1
 
 
-@pytest.mark.parametrize("written_as", ["same", "decimal", "no_leading_zeros"])
+@pytest.mark.parametrize(
+    ("written_as", "receipt_ids"),
+    [("same", "same"), ("decimal", "decimal_of_hex"), ("no_leading_zeros", "same")],
+)
 async def test_a_receipt_reaches_the_callback_under_the_id_send_returned(
-    provider: SmppProvider, smsc: FakeSmsc, reports: Reports, written_as: str
+    smsc: FakeSmsc, reports: Reports, written_as: str, receipt_ids: IdBase
 ) -> None:
-    result = await provider.send(sms())
-    smsc_id = smsc.submitted[0].message_id
-    assert smsc_id is not None
-    receipt_id = {
-        "same": smsc_id,
-        "decimal": str(int(smsc_id, 16)),
-        "no_leading_zeros": smsc_id.lstrip("0").lower(),
-    }[written_as]
-    await smsc.receipt(receipt_id, "DELIVRD")
+    config = SmppConfig("127.0.0.1", smsc.port, "school", "pw", receipt_ids=receipt_ids)
+    provider = SmppProvider(config, on_report=reports)
+    try:
+        result = await provider.send(sms())
+        smsc_id = _smsc_ids(smsc)[0]
+        receipt_id = {
+            "same": smsc_id,
+            "decimal": str(int(smsc_id, 16)),
+            "no_leading_zeros": smsc_id.lstrip("0").lower(),
+        }[written_as]
+        await smsc.receipt(receipt_id, "DELIVRD")
+        assert await _reported(reports, 1)
+    finally:
+        await provider.close()
+    assert (reports[0].provider_message_id, reports[0].status) == (
+        result.provider_message_id,
+        "delivered",
+    )
+
+
+async def test_long_message_receipts_in_the_other_base_are_matched_to_their_parts(
+    provider: SmppProvider, smsc: FakeSmsc, reports: Reports
+) -> None:
+    result = await provider.send(sms(CYRILLIC))
+    first, second = _smsc_ids(smsc)
+    await smsc.receipt(str(int(second, 16)), "DELIVRD")
+    await smsc.receipt(str(int(first, 16)), "DELIVRD")
     assert await _reported(reports, 1)
     assert (reports[0].provider_message_id, reports[0].status) == (
         result.provider_message_id,

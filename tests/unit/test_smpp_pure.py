@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateways.sms.smpp_encoding import gsm7_octets, smpp_parts
-from gateways.sms.smpp_receipts import PartTracker, id_candidates, parse_receipt
+from gateways.sms.smpp_receipts import MemoryParts, id_candidates, parse_receipt, untracked_id
 from notifier.sms.segments import GSM7_BASIC, GSM7_EXTENSION, count_parts
 
 
@@ -46,17 +46,24 @@ def test_a_receipt_id_is_tried_as_written_and_in_the_other_base() -> None:
     assert id_candidates("161") == ["161", "a1", "353"]
 
 
-def test_parts_decide_a_message_first_failure_wins_and_success_needs_every_part() -> None:
-    tracker = PartTracker()
-    tracker.register("a1", ["a1", "a2", "a3"])
-    assert tracker.record("a2", "delivered") is None
-    assert tracker.record("a3", "expired") == ("a1", "expired")
-    assert tracker.record("a1", "delivered") is None  # decided already: nothing changes
+async def test_parts_decide_a_message_first_failure_wins_and_success_needs_every_part() -> None:
+    parts = MemoryParts()
+    await parts.register("smpp", ["a1", "a2", "a3"])
+    assert await parts.receipt("smpp", "A2", "delivered") == ("a1", None)
+    assert await parts.receipt("smpp", "163", "expired") == ("a1", "expired")  # a3 in decimal
+    assert await parts.receipt("smpp", "a1", "delivered") == ("a1", None)  # decided already
+    assert await parts.receipt("smpp", "b1", "delivered") is None  # not a registered message
 
 
-def test_the_tracker_forgets_the_oldest_message_beyond_its_capacity() -> None:
-    tracker = PartTracker(capacity=1)
-    tracker.register("a1", ["a1"])
-    tracker.register("b1", ["b1"])
-    assert tracker.match("a1") is None
-    assert tracker.match("B1") == "b1"
+async def test_the_memory_store_forgets_the_oldest_message_beyond_its_capacity() -> None:
+    parts = MemoryParts(capacity=1)
+    await parts.register("smpp", ["a1", "a2"])
+    await parts.register("smpp", ["b1", "b2"])
+    assert await parts.receipt("smpp", "a1", "delivered") is None
+    assert await parts.receipt("smpp", "B2", "delivered") == ("b1", None)
+
+
+def test_a_one_part_receipt_id_is_read_in_the_base_the_smsc_uses() -> None:
+    assert untracked_id("000000A1", "same") == "a1"
+    assert untracked_id("161", "decimal_of_hex") == "a1"
+    assert untracked_id("A1", "hex_of_decimal") == "161"
