@@ -19,11 +19,15 @@ class TokenBucket:
         self._tokens = float(burst)
         self._at: datetime = clock.now()
 
-    def reserve(self) -> float:
-        """Seconds to wait before sending (0.0 when a token is available now)."""
+    def reserve(self, max_wait: float = float("inf")) -> float | None:
+        """Seconds to wait before sending (0.0 when a token is available now), or None -
+        and no token taken - when that would be longer than `max_wait`."""
         now = self._clock.now()
         elapsed = max((now - self._at).total_seconds(), 0.0)
         self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
         self._at = now
+        wait = max(0.0, (1.0 - self._tokens) / self._rate)
+        if wait > max_wait:
+            return None
         self._tokens -= 1.0
-        return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
+        return wait

@@ -35,19 +35,38 @@ Sleep = Callable[[float], Awaitable[None]]
 REMEMBERED_IN_DOUBT = 100_000
 
 
+class Queued(SmsTemporaryFailure):
+    """Refused here, before the provider saw it: says nothing about the provider's health."""
+
+
 @dataclass
 class Lane:
+    """One provider's way in: at most `bucket` messages/s and `in_flight` submits at once.
+    A send that would wait longer than `max_wait` for either is refused as temporary before
+    anything reaches the provider (so it can fail over, and a dispatcher's timeout never
+    cancels it while it merely queues - which would look like a maybe-accepted send)."""
+
     provider: SmsProvider
     breaker: CircuitBreaker
     in_flight: asyncio.Semaphore
     bucket: TokenBucket | None = None
+    max_wait: float = 2.0
 
     async def send(self, sms: OutgoingSms, sleep: Sleep) -> SendResult:
-        wait = self.bucket.reserve() if self.bucket is not None else 0.0
+        name = self.provider.name
+        wait = self.bucket.reserve(self.max_wait) if self.bucket is not None else 0.0
+        if wait is None:
+            raise Queued("rate limit: no slot soon enough", provider=name)
         if wait > 0:
             await sleep(wait)
-        async with self.in_flight:
+        try:
+            await asyncio.wait_for(self.in_flight.acquire(), self.max_wait)
+        except TimeoutError as exc:
+            raise Queued("too many submits in flight", provider=name) from exc
+        try:
             return await self.provider.send(sms)
+        finally:
+            self.in_flight.release()
 
 
 class RoutedProvider:
@@ -88,6 +107,8 @@ class RoutedProvider:
     async def _attempt(self, lane: Lane, sms: OutgoingSms) -> SendResult:
         try:
             result = await lane.send(sms, self._sleep)
+        except Queued:
+            raise
         except SmsRejected:
             lane.breaker.succeeded()  # it answered: healthy, the message was the problem
             raise

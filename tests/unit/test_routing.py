@@ -183,3 +183,20 @@ async def test_an_in_doubt_send_is_looked_up_only_where_it_went() -> None:
     with pytest.raises(SmsInDoubt):
         await router.send(sms("+996555123456", reference="n5"))
     assert await router.lookup("n5") is None  # Nikita says no; SMPP is never asked
+
+
+async def test_a_provider_with_no_slot_soon_is_skipped_without_blaming_it() -> None:
+    clock = MovableClock()
+    smpp, mobizon = Scripted("smpp"), Scripted("mobizon")
+    breaker = CircuitBreaker(clock, threshold=1, cool_down=timedelta(seconds=30))
+    lanes = {
+        "smpp": Lane(smpp, breaker, asyncio.Semaphore(4), TokenBucket(clock, rate=0.1),
+                     max_wait=2.0),
+        "mobizon": Lane(mobizon, CircuitBreaker(clock, cool_down=timedelta(seconds=1)),
+                        asyncio.Semaphore(4)),
+    }  # fmt: skip
+    router = RoutedProvider(lanes, ROUTES)
+    assert (await router.send(sms(reference="n1"))).provider == "smpp"
+    assert (await router.send(sms(reference="n2"))).provider == "mobizon"  # next slot in 10 s
+    assert breaker.state == "closed"
+    assert smpp.calls == 1
