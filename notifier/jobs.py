@@ -6,6 +6,7 @@ retried at its next slot.
 
 from __future__ import annotations
 
+from notifier import sms_wiring
 from notifier.http import finance, payments
 from notifier.outbox.expiry import expire_stale_notifications
 from notifier.scheduler import ScheduledJob
@@ -20,4 +21,6 @@ JOBS: list[ScheduledJob] = [
         {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
     ),
     ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
+    # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
+    ScheduledJob("poll-nikita-reports", sms_wiring.poll_nikita_reports, "interval", {"minutes": 1}),
 ]
