@@ -137,11 +137,11 @@ class Settings(BaseSettings):
     # How this SMSC writes message ids in receipts, for one-part messages: "same" as in
     # submit_sm_resp, or the other base ("decimal_of_hex", "hex_of_decimal").
     smpp_receipt_ids: Literal["same", "decimal_of_hex", "hex_of_decimal"] = "same"
-    # Mobizon (api.mobizon.kz). Without an API key it is not available. Its delivery
-    # webhook is POST /sms/reports/mobizon/<MOBIZON_CALLBACK_SECRET>.
+    # Mobizon (api.mobizon.kz). Without an API key it is not available. Its "SMS statuses"
+    # webhook posts to /sms/reports/mobizon, signed with the secret key set on the webhook.
     mobizon_api_key: SecretStr | None = None
     mobizon_base_url: str = "https://api.mobizon.kz"
-    mobizon_callback_secret: SecretStr | None = Field(default=None, min_length=24)
+    mobizon_webhook_secret: SecretStr | None = Field(default=None, min_length=16)
     mobizon_sender: str | None = Field(default=None, max_length=11)  # unset: SMS_SENDER
     # Nikita (smspro.nikita.kg). Login and password, or it is not available.
     nikita_login: str | None = None

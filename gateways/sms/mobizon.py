@@ -1,18 +1,20 @@
 """Mobizon (Kazakhstan, api.mobizon.kz): HTTP API, JSON answers `{code, data, message}`.
 
-Calls are `POST {base}/service/{module}/{method}?output=json&api=v1&apiKey=...` with form
-fields (as Mobizon documents and its PHP SDK sends). Send: message/sendSmsMessage with
-`recipient` (digits, no "+"), `text`, `from` (a registered alpha name); `data.messageId` is
-the message id. Status: message/getSMSStatus with `ids[]`; rows of `{id, status, segNum,
-startSendTs, statusUpdateTs}`.
+As documented (github.com/mobizon/mobizon-api-docs, and its PHP SDK): calls are
+`POST {base}/service/{module}/{method}?output=json&api=v1&apiKey=...` with form fields. Send:
+message/sendSmsMessage with `recipient` (digits only), `text`, `from` (a registered sender
+ID); `data.messageId` is the message id. Status: message/getSMSStatus with `ids[]`, rows of
+`{id, status, segNum, startSendTs, statusUpdateTs}`.
 
-Answers: code 0 (or 100, queued in background) accepted; code 1 is a validation error with
-the offending fields in `data` (a bad number, an unknown sender, empty text) -> SmsRejected;
-any other code is a refusal -> SmsTemporaryFailure. HTTP 429/503 -> temporary (Mobizon's own
-docs do not describe its throttling answer; these are what its gateway front returns).
+API codes: 0 (and 100, queued in background) accepted; 1 (validation: bad number, unknown
+sender, empty text - the fields are in `data`) and 12 (a parameter breaks a limit) ->
+SmsRejected; 3 (unidentified application error) and 999 (general service error) -> SmsInDoubt,
+since nothing says the message was not created; every other code - 30 (rate limit), 8 (login),
+13 (wrong API server), 14 (account blocked), 10 (could not save)... - is a refusal:
+SmsTemporaryFailure. HTTP 429/503 are temporary too.
 
 Mobizon takes no client reference, so nothing can be looked up by ours: `lookup` raises
-LookupUnsupported. Delivery statuses come by webhook (notifier/http/sms_reports.py) or by
+LookupUnsupported. Final statuses come by webhook (notifier/http/sms_reports.py) or by
 `statuses()` with Mobizon's ids.
 """
 
@@ -36,19 +38,22 @@ from gateways.sms.base import (
 from gateways.sms.http_errors import http_status_error, transport_errors
 from gateways.sms.reports import ReportStatus
 
+# Mobizon's status table; PDLIVRD (some segments delivered) is not final: the message later
+# takes its first segment's status.
 STATUS: Final[dict[str, ReportStatus]] = {
     "NEW": "queued",
     "ENQUEUD": "queued",
     "ACCEPTD": "submitted",
+    "PDLIVRD": "submitted",
     "DELIVRD": "delivered",
-    "PDLIVRD": "undeliverable",
     "UNDELIV": "undeliverable",
     "EXPIRED": "expired",
     "REJECTD": "failed",
     "DELETED": "failed",
-}  # fmt: skip  (PDLIVRD: some parts never arrived - the parent did not get the text)
+}
 ACCEPTED: Final = frozenset({0, 100})
-VALIDATION: Final = 1
+REJECTED: Final = frozenset({1, 12})
+UNKNOWN_OUTCOME: Final = frozenset({3, 999})
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,11 @@ class MobizonProvider:
         if code in ACCEPTED:
             return answer.get("data")
         detail = f"{doing}: code {code}: {answer.get('message') if code is not None else answer}"
-        error: type[GatewayError] = SmsRejected if code == VALIDATION else SmsTemporaryFailure
+        error: type[GatewayError] = (
+            SmsRejected if code in REJECTED
+            else SmsInDoubt if code in UNKNOWN_OUTCOME
+            else SmsTemporaryFailure
+        )  # fmt: skip
         raise error(detail, provider=self.name, status=str(code), response=str(answer))
 
     def _http(self) -> aiohttp.ClientSession:

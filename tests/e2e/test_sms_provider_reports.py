@@ -16,11 +16,12 @@ from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from notifier.app import create_app
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
-from tests.fakes.mobizon import FakeMobizon
+from tests.fakes.mobizon import FakeMobizon, webhook_event
 from tests.support import homework_assigned, wait_for
 
 pytestmark = pytest.mark.kafka
 SECRET = secrets.token_urlsafe(32)
+URL = "/sms/reports/mobizon"
 
 
 @pytest.fixture
@@ -33,20 +34,15 @@ async def mobizon() -> AsyncIterator[FakeMobizon]:
 
 @pytest.fixture
 async def service(settings: Settings, mobizon: FakeMobizon) -> AsyncIterator[Service]:
-    settings = settings.model_copy(update={"mobizon_callback_secret": SecretStr(SECRET)})
+    settings = settings.model_copy(update={"mobizon_webhook_secret": SecretStr(SECRET)})
     provider = MobizonProvider(MobizonConfig(mobizon.api_key, mobizon.url))
     app = create_app(settings, sms_provider=provider)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield Service(client, settings)
 
 
-def event(message_id: int, status: str, event_id: int = 26) -> dict[str, Any]:
-    return {
-        "eventId": event_id, "eventType": "sms-delivery-report",
-        "eventCreateTs": "2026-12-01 11:42:28", "webhookId": 1, "attempt": 1,
-        "data": {"campaignId": message_id + 5000, "messageId": message_id, "status": status},
-        "sign": "not-verified",
-    }  # fmt: skip
+def event(message_id: int, status: str, secret: str = SECRET) -> dict[str, Any]:
+    return webhook_event(message_id, status, secret)
 
 
 async def _homework_sent_through_mobizon(service: Service, mobizon: FakeMobizon) -> int:
@@ -69,13 +65,11 @@ async def test_an_expired_sms_reported_by_mobizon_is_refunded_once(
     service: Service, mobizon: FakeMobizon
 ) -> None:
     message_id = await _homework_sent_through_mobizon(service, mobizon)
-    charged = (await service.wallet("par-1"))["posted"]
-    assert charged < 100_00
+    assert (await service.wallet("par-1"))["posted"] < 100_00
 
-    url = f"/sms/reports/mobizon/{SECRET}"
-    first = await service.client.post(url, json=event(message_id, "EXPIRED"))
+    first = await service.client.post(URL, json=event(message_id, "EXPIRED"))
     assert (first.status, (await first.json())["outcome"]) == (200, "refunded")
-    again = await service.client.post(url, json=event(message_id, "EXPIRED"))
+    again = await service.client.post(URL, json=event(message_id, "EXPIRED"))
     assert (again.status, (await again.json())["outcome"]) == (200, "duplicate")
     assert (await service.wallet("par-1"))["posted"] == 100_00
 
@@ -86,14 +80,10 @@ async def test_a_forged_or_premature_callback_changes_nothing(
     message_id = await _homework_sent_through_mobizon(service, mobizon)
     before = await service.wallet("par-1")
 
-    forged = await service.client.post(
-        "/sms/reports/mobizon/" + "x" * len(SECRET), json=event(message_id, "UNDELIV")
-    )
+    forged = await service.client.post(URL, json=event(message_id, "UNDELIV", "guessed" * 4))
     assert forged.status == 403
-    pending = await service.client.post(
-        f"/sms/reports/mobizon/{SECRET}", json=event(message_id, "ACCEPTD")
-    )
+    pending = await service.client.post(URL, json=event(message_id, "PDLIVRD"))
     assert (await pending.json())["outcome"] == "not_final"
-    unknown = await service.client.post(f"/sms/reports/mobizon/{SECRET}", json=event(7, "UNDELIV"))
+    unknown = await service.client.post(URL, json=event(7, "UNDELIV"))
     assert unknown.status == 404
     assert await service.wallet("par-1") == before

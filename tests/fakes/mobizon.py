@@ -1,17 +1,20 @@
-"""Mobizon's HTTP API on loopback, as documented (help/api-docs/message, and its PHP SDK).
+"""Mobizon's HTTP API on loopback, as documented (github.com/mobizon/mobizon-api-docs).
 
 Implemented: POST /service/message/sendsmsmessage and /service/message/getsmsstatus, with
 `output=json&api=v1&apiKey=` in the query and form fields; answers `{code, data, message}`:
 code 0 with `{campaignId, messageId, status}` on send, code 1 (validation) with the bad
-field in `data`, getSMSStatus rows `{id, status, segNum, startSendTs, statusUpdateTs}` only
-for known ids, code 2 when no ids are given. Modes a test can switch on: "throttled"
-(HTTP 429), "unavailable" (HTTP 503), "silent" (the request is taken, the answer never
-comes), "accept_then_drop" (the message is stored, then the connection is cut).
+field in `data`, code 8 for a wrong key, getSMSStatus rows `{id, status, segNum,
+startSendTs, statusUpdateTs}` only for known ids, code 2 when no ids are given, 12 for more
+than 100. Modes a test can switch on: "throttled" (code 30, Mobizon's rate limit),
+"unavailable" (HTTP 503), "broken" (code 999), "silent" (the answer never comes),
+"accept_then_drop" (the message is stored, then the connection is cut). `webhook_event`
+builds a signed "SMS statuses" webhook body the way Mobizon does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,15 +65,15 @@ class FakeMobizon:
     async def _refusal(self, request: web.Request) -> web.StreamResponse | None:
         self.requests += 1
         if self.mode == "throttled":
-            return web.json_response({"message": "Too many requests"}, status=429)
+            return self._answer(30, None, "Request rate limit exceeded")
+        if self.mode == "broken":
+            return self._answer(999, None, "General service error")
         if self.mode == "unavailable":
             return web.Response(status=503, text="Service Unavailable")
         if self.mode == "silent":
             await asyncio.sleep(3600)
         if request.query.get("apiKey") != self.api_key or request.query.get("output") != "json":
-            # The code Mobizon uses for a bad key is not in the pages we could read; any
-            # code other than 0/100 (ok) and 1 (validation) is a refusal to the provider.
-            return self._answer(8, None, "Access denied")
+            return self._answer(8, None, "Login error")
         return None
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
@@ -108,3 +111,17 @@ class FakeMobizon:
             for i in ids if i.isdigit() and (m := self.messages.get(int(i))) is not None
         ]  # fmt: skip
         return self._answer(0, rows)
+
+
+def webhook_event(
+    message_id: int, status: str, secret: str, *, event_id: int = 26, attempt: int = 1
+) -> dict[str, Any]:
+    """An "SMS statuses" webhook body, signed as Mobizon documents."""
+    created = "2026-12-01 11:42:28"
+    sign = hashlib.sha1(f"{event_id}|{attempt}|{created}|{secret}".encode()).hexdigest()  # noqa: S324
+    return {
+        "eventId": event_id, "eventType": "sms-delivery-report", "eventCreateTs": created,
+        "webhookId": 1, "attempt": attempt, "sign": sign,
+        "data": {"campaignId": message_id + 5000, "messageId": message_id, "segNum": 1,
+                 "statusUpdateTs": created, "status": status, "to": "77011234567"},
+    }  # fmt: skip

@@ -64,7 +64,7 @@ async def test_validation_errors_are_permanent_refusals(
 
 
 @pytest.mark.parametrize("mode", ["throttled", "unavailable"])
-async def test_throttling_and_outages_are_retried_later(
+async def test_mobizons_rate_limit_and_outages_are_retried_later(
     provider: MobizonProvider, mobizon: FakeMobizon, mode: str
 ) -> None:
     mobizon.mode = mode
@@ -84,8 +84,8 @@ async def test_a_refused_api_key_is_temporary_so_routing_can_fail_over(
         await p.close()
 
 
-@pytest.mark.parametrize("mode", ["silent", "accept_then_drop"])
-async def test_a_lost_answer_is_in_doubt(
+@pytest.mark.parametrize("mode", ["silent", "accept_then_drop", "broken"])
+async def test_a_lost_answer_or_an_unexplained_error_is_in_doubt(
     provider: MobizonProvider, mobizon: FakeMobizon, mode: str
 ) -> None:
     mobizon.mode = mode

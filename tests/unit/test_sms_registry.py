@@ -49,4 +49,4 @@ def test_a_route_to_an_unconfigured_provider_stops_start_up(tmp_path: Path) -> N
 def test_secrets_have_no_defaults(tmp_path: Path) -> None:
     s = settings(tmp_path)
     assert (s.smpp_password, s.mobizon_api_key, s.nikita_password) == (None, None, None)
-    assert s.mobizon_callback_secret is None
+    assert s.mobizon_webhook_secret is None
