@@ -8,6 +8,7 @@ original state in the detail, since that is what `apply_delivery_report` knows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -16,6 +17,7 @@ import asyncpg
 from gateways.sms.nikita import NikitaProvider, poll_reports
 from gateways.sms.reports import Report, ReportSink
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
+from notifier.transient import is_transient
 
 log = logging.getLogger(__name__)
 POLL_BATCH = 200
@@ -35,11 +37,19 @@ async def record_report(
         )  # fmt: skip
 
 
-def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy) -> ReportSink:
-    """For providers that push receipts (SMPP): record each one as it arrives."""
+def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3) -> ReportSink:
+    """For providers that push receipts (SMPP): record each one as it arrives. The SMSC has
+    its acknowledgement already, so a database hiccup is retried here before giving up."""
 
     async def sink(report: Report) -> None:
-        outcome = await record_report(pool, report, policy=policy)
+        for attempt in range(retries + 1):
+            try:
+                outcome = await record_report(pool, report, policy=policy)
+                break
+            except Exception as exc:
+                if attempt == retries or not is_transient(exc):
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
         if outcome == "unknown_message":
             log.warning("%s receipt for unknown message %s", report.provider,
                         report.provider_message_id)  # fmt: skip
