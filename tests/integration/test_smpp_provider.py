@@ -21,6 +21,7 @@ from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_receipts import IdBase
 from gateways.sms.smpp_session import SmppConfig
 from tests.fakes.smsc import FakeSmsc
+from tests.fakes.tcp_proxy import CuttableProxy
 from tests.support import MovableClock, wait_for
 
 CYRILLIC = "Домашнее задание по математике: " + "решить задачи 1-15 на странице 42. " * 2
@@ -232,3 +233,31 @@ def _smsc_ids(smsc: FakeSmsc) -> list[str]:
     ids = [p.message_id for p in smsc.submitted]
     assert None not in ids
     return [i for i in ids if i is not None]
+
+
+async def test_a_cut_network_link_is_noticed_and_rebound_after_the_backoff(
+    smsc: FakeSmsc,
+) -> None:
+    proxy = CuttableProxy(smsc.port)
+    await proxy.start()
+    clock = MovableClock()
+    config = SmppConfig(
+        "127.0.0.1", proxy.port, "school", "pw", submit_timeout=0.5, connect_timeout=1.0
+    )
+    provider = SmppProvider(config, clock=clock)
+    try:
+        await provider.send(sms())
+        proxy.accepting = False
+        proxy.cut()
+        await asyncio.sleep(0.3)
+        with pytest.raises(SmsTemporaryFailure, match="cannot bind"):
+            await provider.send(sms(reference="n2"))  # the link is gone; so is the SMSC
+        proxy.accepting = True
+        with pytest.raises(SmsTemporaryFailure, match="next bind"):
+            await provider.send(sms(reference="n2"))
+        clock.advance(timedelta(seconds=2))
+        await provider.send(sms(reference="n2"))
+        assert smsc.binds == 2
+    finally:
+        await provider.close()
+        await proxy.stop()
