@@ -133,7 +133,8 @@ class Settings(BaseSettings):
     smpp_system_type: str = Field(default="", max_length=12)
     smpp_source_addr: str | None = Field(default=None, max_length=20)  # unset: SMS_SENDER
     smpp_window: int = Field(default=10, ge=1, le=1000)
-    smpp_submit_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Below DISPATCH_SEND_TIMEOUT_SECONDS divided by SMS_MAX_PARTS: every part must fit.
+    smpp_submit_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
     # How this SMSC writes message ids in receipts, for one-part messages: "same" as in
     # submit_sm_resp, or the other base ("decimal_of_hex", "hex_of_decimal").
     smpp_receipt_ids: Literal["same", "decimal_of_hex", "hex_of_decimal"] = "same"

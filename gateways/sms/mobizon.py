@@ -61,7 +61,7 @@ class MobizonConfig:
     api_key: str
     base_url: str = "https://api.mobizon.kz"
     sender: str | None = None  # an alpha name registered at Mobizon; None: the message's
-    timeout: float = 10.0
+    timeout: float = 5.0  # within the dispatcher's send timeout, with room to fail over
 
 
 class MobizonProvider:

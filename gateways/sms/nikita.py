@@ -61,7 +61,7 @@ class NikitaConfig:
     base_url: str = "https://smspro.nikita.kg/api"
     id_prefix: str = ""  # keeps ids apart when environments share one Nikita account
     test: bool = False  # <test>1</test>: validated, not sent, not billed
-    timeout: float = 10.0
+    timeout: float = 5.0  # within the dispatcher's send timeout, with room to fail over
 
 
 class NikitaProvider:

@@ -94,8 +94,8 @@ class RoutedProvider:
             except SmsTemporaryFailure as exc:
                 refusals.append(exc)
                 continue
-            except SmsInDoubt:
-                self._remember(sms.reference, name)
+            except (SmsInDoubt, asyncio.CancelledError):
+                self._remember(sms.reference, name)  # a caller's timeout too: maybe sent
                 raise
             self._in_doubt.pop(sms.reference, None)
             return replace(result, provider=name)

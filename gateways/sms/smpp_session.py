@@ -35,8 +35,8 @@ class SmppConfig:
     system_type: str = ""
     source_addr: str | None = None  # this SMSC's own sender; None: the message's sender
     window: int = 10  # submit_sm PDUs in flight on the session
-    submit_timeout: float = 10.0  # no submit_sm_resp by then: in doubt
-    connect_timeout: float = 10.0
+    submit_timeout: float = 4.0  # no submit_sm_resp by then: in doubt
+    connect_timeout: float = 5.0
     receipt_ids: IdBase = "same"  # how this SMSC writes ids in receipts
     backoff_min: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=2)

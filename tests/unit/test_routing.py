@@ -200,3 +200,24 @@ async def test_a_provider_with_no_slot_soon_is_skipped_without_blaming_it() -> N
     assert (await router.send(sms(reference="n2"))).provider == "mobizon"  # next slot in 10 s
     assert breaker.state == "closed"
     assert smpp.calls == 1
+
+
+async def test_a_send_cancelled_by_the_callers_timeout_is_looked_up_where_it_went() -> None:
+    clock = MovableClock()
+
+    class Slow(Scripted):
+        async def send(self, sms: OutgoingSms) -> SendResult:
+            await asyncio.sleep(10)
+            raise AssertionError("never answers")
+
+    smpp, nikita = Scripted("smpp", has="unsupported"), Slow("nikita", has="n6")
+    router = RoutedProvider(
+        {p.name: Lane(p, CircuitBreaker(clock, cool_down=timedelta(seconds=1)),
+                      asyncio.Semaphore(1)) for p in (smpp, nikita)},
+        {"+996": ["nikita"], "*": ["smpp"]},
+    )  # fmt: skip
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(router.send(sms("+996555123456", reference="n6")), 0.05)
+    found = await router.lookup("n6")
+    assert found is not None
+    assert found.provider == "nikita"
