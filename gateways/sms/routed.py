@@ -4,7 +4,9 @@ For a number it tries the route's providers in order, and moves to the next only
 current one *certainly* does not have the message: it refused with `SmsTemporaryFailure`, or
 its circuit breaker is open. `SmsRejected` (a bad number, refused content) and `SmsInDoubt`
 (maybe accepted) end the attempt at once: a maybe-accepted message is never handed to a
-second provider. The result names the provider that accepted (`SendResult.provider`), as does
+second provider - a later send of the same reference goes only to the provider that may
+have it (remembered in memory; after a restart the route is followed again). The result
+names the provider that accepted (`SendResult.provider`), as does
 `SmsInDoubt.provider`, so reports and in-doubt lookups go to the right one.
 
 Each provider has a lane: a token bucket (messages/s) and a bound on submits in flight.
@@ -79,7 +81,7 @@ class RoutedProvider:
         self._in_doubt: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, sms: OutgoingSms) -> SendResult:
-        names = [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
+        names = self._candidates(sms)
         if not names:
             raise SmsRejected(f"no SMS route to {sms.phone[:5]}...", provider=self.name,
                               status="no_route")  # fmt: skip
@@ -103,6 +105,12 @@ class RoutedProvider:
         raise SmsTemporaryFailure(f"no provider took it ({summary})", provider=self.name) from (
             refusals[-1]
         )
+
+    def _candidates(self, sms: OutgoingSms) -> list[str]:
+        sticky = self._in_doubt.get(sms.reference)
+        if sticky is not None and sticky in self.lanes:
+            return [sticky]  # re-sent after an in-doubt: only where it may already be
+        return [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
 
     async def _attempt(self, lane: Lane, sms: OutgoingSms) -> SendResult:
         try:

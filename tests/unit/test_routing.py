@@ -221,3 +221,17 @@ async def test_a_send_cancelled_by_the_callers_timeout_is_looked_up_where_it_wen
     found = await router.lookup("n6")
     assert found is not None
     assert found.provider == "nikita"
+
+
+async def test_a_resend_after_an_in_doubt_goes_only_to_the_provider_that_may_have_it() -> None:
+    smpp, mobizon = Scripted("smpp", "in_doubt", "temporary"), Scripted("mobizon")
+    router = routed(MovableClock(), smpp, mobizon)
+    with pytest.raises(SmsInDoubt):
+        await router.send(sms(reference="n3"))
+    with pytest.raises(SmsTemporaryFailure):
+        await router.send(sms(reference="n3"))  # smpp refuses now: still no failover
+    assert mobizon.calls == 0
+    # smpp's breaker is open now: other messages fail over, the in-doubt one still waits
+    assert (await router.send(sms(reference="n4"))).provider == "mobizon"
+    with pytest.raises(SmsTemporaryFailure, match="circuit open"):
+        await router.send(sms(reference="n3"))
