@@ -20,7 +20,7 @@ from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
 from notifier.transient import is_transient
 
 log = logging.getLogger(__name__)
-POLL_BATCH = 200
+POLL_BATCH = 1000  # per run, newest first: most reports arrive within minutes
 
 
 async def record_report(
@@ -66,7 +66,7 @@ async def poll_nikita(
     ids = await pool.fetch(
         "SELECT provider_message_id FROM notifications WHERE provider = $1"
         " AND status = 'sent' AND delivery_status IS NULL AND sent_at >= $2"
-        " ORDER BY sent_at LIMIT $3",
+        " ORDER BY sent_at DESC LIMIT $3",
         provider.name,
         since,
         POLL_BATCH,

@@ -12,3 +12,8 @@ CREATE TABLE sms_parts (
     PRIMARY KEY (provider, part_id)
 );
 CREATE INDEX sms_parts_message_idx ON sms_parts (provider, message_id);
+
+-- Providers whose reports are pulled (Nikita) are asked about sent SMS still without a final
+-- report (notifier/sms_reports.py: poll_nikita).
+CREATE INDEX notifications_awaiting_report_idx ON notifications (provider, sent_at)
+    WHERE status = 'sent' AND delivery_status IS NULL;
