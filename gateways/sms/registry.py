@@ -23,7 +23,7 @@ from gateways.sms.routing import validate_routes
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_receipts import PartStore
 from gateways.sms.smpp_session import SmppConfig
-from notifier.clock import Clock
+from notifier.clock import Clock, SystemClock
 from notifier.settings import Settings
 
 DEFAULT_IN_FLIGHT = 8
@@ -84,12 +84,12 @@ PROVIDERS: dict[str, Builder] = {
 
 
 def build_providers(
-    settings: Settings, *, clock: Clock, on_report: ReportSink | None = None,
+    settings: Settings, *, clock: Clock | None = None, on_report: ReportSink | None = None,
     parts: PartStore | None = None,
 ) -> dict[str, SmsProvider]:  # fmt: skip
     """The configured providers by name. `on_report` receives pushed receipts (SMPP) and
     `parts` keeps long messages' part states (`notifier.sms_parts.PgParts`; default: memory)."""
-    wiring = Wiring(clock, on_report, parts)
+    wiring = Wiring(clock or SystemClock(), on_report, parts)
     built = {name: build(settings, wiring) for name, build in PROVIDERS.items()}
     return {name: provider for name, provider in built.items() if provider is not None}
 

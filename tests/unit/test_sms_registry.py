@@ -19,7 +19,7 @@ def settings(tmp_path: Path, **extra: Any) -> Settings:
 
 
 def test_without_credentials_only_the_dev_provider_exists(tmp_path: Path) -> None:
-    assert list(build_providers(settings(tmp_path), clock=MovableClock())) == ["dev"]
+    assert list(build_providers(settings(tmp_path))) == ["dev"]
 
 
 async def test_each_provider_appears_with_its_settings_and_routes_use_them(
