@@ -11,9 +11,9 @@ import asyncpg
 from aiohttp import web
 
 from notifier.app import create_app
-from notifier.auth import ROLES
 from notifier.db.migrate import migrate
-from notifier.logs import configure_logging
+from notifier.http.auth import ROLES
+from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import ConfigError, load_settings
 from schemas import TOPICS
 
@@ -21,7 +21,9 @@ from schemas import TOPICS
 def _serve() -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.http_host, port=settings.http_port)
+    web.run_app(
+        create_app(settings), host=settings.http_host, port=settings.http_port, **RUNNER_OPTIONS
+    )
 
 
 def _migrate() -> None:
@@ -40,7 +42,7 @@ def _migrate() -> None:
 
 
 def _mint_token(args: argparse.Namespace) -> None:
-    from notifier.auth import mint_token
+    from notifier.http.auth import mint_token
 
     settings = load_settings()
     print(mint_token(settings, args.sub, args.role, school_id=args.school_id, ttl_seconds=args.ttl))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from notifier.http import finance, payments
 from notifier.outbox.expiry import expire_stale_notifications
+from notifier.outbox.providers import poll_nikita_reports
 from notifier.scheduler import ScheduledJob
 
 JOBS: list[ScheduledJob] = [
@@ -20,4 +21,6 @@ JOBS: list[ScheduledJob] = [
         {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
     ),
     ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
+    # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
+    ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
 ]

@@ -44,6 +44,7 @@ class DevSmsProvider:
         # reference -> message id, as far as the file has been read (up to _read_to bytes).
         self._accepted: dict[str, str] = {}
         self._read_to = 0
+        self._file: TextIO | None = None  # opened on the first send, kept open
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
     async def send(self, sms: OutgoingSms) -> SendResult:
@@ -63,8 +64,10 @@ class DevSmsProvider:
             "sent_at": datetime.now(UTC).isoformat(),
         }
         async with self._lock:
-            with self._outbox.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if self._file is None:
+                self._file = self._outbox.open("a", encoding="utf-8")
+            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._file.flush()  # on the "handset" before we answer: a crash cannot unsend it
             self._accepted[sms.reference] = message_id
         self._print(sms)
         if self._lose_ack_rate and self._random.random() < self._lose_ack_rate:
@@ -109,4 +112,6 @@ class DevSmsProvider:
         )
 
     async def close(self) -> None:
-        return None
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -21,7 +21,7 @@ from playwright.async_api import BrowserContext, Page, ViewportSize, async_playw
 from pydantic import SecretStr
 
 from notifier.app import create_app
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.support import received_sms, wait_for
 
@@ -100,6 +100,7 @@ async def manager(settings: Settings) -> AsyncIterator[Manager]:
             "jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32)),
             "link_signing_secret": SecretStr(secrets.token_urlsafe(32)),
             "dev_payments_secret": SecretStr(secrets.token_urlsafe(32)),
+            "development_mode": True,
             "payment_gateway": "dev",
             "public_base_url": base_url,
         }
