@@ -25,6 +25,7 @@ async def test_a_replica_sees_what_another_handed_over_after_its_first_lookup(
     assert await b.lookup("n1") is None  # b has looked once already
 
     await a.send(_sms("n1"))
+    await a.close()
 
     found = await b.lookup("n1")
     assert found is not None
