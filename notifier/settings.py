@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     # --- end stripe ---
 
+    # --- Weekly digest ---
+    # Longest weekly digest, in SMS parts: detail is dropped to fit (notifier/digest/budget.py).
+    digest_max_parts: int = Field(default=3, ge=1, le=10)
+    # Subscriptions composed, charged and queued per transaction (keyset-paginated).
+    digest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+    # --- end weekly digest ---
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; on a bad or missing variable exit with a message naming it."""

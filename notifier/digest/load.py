@@ -7,6 +7,7 @@ so a batch of thousands of subscriptions is one round trip, never a query per pa
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -35,9 +36,10 @@ FROM subs ORDER BY subs.id
 """
 
 _COUNT = """
-SELECT count(*) FROM pupils p JOIN subscriptions s ON s.pupil_id = p.id
-WHERE p.school_id = $1 AND p.active AND s.active AND s.phone_verified_at IS NOT NULL
-  AND 'weekly_grades' = ANY (s.types)
+SELECT p.school_id, count(*) FROM pupils p JOIN subscriptions s ON s.pupil_id = p.id
+WHERE p.school_id = ANY ($1::text[]) AND p.active AND s.active
+  AND s.phone_verified_at IS NOT NULL AND 'weekly_grades' = ANY (s.types)
+GROUP BY p.school_id
 """
 
 
@@ -66,8 +68,9 @@ async def load_batch(
     ]  # fmt: skip
 
 
-async def count_subscribers(conn: Conn, school_id: str) -> int:
-    return int(await conn.fetchval(_COUNT, school_id))
+async def count_subscribers(conn: Conn, school_ids: Sequence[str]) -> dict[str, int]:
+    """Weekly-digest subscriptions per school, for many schools in one query."""
+    return {r["school_id"]: r["count"] for r in await conn.fetch(_COUNT, list(school_ids))}
 
 
 def _subjects(raw: str | None) -> tuple[SubjectWeek, ...]:
