@@ -15,7 +15,7 @@ from notifier.handlers import Handler
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
-from notifier.http import api, finance, health, internal, payments, stripe_webhook
+from notifier.http import api, digest_admin, finance, health, internal, payments, stripe_webhook
 from notifier.http.errors import error_middleware
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
@@ -47,6 +47,7 @@ def create_app(
     app[keys.METRICS] = Metrics()
     app[keys.TOKEN_VERIFIER] = TokenVerifier(settings)
     app.add_routes(health.routes() + internal.routes())
+    app.add_routes(digest_admin.routes())  # /internal/v1/schools/…: digest settings, re-runs
     app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API
     app.add_routes(manager_page.routes())  # /manager: the web page
     app.add_routes(payments.routes())  # top-ups, payment page and gateway callbacks

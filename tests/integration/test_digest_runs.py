@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from notifier.digest.cli import describe, rerun
 from notifier.digest.job import send_due
 from notifier.digest.progress import Progress
 from notifier.digest.run import run_school_week
+from notifier.settings import Settings
 from tests.integration.digest_support import (
     EXPECTED_RU,
     FRIDAY_18_ALMATY,
@@ -123,6 +125,20 @@ async def test_a_run_killed_half_way_resumes_and_never_duplicates(pool: asyncpg.
     outcome = await run_school_week(job(pool, clock), "s", WEEK)
     assert (outcome.status, outcome.done, outcome.queued) == ("done", 7, 7)
     await _exactly_one_each(pool, 7)
+
+
+async def test_ops_rerun_a_week_from_the_command_line(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await school(pool, 3)
+    for i in range(3):
+        await fixture_week(pool, f"p{i}")
+    await run_school_week(job(pool, MovableClock(FRIDAY_18_ALMATY), batch_size=1), "s", WEEK)
+    outcome = await rerun(settings, "s", WEEK)
+    assert describe(outcome) == (
+        "school_id=s week=2026-W48 status=done total=3 done=3 queued=3 skipped=0 empty=0"
+    )
+    await _exactly_one_each(pool, 3)
 
 
 async def _exactly_one_each(pool: asyncpg.Pool, families: int) -> None:
