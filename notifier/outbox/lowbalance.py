@@ -22,6 +22,7 @@ from billing.ledger import Balance, Leg, account, post, wallet_balance
 from billing.money import format_amount
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
+from notifier.digest.estimate import typical_digest_parts
 from notifier.sms import texts
 from notifier.sms.phones import phone_country
 from notifier.sms.segments import count_parts
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DIGEST_PARTS = 2  # a weekly digest is estimated at two SMS parts per child
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ async def _threshold(
     digest = 0
     for row in phones:
         per_part = await price_per_part(conn, currency, now, phone_country(row["phone"]))
-        digest += price(DIGEST_PARTS, per_part)
+        digest += price(typical_digest_parts(), per_part)
     return max(policy.thresholds.get(currency, 0), digest)
 
 
