@@ -20,9 +20,10 @@ from notifier.http.errors import error_middleware
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
 from notifier.settings import Settings
+from notifier.supervise import Supervisor
 
 SMS_PROVIDERS: dict[str, Callable[[Settings], SmsProvider]] = {
-    "dev": lambda s: DevSmsProvider(s.sms_dev_outbox),
+    "dev": lambda s: DevSmsProvider(s.sms_dev_outbox, lose_ack_rate=s.sms_dev_lose_ack_rate),
 }
 
 HANDLERS: dict[str, Handler] = {
@@ -45,6 +46,7 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.METRICS] = Metrics()
+    app[keys.SUPERVISOR] = Supervisor()
     app[keys.TOKEN_VERIFIER] = TokenVerifier(settings)
     app.add_routes(health.routes() + internal.routes())
     app.add_routes(digest_admin.routes())  # /internal/v1/schools/…: digest settings, re-runs

@@ -1,10 +1,15 @@
 """Applying consumed records to the database: one transaction per partition batch, one
-savepoint per record, so a record that cannot be applied is rolled back alone and a batch
-costs one commit instead of one per event."""
+savepoint per record, and the SMS of the whole batch priced, held and queued together at the
+end (a constant number of statements, wallets locked once, in order).
+
+A record that cannot be applied is rolled back alone; a record naming a pupil or class we do
+not know yet is parked (see notifier/parking.py); infrastructure failures propagate so the
+caller retries the same records.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,55 +18,48 @@ import asyncpg
 from aiokafka import ConsumerRecord
 
 from billing.types import Conn
-from notifier.errors import RejectedEvent
+from notifier.errors import NotYetKnown, RejectedEvent
 from notifier.handlers import Handler, HandlerContext
+from notifier.outbox.enqueue import PendingSms, enqueue_paid
+from notifier.outbox.lowbalance import check_low_balances
+from notifier.parking import park
+from notifier.transient import is_transient
 from schemas import DiaryEvent, InvalidEvent, parse_event
 
 log = logging.getLogger(__name__)
 
-# Failures of the infrastructure, not of the event: retry the same records, never skip them.
-TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
-
-
-@dataclass(frozen=True)
-class Applied:
-    queued: int
-    duplicate: bool
-
 
 @dataclass
 class BatchResult:
-    outcomes: list[str] = field(default_factory=list)  # applied | duplicate | dead_lettered
+    outcomes: list[str] = field(default_factory=list)  # applied|duplicate|dead_lettered|parked
     rejected: list[tuple[ConsumerRecord, str]] = field(default_factory=list)
     queued: int = 0
+    pending: list[PendingSms] = field(default_factory=list)
 
 
-async def _apply(
-    conn: Conn, handler: Handler, topic: str, record: ConsumerRecord, event: DiaryEvent,
-    ctx: HandlerContext,
-) -> Applied:  # fmt: skip
+def body_hash(event: DiaryEvent) -> bytes:
+    """What makes two deliveries of one event id the same event: its canonical JSON."""
+    return hashlib.sha256(event.model_dump_json().encode()).digest()
+
+
+async def _record_event(conn: Conn, topic: str, record: ConsumerRecord, event: DiaryEvent) -> bool:
+    """True the first time the event id is seen; False for a redelivery of the same body.
+    The same id with another body is the producer's bug, refused with that reason."""
+    digest = body_hash(event)
     first = await conn.fetchval(
-        'INSERT INTO processed_events (event_id, topic, event_type, partition, "offset")'
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
-        event.event_id,
-        topic,
-        event.event_type,
-        record.partition,
-        record.offset,
+        'INSERT INTO processed_events (event_id, topic, event_type, partition, "offset",'
+        " body_sha256) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING"
+        " RETURNING true",
+        *(event.event_id, topic, event.event_type, record.partition, record.offset, digest),
     )
-    if not first:
-        return Applied(0, duplicate=True)
-    return Applied(await handler(conn, event, ctx), duplicate=False)
-
-
-async def apply_record(
-    pool: asyncpg.Pool, handler: Handler, topic: str, record: ConsumerRecord, ctx: HandlerContext
-) -> Applied:
-    """Decode and apply one record in its own transaction; its event id makes a redelivery a
-    no-op. Raises InvalidEvent / RejectedEvent for records that cannot be applied."""
-    event = parse_event(topic, record.value)
-    async with pool.acquire() as conn, conn.transaction():
-        return await _apply(conn, handler, topic, record, event, ctx)
+    if first:
+        return True
+    known = await conn.fetchval(
+        "SELECT body_sha256 FROM processed_events WHERE event_id = $1", event.event_id
+    )
+    if known is not None and bytes(known) != digest:
+        raise RejectedEvent(f"event_id {event.event_id} was reused with a different body")
+    return False
 
 
 async def apply_batch(
@@ -71,37 +69,64 @@ async def apply_batch(
     records: Sequence[ConsumerRecord],
     ctx: HandlerContext,
 ) -> BatchResult:
-    """Apply records in order, committing once. Records that cannot be applied are returned in
-    `rejected` with a reason (for the dead-letter topic); TRANSIENT errors propagate and the
-    whole batch is retried (already-applied records are then recognised as duplicates)."""
-    result = BatchResult()
+    """Apply records in order, queue their SMS, commit once. Records that cannot be applied
+    are returned in `rejected` with a reason (for the dead-letter topic); transient errors
+    propagate and the whole batch is retried (applied records are then duplicates)."""
     async with pool.acquire() as conn, conn.transaction():
-        for record in records:
-            reason = await _apply_one(conn, handler, topic, record, ctx, result)
-            if reason is not None:
-                result.rejected.append((record, reason))
-                result.outcomes.append("dead_lettered")
+        return await apply_records(conn, handler, topic, records, ctx)
+
+
+async def apply_records(
+    conn: Conn,
+    handler: Handler,
+    topic: str,
+    records: Sequence[ConsumerRecord],
+    ctx: HandlerContext,
+) -> BatchResult:
+    """apply_batch inside the caller's transaction."""
+    result = BatchResult()
+    for record in records:
+        await _apply_one(conn, handler, topic, record, ctx, result)
+    await _queue(conn, ctx, result)
     return result
+
+
+async def _queue(conn: Conn, ctx: HandlerContext, result: BatchResult) -> None:
+    now = ctx.clock.now()
+    queued = await enqueue_paid(conn, result.pending, now=now, hold_ttl=ctx.hold_ttl)
+    result.queued = queued.queued
+    if ctx.low_balance is not None:
+        await check_low_balances(conn, sorted(queued.short_of_money), now, ctx.low_balance)
 
 
 async def _apply_one(
     conn: Conn, handler: Handler, topic: str, record: ConsumerRecord, ctx: HandlerContext,
     result: BatchResult,
-) -> str | None:  # fmt: skip
-    """Returns the reason when the record cannot be applied; its savepoint is rolled back."""
+) -> None:  # fmt: skip
     try:
         event = parse_event(topic, record.value)
         async with conn.transaction():  # a savepoint inside the batch transaction
-            applied = await _apply(conn, handler, topic, record, event, ctx)
+            first = await _record_event(conn, topic, record, event)
+            pending = await handler(conn, event, ctx) if first else []
     except InvalidEvent as exc:
-        return exc.reason
+        return _reject(result, record, exc.reason)
+    except NotYetKnown as exc:
+        await park(conn, topic, record, event.event_id, str(exc), ctx.clock.now())
+        result.outcomes.append("parked")
+        return None
     except RejectedEvent as exc:
-        return str(exc)
-    except TRANSIENT:
-        raise
-    except Exception as exc:  # a bug must not stall the partition; the DLQ keeps the event
+        return _reject(result, record, str(exc))
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        # A bug must not stall the partition; the dead-letter topic keeps the event.
         log.exception("handler failed on %s@%s", record.topic, record.offset)
-        return f"handler error: {type(exc).__name__}: {exc}"
-    result.queued += applied.queued
-    result.outcomes.append("duplicate" if applied.duplicate else "applied")
+        return _reject(result, record, f"handler error: {type(exc).__name__}: {exc}")
+    result.pending.extend(pending)
+    result.outcomes.append("applied" if first else "duplicate")
     return None
+
+
+def _reject(result: BatchResult, record: ConsumerRecord, reason: str) -> None:
+    result.rejected.append((record, reason))
+    result.outcomes.append("dead_lettered")

@@ -1,22 +1,35 @@
 """The Kafka entry point: decode and apply each partition batch in one transaction,
-dead-letter what cannot be applied, and commit offsets only after the work is durable."""
+dead-letter what cannot be applied, and commit offsets only after the work is durable.
+
+The offset never moves past a record that was neither applied nor dead-lettered: a failed
+dead-letter write is retried (the partition waits), and any unexpected failure seeks back to
+the committed offsets so the same records come again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 
-from notifier.applying import TRANSIENT, BatchResult, apply_batch
+from notifier.applying import BatchResult, apply_batch
 from notifier.deadletter import DeadLetters
 from notifier.handlers import Handler, HandlerContext
 from notifier.metrics import Metrics
+from notifier.transient import is_transient
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Stopping(Exception):
+    """The consumer was asked to stop while waiting to retry; nothing is committed."""
 
 
 class EventConsumer:
@@ -33,10 +46,11 @@ class EventConsumer:
         dead_letters: DeadLetters,
         metrics: Metrics,
         on_queued: Callable[[], None] = lambda: None,
+        beat: Callable[[], None] = lambda: None,
     ) -> None:
         self._pool, self._kafka, self._handlers = pool, kafka, handlers
         self._prefix, self._ctx, self._dlq, self._metrics = prefix, ctx, dead_letters, metrics
-        self._on_queued = on_queued
+        self._on_queued, self.beat = on_queued, beat
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -46,50 +60,73 @@ class EventConsumer:
     async def run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
+            self.beat()
             try:
-                batch = await self._kafka.getmany(timeout_ms=200, max_records=500)
+                batch = await self._kafka.getmany(timeout_ms=200, max_records=2000)
                 for tp, records in batch.items():
                     await self._process_partition(tp, records)
                 backoff = 0.5
-            except KafkaError as exc:
-                # A failed commit (e.g. during a rebalance) only means redelivery, which the
-                # event-id record makes harmless; the loop must survive it.
-                log.warning("Kafka error, retrying in %.1fs: %r", backoff, exc)
-                await asyncio.sleep(backoff)
+            except Stopping:
+                return
+            except Exception as exc:  # the consumer must neither die nor skip records
+                log.warning("consumer failed (%r); back to the committed offsets", exc)
+                await self._sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-            except Exception:  # whatever it is, the consumer must not die silently
-                log.exception("consumer loop failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                await self._rewind()
+
+    async def _rewind(self) -> None:
+        try:
+            assigned = self._kafka.assignment()
+            if assigned:
+                await self._kafka.seek_to_committed(*assigned)
+        except Exception as exc:  # a rebalance in between also restarts from committed
+            log.warning("could not seek back to the committed offsets: %r", exc)
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         topic = tp.topic.removeprefix(self._prefix)
-        result = await self._apply_until_done(topic, records)
+        result = await self._retrying("apply", lambda: self._apply(topic, records), is_transient)
         for record, reason in result.rejected:
-            await self._dlq.send(record, reason)  # durable before the offset moves past it
+            await self._retrying("dead-letter", partial(self._dlq.send, record, reason), _always)
         await self._kafka.commit({tp: records[-1].offset + 1})
         for outcome in result.outcomes:
             self._metrics.events.labels(topic, outcome).inc()
         if result.queued:
             self._on_queued()
 
-    async def _apply_until_done(self, topic: str, records: list[ConsumerRecord]) -> BatchResult:
+    async def _retrying(
+        self,
+        step: str,
+        attempt: Callable[[], Awaitable[T]],
+        retry_if: Callable[[BaseException], bool],
+    ) -> T:
+        """Retry a step that must not be skipped (applying a batch, writing a dead letter)
+        until it succeeds or the consumer stops (then nothing is committed)."""
         backoff = 0.2
         while True:
             try:
-                return await self._apply(topic, records)
-            except TRANSIENT as exc:
-                log.warning("retrying %d records of %s after %r", len(records), topic, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                return await attempt()
+            except Exception as exc:
+                if not retry_if(exc):
+                    raise
+                self._metrics.retries.labels(step).inc()
+                log.warning("%s failed, retrying in %.1fs: %r", step, backoff, exc)
+            await self._sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        raise Stopping
 
     async def _apply(self, topic: str, records: list[ConsumerRecord]) -> BatchResult:
         handler = self._handlers[topic]
         try:
             return await apply_batch(self._pool, handler, topic, records, self._ctx)
-        except TRANSIENT:
-            raise  # connection errors are PostgresErrors too, but not the record's fault
         except asyncpg.PostgresError as exc:
+            if is_transient(exc):
+                raise
             if len(records) == 1:
                 # Refused at commit (e.g. a deferred ledger check): only this record is at
                 # fault, so it goes to the dead-letter topic instead of blocking the partition.
@@ -102,3 +139,7 @@ class EventConsumer:
                 [x for r in results for x in r.rejected],
                 sum(r.queued for r in results),
             )
+
+
+def _always(exc: BaseException) -> bool:
+    return True

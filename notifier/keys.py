@@ -13,6 +13,7 @@ from notifier.clock import Clock
 from notifier.metrics import Metrics
 from notifier.outbox.dispatcher import Dispatcher
 from notifier.settings import Settings
+from notifier.supervise import Supervisor
 
 if TYPE_CHECKING:
     from notifier.auth import TokenVerifier
@@ -24,4 +25,5 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 SMS_PROVIDER = web.AppKey("sms_provider", SmsProvider)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+SUPERVISOR = web.AppKey("supervisor", Supervisor)
 TOKEN_VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("token_verifier")

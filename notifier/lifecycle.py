@@ -4,10 +4,13 @@ shutdown. Nothing connects at import time."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
+from functools import partial
 
 import asyncpg
 from aiohttp import web
@@ -20,10 +23,12 @@ from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
 from notifier.handlers import Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer
-from notifier.outbox.dispatcher import Dispatcher
+from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
+from notifier.parking import ParkedEvents
 from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
+from notifier.supervise import Loop, every
 
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 
@@ -60,6 +65,19 @@ def sms_provider(
     return ctx
 
 
+def dispatch_config(s: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        owner=s.instance_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        sender=s.sms_sender,
+        batch_size=s.dispatch_batch_size,
+        max_attempts=s.dispatch_max_attempts,
+        lease=timedelta(seconds=s.dispatch_lease_seconds),
+        max_in_flight=s.dispatch_max_in_flight,
+        send_timeout=s.dispatch_send_timeout_seconds,
+        in_doubt_policy=s.in_doubt_policy,
+    )
+
+
 async def dispatcher(app: web.Application) -> AsyncIterator[None]:
     s = app[keys.SETTINGS]
     running = Dispatcher(
@@ -67,15 +85,21 @@ async def dispatcher(app: web.Application) -> AsyncIterator[None]:
         provider=app[keys.SMS_PROVIDER],
         clock=app[keys.CLOCK],
         metrics=app[keys.METRICS],
-        sender=s.sms_sender,
-        batch_size=s.dispatch_batch_size,
-        max_attempts=s.dispatch_max_attempts,
+        config=dispatch_config(s),
         low_balance=LowBalancePolicy.from_settings(s),
     )
     app[keys.DISPATCHER] = running
-    task = asyncio.create_task(running.run(s.dispatch_poll_seconds), name="dispatcher")
+
+    async def run(loop: Loop) -> None:
+        running.beat = loop.beat
+        await running.run(s.dispatch_poll_seconds)
+
+    app[keys.SUPERVISOR].start("dispatcher", run, stale_after=s.dispatch_send_timeout_seconds * 6)
     yield
-    await _cancel(task)
+    running.stop()  # finish and settle the batch in flight, claim nothing new
+    await app[keys.SUPERVISOR].stop("dispatcher", timeout=s.dispatch_send_timeout_seconds + 5)
+    with contextlib.suppress(Exception):  # what is left goes back to the queue, in doubt
+        await running.hand_back()
 
 
 def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
@@ -84,17 +108,46 @@ def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
         kafka = make_consumer(s)
         await kafka.start()
         running = _event_consumer(app, kafka, handlers)
-        task = asyncio.create_task(running.run(), name="consumer")
+        parked = ParkedEvents(
+            pool=app[keys.POOL], handlers=handlers, prefix=s.kafka_topic_prefix,
+            ctx=_handler_context(app), dead_letters=_dead_letters(app),
+            wait=timedelta(seconds=s.roster_wait_seconds),
+        )  # fmt: skip
+        supervisor = app[keys.SUPERVISOR]
+
+        async def consume(loop: Loop) -> None:
+            running.beat = loop.beat
+            await running.run()
+
+        supervisor.start(
+            "consumer", consume, stale_after=max(60.0, s.kafka_session_timeout_ms / 1000)
+        )
+        supervisor.start("parked-events", partial(every, 1.0, parked.retry_due), stale_after=120)
         yield
         running.stop()  # finish the batch in hand and commit it
+        await supervisor.stop("parked-events", timeout=0)
         try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=10)
-        except TimeoutError:
-            await _cancel(task)
+            await supervisor.stop("consumer", timeout=10)
         finally:
             await kafka.stop()
 
     return ctx
+
+
+def _handler_context(app: web.Application) -> HandlerContext:
+    s = app[keys.SETTINGS]
+    policy = LowBalancePolicy.from_settings(s)
+    return HandlerContext(
+        app[keys.CLOCK], s.sms_max_parts, timedelta(hours=s.hold_ttl_hours), policy
+    )
+
+
+def _dead_letters(app: web.Application) -> DeadLetters:
+    s = app[keys.SETTINGS]
+    return DeadLetters(
+        app[keys.PRODUCER], prefix=s.kafka_topic_prefix, group_id=s.kafka_group_id,
+        max_value_bytes=s.dlq_max_value_bytes,
+    )  # fmt: skip
 
 
 def _event_consumer(
@@ -102,17 +155,13 @@ def _event_consumer(
 ) -> EventConsumer:
     s = app[keys.SETTINGS]
     woken = app.get(keys.DISPATCHER)
-    hold_ttl = timedelta(hours=s.hold_ttl_hours)
-    policy = LowBalancePolicy.from_settings(s)
     return EventConsumer(
         pool=app[keys.POOL],
         kafka=kafka,
         handlers=handlers,
         prefix=s.kafka_topic_prefix,
-        ctx=HandlerContext(app[keys.CLOCK], s.sms_max_parts, hold_ttl, policy),
-        dead_letters=DeadLetters(
-            app[keys.PRODUCER], prefix=s.kafka_topic_prefix, group_id=s.kafka_group_id
-        ),
+        ctx=_handler_context(app),
+        dead_letters=_dead_letters(app),
         metrics=app[keys.METRICS],
         on_queued=woken.wakeup.set if woken else lambda: None,
     )
@@ -126,9 +175,3 @@ def scheduler(jobs: list[ScheduledJob]) -> CleanupCtx:
         running.shutdown(wait=False)
 
     return ctx
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

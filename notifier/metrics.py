@@ -23,6 +23,12 @@ class Metrics:
         self.sms_parts = Counter(
             "notifier_sms_parts_total", "SMS parts handed to providers.", registry=self.registry
         )
+        self.retries = Counter(
+            "notifier_retries_total",
+            "Steps retried after a failure that is not the event's fault (apply, dead-letter).",
+            ["step"],
+            registry=self.registry,
+        )
         self.queue_depth = Gauge(
             "notifier_outbox_queued", "Notifications waiting to be sent.", registry=self.registry
         )

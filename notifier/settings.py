@@ -31,11 +31,33 @@ class Settings(BaseSettings):
     internal_api_token: SecretStr | None = Field(default=None, min_length=24)
     sms_provider: Literal["dev"] = "dev"
     sms_dev_outbox: Path = Path(".devdata/sms-outbox.jsonl")
+    # Fault injection for the dev provider: the share of sends whose acknowledgement is
+    # "lost" after the message was accepted (exercises the in-doubt path). 0 in real use.
+    sms_dev_lose_ack_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     sms_max_parts: int = Field(default=2, ge=1, le=10)
     sms_sender: str = Field(default="eMektep", max_length=11)
-    dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    dispatch_batch_size: int = Field(default=200, ge=1, le=5000)
     dispatch_max_attempts: int = Field(default=5, ge=1, le=50)
     dispatch_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Sends in flight at once, and how long one may take before it counts as in doubt.
+    dispatch_max_in_flight: int = Field(default=100, ge=1, le=5000)
+    dispatch_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # A row being sent is leased to one instance; another takes it over (in doubt) only
+    # after the lease ran out. Renewed while the batch is in flight.
+    dispatch_lease_seconds: int = Field(default=30, ge=3, le=3600)
+    # An SMS in doubt whose provider cannot be asked: "resend" (the parent may get it twice,
+    # charged once) or "fail" (released, not sent again: the parent may miss it).
+    in_doubt_policy: Literal["resend", "fail"] = "resend"
+    # This instance's name for leases. Unset: unique per process. Set it to a stable name per
+    # replica (e.g. the pod name) so a restarted replica takes its own rows back at once
+    # instead of waiting for their leases; never give two live replicas the same name.
+    instance_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # How long an event naming a pupil or class not in the roster yet waits for it.
+    roster_wait_seconds: int = Field(default=300, ge=0, le=7 * 24 * 3600)
+    # Larger dead-letter values are truncated (original size and hash in the headers).
+    dlq_max_value_bytes: int = Field(default=900_000, ge=1_000, le=100_000_000)
+    # /readyz turns red when a due SMS has waited longer than this.
+    ready_max_queue_age_seconds: int = Field(default=300, ge=10)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
     # A provider's report that an SMS could not be delivered: give the parent the money back
     # ("refund") or keep the charge ("keep"; the provider billed us anyway).

@@ -12,6 +12,7 @@ from notifier.digest.progress import Progress
 from notifier.digest.run import DigestJob, RunOutcome, run_school_week
 from notifier.digest.schedule import due_week
 from notifier.digest.schools import all_schools, not_yet_sent
+from notifier.outbox.lowbalance import LowBalancePolicy
 
 
 def digest_job(app: web.Application) -> DigestJob:
@@ -22,6 +23,7 @@ def digest_job(app: web.Application) -> DigestJob:
         max_parts=settings.digest_max_parts,
         batch_size=settings.digest_batch_size,
         hold_ttl=timedelta(hours=settings.hold_ttl_hours),
+        low_balance=LowBalancePolicy.from_settings(settings),
     )
 
 

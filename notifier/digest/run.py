@@ -23,9 +23,10 @@ from notifier.clock import Clock
 from notifier.digest.budget import empty_digest, fit_digest
 from notifier.digest.load import Subscriber, count_subscribers, load_batch
 from notifier.digest.progress import Progress
-from notifier.digest.queue import EnqueueResult, PendingSms, enqueue_paid
 from notifier.digest.schedule import week_days
 from notifier.digest.schools import SchoolDigest, is_holiday, one_school
+from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid
+from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
 from notifier.sms.phones import phone_country
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class DigestJob:
     max_parts: int
     batch_size: int
     hold_ttl: timedelta
+    low_balance: LowBalancePolicy | None = None  # tell parents whose digest was skipped
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ async def _queue(
     items = [_sms(sub, run_id, week, school.send_empty, job.max_parts, not_before) for sub in batch]
     pending = [item for item in items if item is not None]
     result = await enqueue_paid(conn, pending, now=now, hold_ttl=job.hold_ttl)
+    if job.low_balance is not None and result.short_of_money:
+        await check_low_balances(conn, sorted(result.short_of_money), now, job.low_balance)
     await conn.execute(
         "UPDATE digest_runs SET cursor = $2, done = done + $3, queued = queued + $4,"
         " skipped = skipped + $5, empty = empty + $6, updated_at = $7 WHERE id = $1",

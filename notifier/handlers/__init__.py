@@ -1,15 +1,20 @@
-"""Handlers: apply one decoded event inside the caller's database transaction."""
+"""Handlers: apply one decoded event inside the caller's database transaction and return the
+SMS it calls for; the caller prices, holds and queues the SMS of a whole batch at once."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.clock import Clock
+
+if TYPE_CHECKING:
+    from notifier.outbox.enqueue import PendingSms
 from notifier.outbox.lowbalance import LowBalancePolicy
 
 
@@ -21,4 +26,4 @@ class HandlerContext:
     low_balance: LowBalancePolicy | None = None
 
 
-Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable[int]]
+Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable["list[PendingSms]"]]

@@ -12,15 +12,16 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.handlers import HandlerContext
+from notifier.outbox.enqueue import PendingSms
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
 
-async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> int:
+async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
     if isinstance(event, GradeDeleted):
         await _delete(conn, event)
     elif isinstance(event, GradePosted | GradeChanged):
         await _upsert(conn, event)
-    return 0
+    return []  # grades queue no SMS of their own; the weekly digest reads them
 
 
 async def _delete(conn: Conn, event: GradeDeleted) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from billing.types import Conn
-from notifier.errors import RejectedEvent
+from notifier.errors import NotYetKnown
 from notifier.handlers import HandlerContext
+from notifier.outbox.enqueue import PendingSms
 from schemas import ParentLinked, ParentUnlinked, PupilEnrolled, PupilLeft, PupilUpdated
 
 
-async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> int:
-    """Returns the number of notifications queued (roster changes queue none)."""
+async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
+    """Roster changes send no SMS."""
     if isinstance(event, PupilEnrolled | PupilUpdated):
         await _upsert_pupil(conn, event)
     elif isinstance(event, PupilLeft):
@@ -24,7 +25,7 @@ async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) 
         await _link(conn, event)
     elif isinstance(event, ParentUnlinked):
         await _unlink(conn, event)
-    return 0
+    return []
 
 
 async def _upsert_pupil(conn: Conn, e: PupilEnrolled | PupilUpdated) -> None:
@@ -65,7 +66,7 @@ async def _upsert_pupil(conn: Conn, e: PupilEnrolled | PupilUpdated) -> None:
 async def _link(conn: Conn, e: ParentLinked) -> None:
     known = await conn.fetchval("SELECT 1 FROM pupils WHERE id = $1", e.pupil_id)
     if known is None:
-        raise RejectedEvent(f"parent.linked names unknown pupil {e.pupil_id!r}")
+        raise NotYetKnown(f"parent.linked names unknown pupil {e.pupil_id!r}")
     await conn.execute(
         "INSERT INTO parent_links (parent_id, pupil_id, linked_at) VALUES ($1, $2, $3)"
         " ON CONFLICT DO NOTHING",

@@ -27,11 +27,39 @@ async def readyz(request: web.Request) -> web.Response:
         checks["kafka"] = "ok"
     except Exception as exc:
         checks["kafka"] = f"unreachable: {type(exc).__name__}"
+    checks |= _loops(request.app)
+    checks["outbox"] = await _outbox(request.app)
     ready = all(v == "ok" for v in checks.values())
     return web.json_response(
         {"status": "ready" if ready else "not ready", "checks": checks},
         status=200 if ready else 503,
     )
+
+
+def _loops(app: web.Application) -> dict[str, str]:
+    """Every supervised background loop: "ok", or why it is dead or stuck."""
+    supervisor = app[keys.SUPERVISOR]
+    problems = supervisor.problems()
+    return {name: problems.get(name, "ok") for name in supervisor.loops}
+
+
+async def _outbox(app: web.Application) -> str:
+    """Red when a due SMS has waited too long: sending is stuck even if every loop beats."""
+    limit = app[keys.SETTINGS].ready_max_queue_age_seconds
+    try:
+        oldest = await asyncio.wait_for(
+            app[keys.POOL].fetchval(
+                "SELECT extract(epoch FROM $1::timestamptz - min(next_attempt_at))"
+                " FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1",
+                app[keys.CLOCK].now(),
+            ),
+            timeout=2,
+        )
+    except Exception as exc:
+        return f"unknown: {type(exc).__name__}"
+    if oldest is not None and oldest > limit:
+        return f"oldest due SMS waiting {float(oldest):.0f}s (limit {limit}s)"
+    return "ok"
 
 
 async def metrics(request: web.Request) -> web.Response:

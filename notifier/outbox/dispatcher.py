@@ -1,32 +1,60 @@
 """Sends queued SMS through the provider and settles each one's hold exactly once:
-accepted -> captured (charged); refused or out of retries -> released (not charged)."""
+accepted -> captured (charged); refused or out of retries -> released (not charged).
+
+A claimed row is leased to this instance (`lease_owner`, `lease_until`, renewed while its
+batch is in flight); another instance takes it over only once the lease has run out, and then
+as *in doubt*: the provider is asked by our reference before anything is sent again. Sends
+run concurrently (at most `max_in_flight`), and each batch is settled in one transaction.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
 
-from billing.delivery import reverse_house_sms
-from billing.errors import HoldAlreadyResolved
-from billing.holds import capture_hold, release_hold
-from gateways.sms import OutgoingSms, SmsProvider, SmsRejected, SmsTemporaryFailure
+from gateways.sms import SmsProvider
 from notifier.clock import Clock
 from notifier.metrics import Metrics
-from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balance
+from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
+from notifier.outbox.sending import InDoubtPolicy, Outcome, deliver
+from notifier.outbox.settle import settle
 from notifier.sms.phones import mask_phone
 
 log = logging.getLogger(__name__)
 
 _CLAIM = """
-UPDATE notifications n SET status = 'sending', attempts = attempts + 1
+UPDATE notifications n SET status = 'sending', attempts = attempts + 1,
+       lease_owner = $3, lease_until = $1::timestamptz + $4::interval
  WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1
               ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id, attempts
+RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id, attempts,
+          kind, in_doubt
 """
+
+# Rows whose owner died (or stalled past its lease) go back to the queue, in doubt.
+_RECLAIM = """
+UPDATE notifications SET status = 'queued', in_doubt = true, next_attempt_at = $1,
+       lease_owner = NULL, lease_until = NULL
+ WHERE status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
+"""
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    owner: str  # this instance; unique per running process unless INSTANCE_ID is set
+    sender: str
+    batch_size: int = 200
+    max_attempts: int = 5
+    lease: timedelta = timedelta(seconds=30)
+    max_in_flight: int = 100
+    send_timeout: float = 10.0
+    in_doubt_policy: InDoubtPolicy = "resend"
 
 
 class Dispatcher:
@@ -37,108 +65,100 @@ class Dispatcher:
         provider: SmsProvider,
         clock: Clock,
         metrics: Metrics,
-        sender: str,
-        batch_size: int = 50,
-        max_attempts: int = 5,
+        config: DispatchConfig,
         low_balance: LowBalancePolicy | None = None,
+        beat: Callable[[], None] = lambda: None,
     ) -> None:
-        self._low_balance = low_balance
         self._pool, self._provider, self._clock, self._metrics = pool, provider, clock, metrics
-        self._sender, self._batch, self._max_attempts = sender, batch_size, max_attempts
+        self._config, self._low_balance, self.beat = config, low_balance, beat
+        self._in_flight = asyncio.Semaphore(config.max_in_flight)
+        self._stopping = asyncio.Event()
         self.wakeup = asyncio.Event()
 
+    def stop(self) -> None:
+        """Take no new batch; the one in flight is finished and settled."""
+        self._stopping.set()
+        self.wakeup.set()
+
     async def run(self, poll_seconds: float) -> None:
-        await self.recover_interrupted()
-        while True:
-            while await self.dispatch_once():
-                pass
+        await self.reclaim(own=True)  # our own rows from a previous life (same INSTANCE_ID)
+        last_reclaim = self._clock.now()
+        while not self._stopping.is_set():
+            self.beat()
+            if self._clock.now() - last_reclaim >= self._config.lease / 2:
+                await self.reclaim()
+                last_reclaim = self._clock.now()
+            if await self.dispatch_once() == self._config.batch_size:
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), timeout=poll_seconds)
             self.wakeup.clear()
 
-    async def recover_interrupted(self) -> int:
-        """Rows left 'sending' by a crash go back to the queue (the provider gets our reference
-        again, so a provider that deduplicates on it sends once)."""
-        result = await self._pool.execute(
-            "UPDATE notifications SET status = 'queued' WHERE status = 'sending'"
-        )
-        return int(result.split()[-1])
+    async def reclaim(self, *, own: bool = False) -> int:
+        """Put rows whose lease ran out (and with `own`, rows this instance leased in a
+        previous life) back in the queue as in doubt; returns how many."""
+        owner = self._config.owner if own else None
+        result = await self._pool.execute(_RECLAIM, self._clock.now(), owner)
+        count = int(result.split()[-1])
+        if count:
+            log.warning("took over %d SMS left in flight; each is looked up before sending", count)
+        return count
 
     async def dispatch_once(self) -> int:
-        """Claim and send one batch; returns how many were claimed."""
-        rows = await self._pool.fetch(_CLAIM, self._clock.now(), self._batch)
-        await asyncio.gather(*(self._send(row) for row in rows))
+        """Claim, send and settle one batch; returns how many rows were claimed."""
+        c = self._config
+        rows = await self._pool.fetch(_CLAIM, self._clock.now(), c.batch_size, c.owner, c.lease)
+        if not rows:
+            return 0
+        keeper = asyncio.create_task(self._keep_leases([r["id"] for r in rows]))
+        try:
+            outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+            await self._settle(outcomes)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         return len(rows)
 
-    async def _send(self, row: asyncpg.Record) -> None:
-        sms = OutgoingSms(
-            reference=f"n{row['id']}",
-            phone=row["phone"],
-            body=row["body"],
-            parts=row["parts"],
-            encoding=row["encoding"],
-            price=row["price"],
-            currency=row["currency"],
-            sender=self._sender,
-        )
-        try:
-            result = await self._provider.send(sms)
-        except SmsRejected as exc:
-            await self._fail(row, f"rejected by {exc.provider}: {exc}")
-        except (SmsTemporaryFailure, OSError, TimeoutError) as exc:
-            await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}")
-        else:
-            await self._sent(row, result.provider_message_id)
+    async def _deliver(self, row: asyncpg.Record) -> Outcome:
+        c = self._config
+        async with self._in_flight:
+            return await deliver(
+                self._provider, row, sender=c.sender, timeout=c.send_timeout,
+                in_doubt_policy=c.in_doubt_policy,
+            )  # fmt: skip
 
-    async def _sent(self, row: asyncpg.Record, provider_message_id: str) -> None:
+    async def _settle(self, outcomes: Sequence[Outcome]) -> None:
+        now = self._clock.now()
         async with self._pool.acquire() as conn, conn.transaction():
-            if row["hold_id"] is not None:
-                try:
-                    await capture_hold(conn, row["hold_id"])
-                except HoldAlreadyResolved as exc:
-                    log.error("sent notification %s but its hold was %s", row["id"], exc.status)
-                else:
-                    if self._low_balance is not None:
-                        await check_low_balance(
-                            conn, row["parent_id"], self._clock.now(), self._low_balance
-                        )
-            await conn.execute(
-                "UPDATE notifications SET status = 'sent', sent_at = $2, provider = $3,"
-                " provider_message_id = $4, last_error = NULL WHERE id = $1",
-                row["id"],
-                self._clock.now(),
-                self._provider.name,
-                provider_message_id,
+            charged = await settle(
+                conn, self._config.owner, outcomes, now, self._config.max_attempts
             )
-        self._metrics.sms.labels("sent").inc()
-        self._metrics.sms_parts.inc(row["parts"])
+            if self._low_balance is not None:
+                await check_low_balances(conn, charged, now, self._low_balance)
+        for o in outcomes:
+            self._count(o)
 
-    async def _retry_or_fail(self, row: asyncpg.Record, error: str) -> None:
-        if row["attempts"] >= self._max_attempts:
-            await self._fail(row, f"gave up after {row['attempts']} attempts: {error}")
-            return
-        delay = timedelta(seconds=min(2 ** row["attempts"] * 5, 3600))
-        await self._pool.execute(
-            "UPDATE notifications SET status = 'queued', next_attempt_at = $2, last_error = $3"
-            " WHERE id = $1",
-            row["id"],
-            self._clock.now() + delay,
-            error,
-        )
-        log.warning("SMS %s to %s will be retried: %s", row["id"], mask_phone(row["phone"]), error)
-        self._metrics.sms.labels("retried").inc()
+    def _count(self, o: Outcome) -> None:
+        self._metrics.sms.labels(o.verdict if o.verdict != "accepted" else "sent").inc()
+        if o.verdict == "accepted":
+            self._metrics.sms_parts.inc(o.row["parts"])
+        elif o.verdict != "in_doubt" or o.error:
+            log.warning("SMS %s to %s: %s: %s", o.row["id"], mask_phone(o.row["phone"]),
+                        o.verdict, o.error)  # fmt: skip
 
-    async def _fail(self, row: asyncpg.Record, error: str) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
-            if row["hold_id"] is not None:
-                with contextlib.suppress(HoldAlreadyResolved):
-                    await release_hold(conn, row["hold_id"], error[:200])
-            else:  # a free SMS: the house paid when it was queued; it was never sent
-                await reverse_house_sms(conn, row["id"])
-            await conn.execute(
-                "UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1",
-                row["id"],
-                error,
-            )
-        log.warning("SMS %s to %s failed: %s", row["id"], mask_phone(row["phone"]), error)
-        self._metrics.sms.labels("failed").inc()
+    async def _keep_leases(self, ids: list[int]) -> None:
+        """Renew the batch's leases while it is in flight (a slow provider must not make
+        another instance take it over)."""
+        c = self._config
+        while True:
+            await asyncio.sleep(c.lease.total_seconds() / 3)
+            await self._pool.execute(
+                "UPDATE notifications SET lease_until = $3::timestamptz + $4::interval"
+                " WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_owner = $2",
+                ids, c.owner, self._clock.now(), c.lease,
+            )  # fmt: skip
+
+    async def hand_back(self) -> int:
+        """On shutdown: rows still leased to us go back to the queue, in doubt."""
+        return await self.reclaim(own=True)

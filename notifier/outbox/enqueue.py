@@ -1,106 +1,182 @@
-"""Queueing a paid SMS: count parts, price it, hold the money, write the outbox row.
+"""Queueing paid SMS, set-based: count parts, price, hold the money and write the outbox rows
+for a whole batch in a constant number of statements, in the caller's transaction, so every
+hold commits with the row that caused it.
 
-All in the caller's transaction, so the hold and the row that caused it commit together.
+A recipient without a wallet, or without enough money left in this batch, is recorded as
+`skipped_insufficient_funds`: not sent, not charged, never an error for the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from billing.errors import InsufficientFunds
-from billing.holds import place_hold
-from billing.ledger import wallet_balance
-from billing.tariffs import price, price_per_part
+from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds
+from billing.ledger import Balance
+from billing.tariffs import Tariffs, load_tariffs
 from billing.types import Conn
-from notifier.handlers import HandlerContext
-from notifier.outbox.lowbalance import check_low_balance
-from notifier.outbox.recipients import Recipient
-from notifier.sms.phones import phone_country
-from notifier.sms.segments import count_parts
+from notifier.sms.segments import SmsParts, count_parts
 
 
-async def enqueue_paid_sms(
-    conn: Conn,
-    ctx: HandlerContext,
-    *,
-    event_id: UUID,
-    kind: str,
-    recipient: Recipient,
-    body: str,
-    tariffs: dict[tuple[str, str], int] | None = None,
-) -> bool:
-    """Queue one SMS for a recipient. Returns True when it was queued and its cost held;
-    False when it was already queued before (a redelivered event) or the balance was short
-    (then it is recorded as skipped, not sent and not charged). Pass the same `tariffs` dict
-    for every recipient of one event: the tariff is then looked up once."""
-    sms = count_parts(body)
-    wallet = await wallet_balance(conn, recipient.parent_id)
-    currency = wallet.currency if wallet else None
-    cost = 0
-    if currency is not None:
-        cost = price(sms.parts, await _per_part(conn, ctx, currency, recipient.phone, tariffs))
-    notification_id = await conn.fetchval(
-        "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind, phone,"
-        " body, encoding, parts, price, currency, status, next_attempt_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', $12)"
-        " ON CONFLICT (event_id, subscription_id, kind) DO NOTHING RETURNING id",
-        event_id,
-        recipient.subscription_id,
-        recipient.parent_id,
-        recipient.pupil_id,
-        kind,
-        recipient.phone,
-        body,
-        sms.encoding,
-        sms.parts,
-        cost,
-        currency,
-        ctx.clock.now(),
+@dataclass(frozen=True)
+class PendingSms:
+    """One SMS a handler wants sent, before it is priced."""
+
+    event_id: UUID  # the cause (event, digest run, announcement...)
+    kind: str  # homework, weekly_digest, announcement, grade_instant...
+    dedupe_key: str | None  # at most one SMS per (subscription_id, dedupe_key), ever
+    subscription_id: int
+    parent_id: str
+    pupil_id: str | None
+    phone: str  # E.164
+    country: str  # KZ | KG, the tariff's destination
+    body: str
+    not_before: datetime | None = None  # the sending window opens then
+
+
+@dataclass
+class EnqueueResult:
+    queued: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+    short_of_money: set[str] = field(default_factory=set)  # parents skipped for balance
+
+
+@dataclass(frozen=True)
+class _Row:
+    sms: PendingSms
+    parts: SmsParts
+    price: int
+    currency: str | None
+    skipped_why: str | None  # None: affordable, gets a hold
+    hold_id: int | None = None
+    id: int = 0
+
+
+async def enqueue_paid(
+    conn: Conn, items: Sequence[PendingSms], *, now: datetime, hold_ttl: timedelta
+) -> EnqueueResult:
+    """Price, hold and queue every item; see the module docstring."""
+    result = EnqueueResult()
+    items = await _without_known_duplicates(conn, items, result)
+    if not items:
+        return result
+    wallets = await lock_wallets(conn, (i.parent_id for i in items))
+    rows = _price(items, wallets, await load_tariffs(conn, now))
+    rows = await _name(conn, rows)
+    inserted_ids = await _insert(conn, rows, now)
+    inserted = [r for r in rows if r.id in inserted_ids]
+    queued = [r for r in inserted if r.hold_id is not None]
+    holds = [
+        NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
+                f"notification:{r.id}")
+        for r in queued if r.hold_id is not None
+    ]  # fmt: skip
+    await place_holds(conn, holds, _expiry(queued, now, hold_ttl))
+    result.duplicates += len(rows) - len(inserted)
+    result.queued = len(queued)
+    result.skipped = len(inserted) - len(queued)
+    result.notification_ids = [r.id for r in queued]
+    result.short_of_money = {r.sms.parent_id for r in inserted if r.hold_id is None}
+    return result
+
+
+async def _name(conn: Conn, rows: list[_Row]) -> list[_Row]:
+    """Ids from the sequences up front, so the outbox row names its hold when it is written
+    and nothing is rewritten afterwards."""
+    ids = await conn.fetch(
+        "SELECT nextval('notifications_id_seq') FROM generate_series(1, $1)", len(rows)
     )
-    if notification_id is None:
-        return False
-    return await _hold_or_skip(conn, ctx, notification_id, recipient.parent_id, cost)
+    hold_ids = iter(await new_hold_ids(conn, sum(r.skipped_why is None for r in rows)))
+    return [
+        replace(r, id=i[0], hold_id=None if r.skipped_why else next(hold_ids))
+        for r, i in zip(rows, ids, strict=True)
+    ]
 
 
-async def _per_part(
-    conn: Conn,
-    ctx: HandlerContext,
-    currency: str,
-    phone: str,
-    known: dict[tuple[str, str], int] | None,
-) -> int:
-    """The tariff in force; `known` remembers it across the recipients of one event."""
-    key = (currency, phone_country(phone))
-    if known is not None and key in known:
-        return known[key]
-    per_part = await price_per_part(conn, currency, ctx.clock.now(), key[1])
-    if known is not None:
-        known[key] = per_part
-    return per_part
+def _price(
+    items: Sequence[PendingSms], wallets: dict[str, Balance], tariffs: Tariffs
+) -> list[_Row]:
+    """Each item priced; what the wallet cannot cover, spent in order, is skipped."""
+    left = {owner: w.available for owner, w in wallets.items()}
+    out: list[_Row] = []
+    for item in items:
+        parts = count_parts(item.body)
+        wallet = wallets.get(item.parent_id)
+        if wallet is None:
+            out.append(_Row(item, parts, 0, None, "no wallet: never topped up"))
+            continue
+        per_part = tariffs.per_part(wallet.currency, item.country)
+        cost = parts.parts * per_part if per_part is not None else 0
+        if per_part is None:
+            why: str | None = f"no SMS tariff in force for {wallet.currency} ({item.country})"
+        elif cost > left[item.parent_id]:
+            why = f"balance {left[item.parent_id]} {wallet.currency} is short of {cost}"
+        else:
+            why = None
+            left[item.parent_id] -= cost
+        out.append(_Row(item, parts, cost, wallet.currency, why))
+    return out
 
 
-async def _hold_or_skip(
-    conn: Conn, ctx: HandlerContext, notification_id: int, parent_id: str, cost: int
-) -> bool:
-    try:
-        hold = await place_hold(
-            conn,
-            parent_id,
-            cost,
-            reference=f"notification:{notification_id}",
-            expires_at=ctx.clock.now() + ctx.hold_ttl,
-        )
-    except InsufficientFunds as exc:
-        await conn.execute(
-            "UPDATE notifications SET status = 'skipped_insufficient_funds', last_error = $2"
-            " WHERE id = $1",
-            notification_id,
-            str(exc),
-        )
-        if ctx.low_balance is not None:
-            await check_low_balance(conn, parent_id, ctx.clock.now(), ctx.low_balance)
-        return False
-    await conn.execute(
-        "UPDATE notifications SET hold_id = $2 WHERE id = $1", notification_id, hold.id
+async def _without_known_duplicates(
+    conn: Conn, items: Sequence[PendingSms], result: EnqueueResult
+) -> list[PendingSms]:
+    """Drop items whose (subscription, dedupe_key) already has an SMS, before any money is
+    counted for them (the unique index stays the guarantee)."""
+    keyed = [(i.subscription_id, i.dedupe_key) for i in items if i.dedupe_key is not None]
+    if not keyed:
+        return list(items)
+    rows = await conn.fetch(
+        "SELECT subscription_id, dedupe_key FROM notifications WHERE (subscription_id,"
+        " dedupe_key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
+        [k[0] for k in keyed],
+        [k[1] for k in keyed],
     )
-    return True
+    seen = {(r[0], r[1]) for r in rows}
+    kept: list[PendingSms] = []
+    for item in items:
+        key = (item.subscription_id, item.dedupe_key)
+        if item.dedupe_key is not None and key in seen:
+            result.duplicates += 1
+            continue
+        if item.dedupe_key is not None:
+            seen.add(key)  # a second one in the same batch is a duplicate too
+        kept.append(item)
+    return kept
+
+
+_INSERT = """
+INSERT INTO notifications (id, event_id, subscription_id, parent_id, pupil_id, kind, phone, body,
+    encoding, parts, price, currency, hold_id, status, last_error, dedupe_key, next_attempt_at)
+SELECT i, e, s, pa, pu, k, ph, b, en, n, pr, c, h,
+       CASE WHEN h IS NULL THEN 'skipped_insufficient_funds' ELSE 'queued' END, err, d, t
+  FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+              $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::text[],
+              $13::bigint[], $14::text[], $15::text[], $16::timestamptz[])
+       AS x(i, e, s, pa, pu, k, ph, b, en, n, pr, c, h, err, d, t)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+async def _insert(conn: Conn, rows: Sequence[_Row], now: datetime) -> set[int]:
+    """Insert the rows; returns the ids inserted (a row already there, e.g. from a redelivered
+    cause, inserts nothing)."""
+    cols: list[list[object]] = [[] for _ in range(16)]
+    for r in rows:
+        s = r.sms
+        values = (r.id, s.event_id, s.subscription_id, s.parent_id, s.pupil_id, s.kind, s.phone,
+                  s.body, r.parts.encoding, r.parts.parts, r.price, r.currency, r.hold_id,
+                  r.skipped_why, s.dedupe_key, s.not_before or now)  # fmt: skip
+        for col, value in zip(cols, values, strict=True):
+            col.append(value)
+    return {r["id"] for r in await conn.fetch(_INSERT, *cols)}
+
+
+def _expiry(rows: Sequence[_Row], now: datetime, ttl: timedelta) -> datetime:
+    # A hold lives through the wait for the sending window, then its usual lifetime.
+    return max([now, *(r.sms.not_before for r in rows if r.sms.not_before)]) + ttl

@@ -8,9 +8,10 @@ came in between two checks even if it has been spent again since.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, cast
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# A typical week measured by the digest builder itself (notifier/digest/estimate.py).
+DIGEST_PARTS = typical_digest_parts()
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,35 @@ async def check_low_balance(
     except (BillingError, ValueError, asyncpg.PostgresError):
         log.exception("low-balance check for parent %s failed; retried at the next one", parent_id)
         return False
+
+
+async def check_low_balances(
+    conn: Conn, parent_ids: Sequence[str], now: datetime, policy: LowBalancePolicy
+) -> int:
+    """check_low_balance for many parents, after one query that keeps only those who may be
+    low (available below an upper bound of their threshold); returns how many were told."""
+    if not parent_ids:
+        return 0
+    candidates = await conn.fetch(
+        _CANDIDATES, sorted(set(parent_ids)), json.dumps(dict(policy.thresholds)), DIGEST_PARTS
+    )
+    told = 0
+    for row in candidates:
+        told += await check_low_balance(conn, row["owner"], now, policy)
+    return told
+
+
+# An upper bound of each parent's threshold: the configured one plus every digest at the
+# dearest tariff of the currency. Parents above it cannot be low; the rest are checked exactly.
+_CANDIDATES = """
+SELECT a.owner FROM ledger_accounts a
+ WHERE a.kind = 'wallet' AND a.owner = ANY($1::text[])
+   AND a.posted - a.held < coalesce(($2::jsonb ->> a.currency)::bigint, 0)
+     + $3 * coalesce((SELECT max(price_per_part) FROM tariffs t WHERE t.currency = a.currency), 0)
+       * (SELECT count(*) FROM subscriptions s WHERE s.parent_id = a.owner AND s.active
+           AND s.phone_verified_at IS NOT NULL AND 'weekly_grades' = ANY (s.types))
+ ORDER BY a.owner
+"""
 
 
 async def low_balance_since(conn: Conn, parent_id: str) -> datetime | None:
@@ -104,7 +137,7 @@ async def _threshold(
     digest = 0
     for row in phones:
         per_part = await price_per_part(conn, currency, now, phone_country(row["phone"]))
-        digest += price(typical_digest_parts(), per_part)
+        digest += price(DIGEST_PARTS, per_part)
     return max(policy.thresholds.get(currency, 0), digest)
 
 

@@ -16,6 +16,7 @@ class Recipient:
     child_name: str
     phone: str
     language: str
+    country: str  # KZ | KG, from the phone: decides the tariff
 
 
 async def class_subscribers(
@@ -26,7 +27,7 @@ async def class_subscribers(
 ) -> list[Recipient]:
     """Subscribers of `notification_type` for pupils of a class (or a subset of it)."""
     rows = await conn.fetch(
-        "SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language"
+        "SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.country"
         " FROM pupils p"
         " JOIN parent_links l ON l.pupil_id = p.id"
         " JOIN subscriptions s ON s.parent_id = l.parent_id AND s.pupil_id = p.id"

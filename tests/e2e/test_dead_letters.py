@@ -8,10 +8,17 @@ import json
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from notifier.settings import Settings
 from tests.e2e.conftest import Service
 from tests.support import envelope, homework_assigned, pupil_enrolled, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Events naming a pupil or class not in the roster yet wait this long for it.
+    return settings.model_copy(update={"roster_wait_seconds": 2})
 
 
 async def _dead_letters(service: Service, base: str, n: int) -> list[tuple[bytes, dict[str, str]]]:
@@ -75,11 +82,14 @@ async def test_a_valid_message_after_poison_is_still_processed(service: Service)
     assert "not valid UTF-8" in letter[1]["dlq.reason"]
 
 
-async def test_a_link_to_an_unknown_pupil_is_dead_lettered(service: Service) -> None:
+async def test_a_link_to_a_pupil_that_never_comes_is_dead_lettered_after_the_wait(
+    service: Service,
+) -> None:
     await service.publish(
         "diary.roster", "ghost", envelope("parent.linked") | {"parent_id": "p", "pupil_id": "ghost"}
     )
     [(value, headers)] = await _dead_letters(service, "diary.roster", 1)
     assert "unknown pupil" in headers["dlq.reason"]
+    assert "waited 2 s for the roster" in headers["dlq.reason"]
     assert json.loads(value)["pupil_id"] == "ghost"
     await service.publish("diary.roster", "ok", pupil_enrolled("ok"))

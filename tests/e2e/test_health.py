@@ -11,7 +11,10 @@ async def test_a_running_service_is_live_and_ready(service: Service) -> None:
     ready = await service.client.get("/readyz")
     body = await ready.json()
     assert ready.status == 200
-    assert body["checks"] == {"database": "ok", "kafka": "ok"}
+    assert body["checks"] == {
+        "database": "ok", "kafka": "ok", "outbox": "ok",
+        "dispatcher": "ok", "consumer": "ok", "parked-events": "ok",
+    }  # fmt: skip
 
 
 async def test_metrics_are_exposed_for_prometheus(service: Service) -> None:

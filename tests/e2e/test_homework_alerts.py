@@ -137,3 +137,27 @@ async def test_an_sms_reported_undeliverable_is_refunded(service: Service) -> No
     )
     assert (r.status, (await r.json())["outcome"]) == (200, "refunded")
     assert (await service.wallet("par-u"))["posted"] == 100_00
+
+
+async def test_homework_published_before_its_class_is_sent_once_the_roster_arrives(
+    service: Service,
+) -> None:
+    """Roster and homework are different topics: homework may come first. It waits (parked)
+    instead of vanishing, and the parents get it once the roster catches up."""
+    await service.publish("diary.homework", "c-late", homework_assigned(class_id="c-late"))
+    await asyncio.sleep(0.5)  # let the consumer see the homework first
+    await service.enrol_with_parent("pup-late", "par-late", class_id="c-late")
+    await service.wait_linked("par-late", "pup-late")
+    await service.subscribe(
+        parent_id="par-late", pupil_id="pup-late", phone="87771234568", types=["homework"],
+        language="ru",
+    )  # fmt: skip
+    await service.credit("par-late", 100_00)
+
+    async def delivered() -> bool:
+        return len(received_sms(service.settings.sms_dev_outbox)) == 1
+
+    assert await wait_for(delivered, 20), "the parked homework was never applied"
+    [sms] = received_sms(service.settings.sms_dev_outbox)
+    assert sms["to"] == "+77771234568"
+    assert "Математика" in sms["text"]

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaConsumer
 
 from notifier.app import HANDLERS, create_app
-from notifier.applying import apply_record
+from notifier.applying import apply_batch
 from notifier.clock import SystemClock
 from notifier.handlers import HandlerContext
 from notifier.settings import Settings
@@ -39,7 +39,7 @@ async def _apply_without_commit(settings: Settings, topic: str) -> int:
                 pass
         [record] = [r for records in batch.values() for r in records]
         async with asyncpg.create_pool(settings.database_url) as pool:
-            applied = await apply_record(pool, HANDLERS[topic], topic, record, ctx)
+            applied = await apply_batch(pool, HANDLERS[topic], topic, [record], ctx)
         return applied.queued
     finally:
         await consumer.stop()  # no commit: the offset stays where it was

@@ -17,6 +17,7 @@ from notifier.consumer import EventConsumer
 from notifier.handlers import HandlerContext
 from notifier.handlers.grades import apply_grade_event
 from notifier.metrics import Metrics
+from notifier.outbox.enqueue import PendingSms
 
 
 def _record(offset: int, grade_id: str) -> ConsumerRecord[bytes, bytes]:
@@ -30,7 +31,7 @@ def _record(offset: int, grade_id: str) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord("diary.grades", 0, offset, 0, 0, b"p", value, None, 0, len(value), ())
 
 
-async def buggy_handler(conn: Conn, event: BaseModel, ctx: HandlerContext) -> int:
+async def buggy_handler(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
     """The real grade handler, plus a bug: a one-sided ledger entry for grade 'bad'."""
     await apply_grade_event(conn, event, ctx)
     if getattr(event, "grade_id", "") == "bad":
@@ -47,7 +48,7 @@ async def buggy_handler(conn: Conn, event: BaseModel, ctx: HandlerContext) -> in
             tx,
             account,
         )
-    return 0
+    return []
 
 
 async def test_a_record_refused_at_commit_is_dead_lettered_alone(pool: asyncpg.Pool) -> None:

@@ -148,3 +148,15 @@ async def _exactly_one_each(pool: asyncpg.Pool, families: int) -> None:
     assert holds == families
     balances = await pool.fetch("SELECT DISTINCT held FROM ledger_accounts WHERE kind = 'wallet'")
     assert [r["held"] for r in balances] == [40_00]
+
+
+async def test_a_run_started_over_from_scratch_queues_nothing_twice(pool: asyncpg.Pool) -> None:
+    await school(pool, 3)
+    for i in range(3):
+        await fixture_week(pool, f"p{i}")
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    await run_school_week(job(pool, clock), "s", WEEK)
+    await pool.execute("DELETE FROM digest_runs")  # the run's memory is lost: a new run id
+    outcome = await run_school_week(job(pool, clock), "s", WEEK)
+    assert (outcome.status, outcome.done, outcome.queued) == ("done", 3, 0)
+    await _exactly_one_each(pool, 3)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
 
 from billing.holds import place_hold
 from billing.ledger import account, account_balance, credit_wallet, wallet_balance
-from gateways.sms import OutgoingSms, SendResult, SmsRejected, SmsTemporaryFailure
+from gateways.sms import (
+    LookupUnsupported,
+    OutgoingSms,
+    SendResult,
+    SmsInDoubt,
+    SmsRejected,
+    SmsTemporaryFailure,
+)
 from notifier.metrics import Metrics
-from notifier.outbox.dispatcher import Dispatcher
+from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.support import MovableClock
@@ -21,13 +29,16 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 class ScriptedProvider:
-    """Our SmsProvider interface, answering from a script: 'ok', 'temporary', 'rejected'."""
+    """Our SmsProvider interface, answering from a script: 'ok', 'temporary', 'rejected',
+    'ack-lost' (accepted, but the answer never arrives). Lookups answer from what it accepted,
+    unless it was built with `lookups=False` (an API that cannot be asked)."""
 
     name = "scripted"
 
-    def __init__(self, *answers: str) -> None:
+    def __init__(self, *answers: str, lookups: bool = True) -> None:
         self.answers = list(answers)
         self.sent: list[OutgoingSms] = []
+        self.lookups = lookups
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         answer = self.answers.pop(0)
@@ -36,7 +47,15 @@ class ScriptedProvider:
         if answer == "rejected":
             raise SmsRejected("unknown subscriber", provider=self.name, status="400")
         self.sent.append(sms)
+        if answer == "ack-lost":
+            raise SmsInDoubt("connection reset after the request", provider=self.name)
         return SendResult(provider_message_id=f"p-{len(self.sent)}")
+
+    async def lookup(self, reference: str) -> SendResult | None:
+        if not self.lookups:
+            raise LookupUnsupported("no status by reference", provider=self.name)
+        found = [i for i, sms in enumerate(self.sent, 1) if sms.reference == reference]
+        return SendResult(provider_message_id=f"p-{found[0]}") if found else None
 
     async def close(self) -> None:
         return None
@@ -67,9 +86,12 @@ async def _queue_one(pool: asyncpg.Pool, clock: MovableClock, price: int = 40_00
     return int(nid)
 
 
-def _dispatcher(pool: asyncpg.Pool, provider: ScriptedProvider, clock: MovableClock) -> Dispatcher:
+def _dispatcher(
+    pool: asyncpg.Pool, provider: ScriptedProvider, clock: MovableClock, **config: Any
+) -> Dispatcher:
+    config = {"owner": "instance-a", "sender": "eMektep", "max_attempts": 3} | config
     return Dispatcher(pool=pool, provider=provider, clock=clock, metrics=Metrics(),
-                      sender="eMektep", max_attempts=3)  # fmt: skip
+                      config=DispatchConfig(**config))  # fmt: skip
 
 
 async def _state(pool: asyncpg.Pool, nid: int) -> tuple[str, int, int]:
@@ -119,17 +141,85 @@ async def test_out_of_retries_releases_the_money(pool: asyncpg.Pool) -> None:
     assert await _state(pool, nid) == ("failed", 100_00, 0)
 
 
-@pytest.mark.parametrize("crashed_while", ["sending"])
-async def test_a_send_interrupted_by_a_crash_is_resumed(
-    pool: asyncpg.Pool, crashed_while: str
+async def _leased_by_a_dead_instance(pool: asyncpg.Pool, nid: int, clock: MovableClock) -> None:
+    await pool.execute(
+        "UPDATE notifications SET status = 'sending', lease_owner = 'instance-dead',"
+        " lease_until = $2 WHERE id = $1",
+        nid,
+        clock.now() - timedelta(seconds=1),
+    )
+
+
+async def test_an_sms_the_provider_took_before_a_crash_is_charged_not_sent_again(
+    pool: asyncpg.Pool,
 ) -> None:
     clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
-    await pool.execute("UPDATE notifications SET status = $2 WHERE id = $1", nid, crashed_while)
-    dispatcher = _dispatcher(pool, ScriptedProvider("ok"), clock)
-    assert await dispatcher.recover_interrupted() == 1
-    await dispatcher.dispatch_once()
+    provider = ScriptedProvider("ok")
+    await _dispatcher(pool, provider, clock, owner="instance-dead").dispatch_once()
+    # The crash came after the provider accepted it and before we recorded that.
+    await pool.execute("UPDATE notifications SET status = 'queued' WHERE id = $1", nid)
+    await _leased_by_a_dead_instance(pool, nid, clock)
+    survivor = _dispatcher(pool, provider, clock)
+    assert await survivor.reclaim() == 1
+    await survivor.dispatch_once()
+    assert len(provider.sent) == 1
     assert await _state(pool, nid) == ("sent", 60_00, 0)
+
+
+async def test_an_sms_the_provider_never_got_is_sent_after_a_crash(pool: asyncpg.Pool) -> None:
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock)
+    await _leased_by_a_dead_instance(pool, nid, clock)
+    provider = ScriptedProvider("ok")
+    survivor = _dispatcher(pool, provider, clock)
+    await survivor.reclaim()
+    await survivor.dispatch_once()
+    assert [sms.reference for sms in provider.sent] == [f"n{nid}"]
+    assert await _state(pool, nid) == ("sent", 60_00, 0)
+
+
+async def test_a_live_instances_sms_is_never_taken_over(pool: asyncpg.Pool) -> None:
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock)
+    await pool.execute(
+        "UPDATE notifications SET status = 'sending', lease_owner = 'instance-b',"
+        " lease_until = $2 WHERE id = $1",
+        nid,
+        clock.now() + timedelta(seconds=20),
+    )
+    other = _dispatcher(pool, ScriptedProvider(), clock)
+    assert (await other.reclaim(), await other.dispatch_once()) == (0, 0)
+    assert await _state(pool, nid) == ("sending", 100_00, 40_00)
+
+
+async def test_a_lost_acknowledgement_is_looked_up_and_charged_once(pool: asyncpg.Pool) -> None:
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock)
+    provider = ScriptedProvider("ack-lost")
+    dispatcher = _dispatcher(pool, provider, clock)
+    await dispatcher.dispatch_once()
+    assert await _state(pool, nid) == ("queued", 100_00, 40_00)  # in doubt: held, not charged
+    clock.advance(timedelta(seconds=5))
+    await dispatcher.dispatch_once()
+    assert len(provider.sent) == 1
+    assert await _state(pool, nid) == ("sent", 60_00, 0)
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("resend", "sent"), ("fail", "failed")])
+async def test_in_doubt_without_lookups_follows_the_policy(
+    pool: asyncpg.Pool, policy: str, expected: str
+) -> None:
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock)
+    await _leased_by_a_dead_instance(pool, nid, clock)
+    provider = ScriptedProvider("ok", lookups=False)
+    survivor = _dispatcher(pool, provider, clock, in_doubt_policy=policy)
+    await survivor.reclaim()
+    await survivor.dispatch_once()
+    wallet = {"sent": (60_00, 0), "failed": (100_00, 0)}[expected]
+    assert await _state(pool, nid) == (expected, *wallet)
+    assert len(provider.sent) == (1 if policy == "resend" else 0)
 
 
 async def test_a_free_sms_that_could_not_be_sent_costs_the_house_nothing(

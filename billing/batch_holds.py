@@ -1,0 +1,141 @@
+"""Holds for many SMS at once: a constant number of statements per batch, not per SMS.
+
+The same contract as billing/holds.py, set-based. Wallets are locked in one global order
+(account id) before any of them changes, so two transactions touching the same wallets can
+never deadlock. Available = posted - held >= 0 stays a CHECK on the wallet row: a batch that
+would break it fails whole, it is never clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.ledger import Balance, _require_tx, account
+from billing.types import Conn
+
+
+@dataclass(frozen=True)
+class NewHold:
+    id: int  # from new_hold_ids: the outbox row names its hold before the hold exists
+    account_id: int
+    amount: int
+    currency: str
+    reference: str
+
+
+async def lock_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balance]:
+    """Lock the parents' wallets in account-id order; their balances under the lock."""
+    _require_tx(conn)
+    rows = await conn.fetch(
+        "SELECT id, owner, currency, posted, held FROM ledger_accounts"
+        " WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY id FOR UPDATE",
+        sorted(set(parent_ids)),
+    )
+    return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
+
+
+async def new_hold_ids(conn: Conn, count: int) -> list[int]:
+    if count == 0:
+        return []
+    rows = await conn.fetch(
+        "SELECT nextval('ledger_holds_id_seq') FROM generate_series(1, $1)", count
+    )
+    return [r[0] for r in rows]
+
+
+async def place_holds(conn: Conn, holds: Sequence[NewHold], expires_at: datetime) -> None:
+    """Reserve every hold on its (locked) wallet in one statement."""
+    _require_tx(conn)
+    if not holds:
+        return
+    await conn.execute(
+        "WITH h AS (INSERT INTO ledger_holds (id, account_id, amount, currency, reference,"
+        "  expires_at) SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::bigint[],"
+        "  $3::bigint[], $4::text[], $5::text[]) RETURNING account_id, amount)"
+        " UPDATE ledger_accounts a SET held = a.held + s.amount"
+        " FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s"
+        " WHERE a.id = s.account_id",
+        [h.id for h in holds],
+        [h.account_id for h in holds],
+        [h.amount for h in holds],
+        [h.currency for h in holds],
+        [h.reference for h in holds],
+        expires_at,
+    )
+
+
+async def _lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:
+    await conn.execute(
+        "SELECT 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_holds"
+        " WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE",
+        list(hold_ids),
+    )
+
+
+async def capture_holds(conn: Conn, hold_ids: Sequence[int]) -> list[int]:
+    """Charge every open hold among `hold_ids`: wallet -> SMS revenue, one balanced ledger
+    transaction per hold (unique per hold, as capture_hold posts it). Returns the holds
+    captured now; those resolved before are left alone."""
+    _require_tx(conn)
+    if not hold_ids:
+        return []
+    await _lock_wallets_of_holds(conn, hold_ids)
+    for currency in await _currencies(conn, hold_ids):
+        await account(conn, "sms_revenue", "", currency)  # exists after the first charge
+    rows = await conn.fetch(_CAPTURE, list(hold_ids))
+    return [r["id"] for r in rows]
+
+
+_CAPTURE = """
+WITH h AS (
+  UPDATE ledger_holds SET status = 'captured', resolution = 'accepted by provider',
+         resolved_at = now(), transaction_id = nextval('ledger_transactions_id_seq')
+   WHERE id = ANY($1::bigint[]) AND status = 'open'
+  RETURNING id, account_id, amount, currency, transaction_id),
+t AS (
+  INSERT INTO ledger_transactions (id, kind, reference)
+  SELECT transaction_id, 'sms_charge', 'hold:' || id FROM h),
+a AS (
+  UPDATE ledger_accounts w SET held = w.held - s.amount
+    FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s
+   WHERE w.id = s.account_id),
+e AS (
+  INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)
+  SELECT transaction_id, account_id, amount, currency FROM h
+  UNION ALL
+  SELECT h.transaction_id, r.id, -h.amount, h.currency FROM h
+    JOIN ledger_accounts r ON r.kind = 'sms_revenue' AND r.owner = '' AND r.currency = h.currency)
+SELECT id FROM h
+"""
+
+
+async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list[int]:
+    """Give every open hold among (hold id, why) back to its wallet; nothing is charged.
+    Returns the holds released now; those resolved before are left alone."""
+    _require_tx(conn)
+    if not releases:
+        return []
+    hold_ids = [h for h, _ in releases]
+    await _lock_wallets_of_holds(conn, hold_ids)
+    rows = await conn.fetch(
+        "WITH h AS (UPDATE ledger_holds SET status = 'released', resolution = d.why,"
+        "  resolved_at = now() FROM unnest($1::bigint[], $2::text[]) AS d(id, why)"
+        "  WHERE ledger_holds.id = d.id AND ledger_holds.status = 'open'"
+        "  RETURNING ledger_holds.id, account_id, amount),"
+        " a AS (UPDATE ledger_accounts w SET held = w.held - s.amount"
+        "  FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s"
+        "  WHERE w.id = s.account_id)"
+        " SELECT id FROM h",
+        hold_ids,
+        [why[:200] for _, why in releases],
+    )
+    return [r["id"] for r in rows]
+
+
+async def _currencies(conn: Conn, hold_ids: Sequence[int]) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT currency FROM ledger_holds WHERE id = ANY($1::bigint[])", list(hold_ids)
+    )
+    return [r[0] for r in rows]

@@ -1,0 +1,99 @@
+"""Handing one claimed SMS to the provider and classifying what happened. No database here:
+the dispatcher settles the outcomes of a whole batch at once (notifier/outbox/settle.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import asyncpg
+
+from gateways.sms import (
+    LookupUnsupported,
+    OutgoingSms,
+    SendResult,
+    SmsProvider,
+    SmsRejected,
+    SmsTemporaryFailure,
+)
+
+log = logging.getLogger(__name__)
+
+InDoubtPolicy = Literal["resend", "fail"]
+Verdict = Literal["accepted", "failed", "retry", "in_doubt"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: asyncpg.Record
+    verdict: Verdict
+    provider: str | None = None
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+def outgoing(row: asyncpg.Record, sender: str) -> OutgoingSms:
+    return OutgoingSms(
+        reference=f"n{row['id']}",
+        phone=row["phone"],
+        body=row["body"],
+        parts=row["parts"],
+        encoding=row["encoding"],
+        price=row["price"],
+        currency=row["currency"],
+        sender=sender,
+        kind=row["kind"],
+        paid_by="parent" if row["hold_id"] is not None else "house",
+    )
+
+
+async def deliver(
+    provider: SmsProvider,
+    row: asyncpg.Record,
+    *,
+    sender: str,
+    timeout: float,
+    in_doubt_policy: InDoubtPolicy,
+) -> Outcome:
+    """Send the row's SMS once, unless the provider already has it (a row in doubt is looked
+    up by our reference first). Never raises for the provider's failures."""
+    sms = outgoing(row, sender)
+    if row["in_doubt"]:
+        found = await _look_up(provider, row, sms.reference, timeout, in_doubt_policy)
+        if found is not None:
+            return found
+    try:
+        result = await asyncio.wait_for(provider.send(sms), timeout)
+    except SmsRejected as exc:
+        return Outcome(row, "failed", error=f"rejected by {exc.provider}: {exc}")
+    except SmsTemporaryFailure as exc:
+        return Outcome(row, "retry", error=f"{exc.provider}: {exc}")
+    except Exception as exc:  # timeouts, lost connections, provider bugs: maybe it has it
+        return Outcome(row, "in_doubt", error=f"{type(exc).__name__}: {exc}")
+    return _accepted(row, provider, result)
+
+
+async def _look_up(
+    provider: SmsProvider, row: asyncpg.Record, reference: str, timeout: float,
+    policy: InDoubtPolicy,
+) -> Outcome | None:  # fmt: skip
+    """An outcome when the lookup settles it; None when the SMS should be sent now."""
+    try:
+        found = await asyncio.wait_for(provider.lookup(reference), timeout)
+    except LookupUnsupported:
+        if policy == "resend":
+            return None
+        return Outcome(row, "failed", error="in doubt, and the provider cannot tell: not re-sent")
+    except Exception as exc:
+        return Outcome(row, "in_doubt", error=f"lookup failed: {type(exc).__name__}: {exc}")
+    if found is None:
+        return None
+    log.info("SMS %s was accepted before its acknowledgement was lost", row["id"])
+    return _accepted(row, provider, found)
+
+
+def _accepted(row: asyncpg.Record, provider: SmsProvider, result: SendResult) -> Outcome:
+    name = getattr(result, "provider", None) or provider.name
+    return Outcome(row, "accepted", provider=name, provider_message_id=result.provider_message_id)

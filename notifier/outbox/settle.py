@@ -1,0 +1,105 @@
+"""Settling a dispatched batch in one transaction: accepted SMS are marked sent and their
+holds captured, refused ones failed and released, the rest queued again (in doubt when the
+provider may have them). Only rows this instance still leases are touched, so a row another
+instance took over after our lease ran out is never settled twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from billing.batch_holds import capture_holds, release_holds
+from billing.delivery import reverse_house_sms
+from billing.types import Conn
+from notifier.outbox.sending import Outcome
+
+_SENT = """
+UPDATE notifications n SET status = 'sent', sent_at = $3, provider = d.provider,
+       provider_message_id = d.mid, last_error = NULL, in_doubt = false,
+       lease_owner = NULL, lease_until = NULL
+  FROM unnest($1::bigint[], $4::text[], $5::text[]) AS d(id, provider, mid)
+ WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
+RETURNING n.id, n.hold_id, n.parent_id
+"""
+
+_FAILED = """
+UPDATE notifications n SET status = 'failed', last_error = d.error, in_doubt = false,
+       lease_owner = NULL, lease_until = NULL
+  FROM unnest($1::bigint[], $3::text[]) AS d(id, error)
+ WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
+RETURNING n.id, n.hold_id, d.error
+"""
+
+_AGAIN = """
+UPDATE notifications n SET status = 'queued', next_attempt_at = d.at, last_error = d.error,
+       in_doubt = n.in_doubt OR d.doubt, lease_owner = NULL, lease_until = NULL
+  FROM unnest($1::bigint[], $3::timestamptz[], $4::text[], $5::bool[]) AS d(id, at, error, doubt)
+ WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
+"""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts * 5, 3600))
+
+
+async def settle(
+    conn: Conn, owner: str, outcomes: Sequence[Outcome], now: datetime, max_attempts: int
+) -> list[str]:
+    """Record every outcome; returns the parents whose wallets were charged."""
+    by: dict[str, list[Outcome]] = {"accepted": [], "failed": [], "again": []}
+    for o in outcomes:
+        gave_up = o.verdict == "retry" and o.row["attempts"] >= max_attempts
+        key = (
+            "failed" if gave_up else ("again" if o.verdict in ("retry", "in_doubt") else o.verdict)
+        )
+        by[key].append(o)
+    charged = await _sent(conn, owner, by["accepted"], now)
+    await _failed(conn, owner, by["failed"], max_attempts)
+    await _again(conn, owner, by["again"], now)
+    return charged
+
+
+async def _sent(conn: Conn, owner: str, done: Sequence[Outcome], now: datetime) -> list[str]:
+    if not done:
+        return []
+    rows = await conn.fetch(
+        _SENT,
+        [o.row["id"] for o in done],
+        owner,
+        now,
+        [o.provider for o in done],
+        [o.provider_message_id for o in done],
+    )
+    await capture_holds(conn, [r["hold_id"] for r in rows if r["hold_id"] is not None])
+    return sorted({r["parent_id"] for r in rows if r["hold_id"] is not None})
+
+
+async def _failed(conn: Conn, owner: str, failed: Sequence[Outcome], max_attempts: int) -> None:
+    if not failed:
+        return
+    errors = [
+        o.error if o.verdict == "failed" else f"gave up after {max_attempts} attempts: {o.error}"
+        for o in failed
+    ]
+    rows = await conn.fetch(_FAILED, [o.row["id"] for o in failed], owner, errors)
+    await release_holds(conn, [(r["hold_id"], r["error"]) for r in rows if r["hold_id"]])
+    for row in rows:
+        if row["hold_id"] is None:  # a free SMS: the house paid when it was queued
+            await reverse_house_sms(conn, row["id"])
+
+
+async def _again(conn: Conn, owner: str, again: Sequence[Outcome], now: datetime) -> None:
+    if not again:
+        return
+    await conn.execute(
+        _AGAIN,
+        [o.row["id"] for o in again],
+        owner,
+        [now + (retry_delay(o.row["attempts"]) if o.verdict == "retry" else _DOUBT) for o in again],
+        [o.error for o in again],
+        [o.verdict == "in_doubt" for o in again],
+    )
+
+
+# A row in doubt is looked up again soon: the provider usually knows within seconds.
+_DOUBT = timedelta(seconds=2)
