@@ -19,7 +19,7 @@ from notifier.sms.texts import Language
 
 _BATCH = """
 WITH subs AS (
-    SELECT s.id, s.parent_id, s.pupil_id, s.phone, s.language, s.latin, p.first_name
+    SELECT s.id, s.parent_id, s.pupil_id, s.phone, s.country, s.language, s.latin, p.first_name
     FROM pupils p JOIN subscriptions s ON s.pupil_id = p.id
     WHERE p.school_id = $1 AND p.active AND s.active AND s.phone_verified_at IS NOT NULL
       AND 'weekly_grades' = ANY (s.types) AND s.id > $2
@@ -49,6 +49,7 @@ class Subscriber:
     parent_id: str
     pupil_id: str
     phone: str
+    country: str  # KZ | KG, of the phone: decides the tariff
     language: Language
     latin: bool
     week: PupilWeek
@@ -61,7 +62,8 @@ async def load_batch(
     rows = await conn.fetch(_BATCH, school_id, after, limit, *days)
     return [
         Subscriber(
-            r["id"], r["parent_id"], r["pupil_id"], r["phone"], r["language"], r["latin"],
+            r["id"], r["parent_id"], r["pupil_id"], r["phone"], r["country"], r["language"],
+            r["latin"],
             PupilWeek(r["first_name"], *days, _subjects(r["grades"])),
         )
         for r in rows

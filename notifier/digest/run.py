@@ -27,7 +27,6 @@ from notifier.digest.schedule import week_days
 from notifier.digest.schools import SchoolDigest, is_holiday, one_school
 from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
-from notifier.sms.phones import phone_country
 
 log = logging.getLogger(__name__)
 KIND = "weekly_digest"
@@ -129,7 +128,7 @@ def _sms(
     return PendingSms(
         event_id=run_id, kind=KIND, dedupe_key=f"{KIND}:{week}",
         subscription_id=sub.subscription_id, parent_id=sub.parent_id, pupil_id=sub.pupil_id,
-        phone=sub.phone, country=phone_country(sub.phone), body=body, not_before=not_before,
+        phone=sub.phone, country=sub.country, body=body, not_before=not_before,
     )  # fmt: skip
 
 
