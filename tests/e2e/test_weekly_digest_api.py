@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 
+from billing.ledger import credit_wallet
+from notifier.jobs import JOBS
+from notifier.settings import Settings
+from tests.e2e.api_support import serve_api
 from tests.e2e.conftest import Service
 from tests.support import envelope, wait_for
 
+pytest_plugins = ("tests.e2e.api_fixtures",)
 WEEK = "2026-W48"
 
 
@@ -94,3 +101,39 @@ async def _digests(service: Service) -> list[tuple[str, int]]:
     finally:
         await conn.close()
     return [(r["body"], r["price"]) for r in rows]
+
+
+async def test_the_scheduled_job_sends_at_the_school_s_local_time_and_shows_progress(
+    api_settings: Settings,
+) -> None:
+    [entry] = [j for j in JOBS if j.name == "weekly-digests"]
+    async with serve_api(api_settings) as api:
+        await _kyrgyz_family_with_a_week_of_marks(api.settings.database_url)
+        app = api.client.app
+        assert app is not None
+        api.clock.at = datetime(2026, 11, 27, 11, 59, tzinfo=UTC)  # 17:59 in Bishkek
+        assert await entry.job(app) == []
+        api.clock.advance(timedelta(minutes=1))
+        [outcome] = await entry.job(app)
+        assert (outcome.school_id, outcome.week, outcome.queued) == ("sch-2", WEEK, 1)
+        metrics = await (await api.client.get("/metrics")).text()
+        assert "notifier_digest_subscriptions_done 1.0" in metrics
+
+
+async def _kyrgyz_family_with_a_week_of_marks(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "UPDATE schools SET time_zone = 'Asia/Bishkek' WHERE id = 'sch-2';"
+            " INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
+            " phone_verified_at) VALUES ('par-2', 'p-nur', '+996555123456', '{weekly_grades}',"
+            " 'ky', now());"
+            " INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment,"
+            " mark, as_of) VALUES ('g1', 'sch-2', 'p-nur', 'Математика', '2026-11-24', 'lesson',"
+            " 5, now())"
+        )
+        async with conn.transaction():
+            await credit_wallet(conn, "par-2", 100_00, "KGS", source=("gateway_clearing", "t"),
+                            kind="top_up", reference="t-1")  # fmt: skip
+    finally:
+        await conn.close()
