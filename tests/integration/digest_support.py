@@ -23,8 +23,11 @@ def job(pool: asyncpg.Pool, clock: MovableClock, batch_size: int = 2) -> DigestJ
     return DigestJob(pool, clock, max_parts=3, batch_size=batch_size, hold_ttl=timedelta(days=1))
 
 
-async def school(pool: asyncpg.Pool, families: int, *, money: int = 1_000_00) -> None:
-    """School 's' in Almaty; parent i subscribes to pupil i (first names Дана1, ...)."""
+async def school(
+    pool: asyncpg.Pool, families: int, *, money: int = 1_000_00, languages: str = "ru"
+) -> None:
+    """School 's' in Almaty; parent i subscribes to pupil i (first names Дана0, ...) in
+    ``languages[i]`` ("kk+" = Kazakh in Latin letters), the last one repeated."""
     await pool.execute(
         "INSERT INTO schools (id, name, country, time_zone) VALUES ('s', 'S', 'KZ', 'Asia/Almaty');"
         " INSERT INTO classes VALUES ('c', 's', '5А')"
@@ -35,14 +38,20 @@ async def school(pool: asyncpg.Pool, families: int, *, money: int = 1_000_00) ->
         [(f"p{i}", f"Дана{i}") for i in range(families)],
     )
     await pool.executemany(
-        "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
-        " phone_verified_at) VALUES ($1, $2, $3, '{weekly_grades}', 'ru', now())",
-        [(f"par{i}", f"p{i}", f"+7701{i:07d}") for i in range(families)],
+        "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language, latin,"
+        " phone_verified_at) VALUES ($1, $2, $3, '{weekly_grades}', $4, $5, now())",
+        [(f"par{i}", f"p{i}", f"+7701{i:07d}", *_language(languages, i)) for i in range(families)],
     )
     async with pool.acquire() as conn, conn.transaction():
         for i in range(families):
             await credit_wallet(conn, f"par{i}", money, "KZT", source=("gateway_clearing", "t"),
                                 kind="top_up", reference=f"t-{i}")  # fmt: skip
+
+
+def _language(languages: str, i: int) -> tuple[str, bool]:
+    chosen = languages.split()
+    lang = chosen[min(i, len(chosen) - 1)]
+    return lang.rstrip("+"), lang.endswith("+")
 
 
 async def grades(pool: asyncpg.Pool, pupil: str, *events: tuple[type[Any], dict[str, Any]]) -> None:

@@ -42,6 +42,23 @@ async def test_the_digest_goes_out_at_friday_18_in_the_school_zone(pool: asyncpg
     assert await send_due(job(pool, clock), Progress(clock)) == []  # sent already
 
 
+async def test_the_fixture_week_in_each_language_written_by_hand(pool: asyncpg.Pool) -> None:
+    await school(pool, 4, languages="ru kk ky kk+")
+    for i in range(4):
+        await fixture_week(pool, f"p{i}")
+    await run_school_week(job(pool, MovableClock(FRIDAY_18_ALMATY)), "s", WEEK)
+    assert [(r["body"], r["parts"]) for r in await digests(pool)] == [
+        ("Дана0, оценки 23-29.11: История Казахстана 4, 2 четв.: 5;"
+         " Математика 5 4 5 (ср. 4,7); Русский язык 3 4 (ср. 3,5); Физика 12/15", 2),
+        ("Дана1, 23-29.11 бағалары: История Казахстана 4, 2-тоқсан: 5;"
+         " Математика 5 4 5 (орт. 4,7); Русский язык 3 4 (орт. 3,5); Физика 12/15", 2),
+        ("Дана2, 23-29.11 баалары: История Казахстана 4, 2-чейрек: 5;"
+         " Математика 5 4 5 (орт. 4,7); Русский язык 3 4 (орт. 3,5); Физика 12/15", 2),
+        ("Dana3, 23-29.11 baghalary: Istoriya Kazakhstana 4, 2-toqsan: 5;"
+         " Matematika 5 4 5 (ort. 4,7); Russkiy yazyk 3 4 (ort. 3,5); Fizika 12/15", 1),
+    ]  # fmt: skip
+
+
 async def test_a_holiday_week_sends_nothing(pool: asyncpg.Pool) -> None:
     await school(pool, 1)
     await fixture_week(pool, "p0")
