@@ -89,7 +89,7 @@ def dates(first: date, last: date) -> str:
 
 
 def empty_week(week: PupilWeek, lang: Language) -> str:
-    return WORDS["empty"][lang].format(name=week.first_name, dates=_dates(week))
+    return WORDS["empty"][lang].format(name=_clean(week.first_name), dates=_dates(week))
 
 
 def digest_text(week: PupilWeek, lang: Language, detail: Detail = Detail()) -> str:
@@ -100,7 +100,13 @@ def digest_text(week: PupilWeek, lang: Language, detail: Detail = Detail()) -> s
     rest = len(week.subjects) - len(shown)
     if rest:
         parts.append(f"+{rest}")
-    return WORDS["head"][lang].format(name=week.first_name, dates=_dates(week)) + "; ".join(parts)
+    head = WORDS["head"][lang].format(name=_clean(week.first_name), dates=_dates(week))
+    return head + "; ".join(parts)
+
+
+def _clean(value: str) -> str:
+    # Runs of spaces and line breaks are paid for but carry nothing.
+    return " ".join(value.split())
 
 
 def _dates(week: PupilWeek) -> str:
@@ -108,7 +114,7 @@ def _dates(week: PupilWeek) -> str:
 
 
 def _subject(s: SubjectWeek, lang: Language, short: bool, bare: bool) -> str:
-    name = abbreviate(s.subject) if short else s.subject
+    name = abbreviate(s.subject) if short else _clean(s.subject)
     average = s.average
     avg = WORDS["average"][lang].format(value=str(average).replace(".", ",")) if average else ""
     marks = " ".join(g.shown() for g in s.lessons)
