@@ -111,7 +111,8 @@ def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
         parked = ParkedEvents(
             pool=app[keys.POOL], handlers=handlers, prefix=s.kafka_topic_prefix,
             ctx=_handler_context(app), dead_letters=_dead_letters(app),
-            wait=timedelta(seconds=s.roster_wait_seconds),
+            wait=timedelta(seconds=s.roster_wait_seconds), metrics=app[keys.METRICS],
+            on_queued=_wake_dispatcher(app),
         )  # fmt: skip
         supervisor = app[keys.SUPERVISOR]
 
@@ -154,7 +155,6 @@ def _event_consumer(
     app: web.Application, kafka: AIOKafkaConsumer, handlers: Mapping[str, Handler]
 ) -> EventConsumer:
     s = app[keys.SETTINGS]
-    woken = app.get(keys.DISPATCHER)
     return EventConsumer(
         pool=app[keys.POOL],
         kafka=kafka,
@@ -163,8 +163,13 @@ def _event_consumer(
         ctx=_handler_context(app),
         dead_letters=_dead_letters(app),
         metrics=app[keys.METRICS],
-        on_queued=woken.wakeup.set if woken else lambda: None,
+        on_queued=_wake_dispatcher(app),
     )
+
+
+def _wake_dispatcher(app: web.Application) -> Callable[[], None]:
+    woken = app.get(keys.DISPATCHER)
+    return woken.wakeup.set if woken else lambda: None
 
 
 def scheduler(jobs: list[ScheduledJob]) -> CleanupCtx:

@@ -10,7 +10,7 @@ ROSTER_WAIT_SECONDS.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -23,6 +23,7 @@ from billing.types import Conn
 if TYPE_CHECKING:
     from notifier.deadletter import DeadLetters
     from notifier.handlers import Handler, HandlerContext
+    from notifier.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,12 @@ class ParkedEvents:
         ctx: HandlerContext,
         dead_letters: DeadLetters,
         wait: timedelta,
+        metrics: Metrics,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._pool, self._handlers, self._prefix = pool, handlers, prefix
         self._ctx, self._dlq, self._wait = ctx, dead_letters, wait
+        self._metrics, self._on_queued = metrics, on_queued
 
     async def retry_due(self, limit: int = 100) -> int:
         """Try every due parked event once; returns how many left the parking."""
@@ -92,8 +96,13 @@ class ParkedEvents:
                 return 0  # still waiting; park() counted the attempt
             if result.outcomes == ["parked"]:
                 why = f"{row['reason']} (waited {self._wait.total_seconds():.0f} s for the roster)"
-                await self._dlq.send(record, why)  # durable before the row goes
+                result.rejected.append((record, why))
+                result.outcomes = ["dead_lettered"]
             for rejected, reason in result.rejected:
-                await self._dlq.send(rejected, reason)
+                await self._dlq.send(rejected, reason)  # durable before the row goes
             await conn.execute("DELETE FROM parked_events WHERE event_id = $1", row["event_id"])
+        for outcome in result.outcomes:
+            self._metrics.events.labels(row["topic"], outcome).inc()
+        if result.queued:
+            self._on_queued()
         return 1

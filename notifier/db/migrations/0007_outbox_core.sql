@@ -40,3 +40,28 @@ CREATE INDEX parked_events_due_idx ON parked_events (next_try_at);
 -- notifier/sms/phones.py), so the country code prefix tells it without parsing per SMS.
 ALTER TABLE subscriptions ADD COLUMN country text NOT NULL
     GENERATED ALWAYS AS (CASE WHEN phone LIKE '+996%' THEN 'KG' ELSE 'KZ' END) STORED;
+
+-- Balances of wallets and receivables follow their entries once per statement, not once per
+-- entry: a batch of captured SMS updates each wallet row once (fewer row versions, one lock
+-- per wallet instead of one per entry).
+DROP TRIGGER ledger_entries_apply ON ledger_entries;
+DROP FUNCTION ledger_apply_entry();
+CREATE FUNCTION ledger_apply_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT e.account_id, e.currency, a.currency AS account_currency INTO bad
+      FROM new_entries e JOIN ledger_accounts a ON a.id = e.account_id
+     WHERE a.currency IS DISTINCT FROM e.currency LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry currency % does not match account % currency %',
+            bad.currency, bad.account_id, bad.account_currency
+            USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE ledger_accounts a SET posted = a.posted + s.amount * a.normal_side
+      FROM (SELECT account_id, sum(amount) AS amount FROM new_entries GROUP BY account_id) s
+     WHERE a.id = s.account_id AND a.kind IN ('wallet', 'receivable');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER ledger_entries_apply AFTER INSERT ON ledger_entries
+    REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_apply_entries();

@@ -1,0 +1,208 @@
+"""The set-based SMS money path on real PostgreSQL: enqueue holds exactly what each wallet
+affords (in order), batched capture and release keep every ledger invariant, and batches
+locking the same wallets from two transactions never deadlock."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.batch_holds import capture_holds, release_holds
+from billing.ledger import credit_wallet, wallet_balance
+from notifier.outbox.enqueue import PendingSms, enqueue_paid
+from tests.integration.ledger_checks import assert_ledger_invariants
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TTL = timedelta(hours=24)
+ONE_PART = "Айгерим: ДЗ «Математика» до 25.11: стр. 45"  # 1 UCS-2 part: 20.00 KZT
+TWO_PARTS = ONE_PART + ", упражнения 1-12, выучить правило на стр. 44"  # 2 parts: 40.00 KZT
+
+
+async def _roster(conn: asyncpg.Connection, parents: list[str]) -> dict[str, int]:
+    """A pupil and a verified homework subscription per parent; their subscription ids."""
+    await conn.execute(
+        "INSERT INTO schools VALUES ('s', 'S', 'KZ') ON CONFLICT DO NOTHING;"
+        " INSERT INTO classes VALUES ('c', 's', '5А') ON CONFLICT DO NOTHING"
+    )
+    subs: dict[str, int] = {}
+    for i, parent in enumerate(parents):
+        pupil = f"pu-{parent}"
+        await conn.execute(
+            "INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_of)"
+            " VALUES ($1, 's', 'c', 'Дана', 'ru', 'Asia/Almaty', now())",
+            pupil,
+        )
+        subs[parent] = await conn.fetchval(
+            "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
+            " phone_verified_at) VALUES ($1, $2, $3, '{homework}', 'ru', now()) RETURNING id",
+            parent, pupil, f"+7701{i:07d}",
+        )  # fmt: skip
+    return subs
+
+
+def _sms(parent: str, sub: int, body: str, key: str | None = None) -> PendingSms:
+    return PendingSms(
+        event_id=uuid.uuid4(), kind="homework", dedupe_key=key, subscription_id=sub,
+        parent_id=parent, pupil_id=f"pu-{parent}", phone="+77010000000", country="KZ",
+        body=body,
+    )  # fmt: skip
+
+
+async def _top_up(conn: asyncpg.Connection, parent: str, amount: int) -> None:
+    await credit_wallet(conn, parent, amount, "KZT", source=("gateway_clearing", "t"),
+                        kind="top_up", reference=f"{parent}-{uuid.uuid4().hex[:6]}")  # fmt: skip
+
+
+async def test_a_class_where_only_parents_with_enough_money_get_the_sms(
+    pool: asyncpg.Pool,
+) -> None:
+    parents = ["no-wallet", "too-little", "exactly", "plenty"]
+    async with pool.acquire() as conn, conn.transaction():
+        subs = await _roster(conn, parents)
+        await _top_up(conn, "too-little", 39_99)
+        await _top_up(conn, "exactly", 40_00)
+        await _top_up(conn, "plenty", 1000_00)
+        result = await enqueue_paid(
+            conn, [_sms(p, subs[p], TWO_PARTS) for p in parents], now=T0, hold_ttl=TTL
+        )
+    assert (result.queued, result.skipped) == (2, 2)
+    rows = await pool.fetch("SELECT parent_id, status, price FROM notifications ORDER BY id")
+    assert [(r["parent_id"], r["status"]) for r in rows] == [
+        ("no-wallet", "skipped_insufficient_funds"),
+        ("too-little", "skipped_insufficient_funds"),
+        ("exactly", "queued"),
+        ("plenty", "queued"),
+    ]
+    async with pool.acquire() as conn:
+        exactly = await wallet_balance(conn, "exactly")
+        assert exactly is not None
+        assert (exactly.posted, exactly.held) == (40_00, 40_00)
+        await assert_ledger_invariants(conn)
+
+
+async def test_one_wallet_pays_for_as_many_sms_of_a_batch_as_it_affords_in_order(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        subs = await _roster(conn, ["p"])
+        await _top_up(conn, "p", 100_00)
+        items = [_sms("p", subs["p"], TWO_PARTS) for _ in range(3)]  # 40 + 40 + 40 > 100
+        result = await enqueue_paid(conn, items, now=T0, hold_ttl=TTL)
+    assert (result.queued, result.skipped) == (2, 1)
+    statuses = await pool.fetch("SELECT status FROM notifications ORDER BY id")
+    assert [r[0] for r in statuses] == ["queued", "queued", "skipped_insufficient_funds"]
+
+
+async def test_the_same_dedupe_key_queues_and_charges_once(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        subs = await _roster(conn, ["p"])
+        await _top_up(conn, "p", 100_00)
+        first = await enqueue_paid(conn, [_sms("p", subs["p"], ONE_PART, "hw:1")] * 2,
+                                   now=T0, hold_ttl=TTL)  # fmt: skip
+        again = await enqueue_paid(conn, [_sms("p", subs["p"], ONE_PART, "hw:1")],
+                                   now=T0, hold_ttl=TTL)  # fmt: skip
+    assert (first.queued, first.duplicates, again.queued, again.duplicates) == (1, 1, 0, 1)
+    async with pool.acquire() as conn:
+        wallet = await wallet_balance(conn, "p")
+        assert wallet is not None
+        assert wallet.held == 20_00
+
+
+async def test_batches_locking_the_same_wallets_concurrently_never_deadlock(
+    pool: asyncpg.Pool,
+) -> None:
+    parents = [f"par-{i}" for i in range(20)]
+    async with pool.acquire() as conn, conn.transaction():
+        subs = await _roster(conn, parents)
+        for p in parents:
+            await _top_up(conn, p, 10_000_00)
+
+    async def batch(order: list[str]) -> int:
+        async with pool.acquire() as conn, conn.transaction():
+            r = await enqueue_paid(conn, [_sms(p, subs[p], ONE_PART) for p in order],
+                                   now=T0, hold_ttl=TTL)  # fmt: skip
+            await asyncio.sleep(0.01)  # keep the locks while the other batch runs
+            return r.queued
+
+    forwards, backwards = parents, list(reversed(parents))
+    results = await asyncio.gather(*(batch(o) for o in [forwards, backwards] * 10))
+    assert sum(results) == 20 * 20
+    async with pool.acquire() as conn:
+        await assert_ledger_invariants(conn)
+
+
+step = st.one_of(
+    st.tuples(st.just("top_up"), st.integers(0, 3), st.integers(1, 100_00)),
+    st.tuples(st.just("enqueue"), st.lists(st.integers(0, 3), min_size=1, max_size=8),
+              st.booleans()),
+    st.tuples(st.just("capture"), st.integers(0, 10), st.integers(1, 5)),
+    st.tuples(st.just("release"), st.integers(0, 10), st.integers(1, 5)),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(step, min_size=1, max_size=15))
+async def test_random_batches_keep_every_ledger_invariant(
+    pool: asyncpg.Pool, steps: list[tuple[object, ...]]
+) -> None:
+    parents = [f"q-{uuid.uuid4().hex[:8]}" for _ in range(4)]
+    available = [0, 0, 0, 0]
+    open_holds: list[tuple[int, int, int]] = []  # hold id, parent index, amount
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            subs = await _roster(conn, parents)
+        for s in steps:
+            async with conn.transaction():
+                await _step(conn, s, parents, subs, available, open_holds)
+            await assert_ledger_invariants(conn)
+            for i, p in enumerate(parents):
+                w = await wallet_balance(conn, p)
+                assert (w.available if w else 0) == available[i], f"after {s}"
+
+
+async def _step(
+    conn: asyncpg.Connection, s: tuple[object, ...], parents: list[str], subs: dict[str, int],
+    available: list[int], open_holds: list[tuple[int, int, int]],
+) -> None:  # fmt: skip
+    kind = s[0]
+    if kind == "top_up":
+        i, amount = int(s[1]), int(s[2])  # type: ignore[call-overload]
+        await _top_up(conn, parents[i], amount)
+        available[i] += amount
+    elif kind == "enqueue":
+        who: list[int] = s[1]  # type: ignore[assignment]
+        body = TWO_PARTS if s[2] else ONE_PART
+        cost = 40_00 if s[2] else 20_00
+        result = await enqueue_paid(conn, [_sms(parents[i], subs[parents[i]], body) for i in who],
+                                    now=T0, hold_ttl=TTL)  # fmt: skip
+        expected = []
+        for i in who:  # in order: a wallet pays while it can
+            if available[i] >= cost:
+                available[i] -= cost
+                expected.append(i)
+        assert result.queued == len(expected)
+        holds = await conn.fetch(
+            "SELECT h.id, h.amount, n.parent_id FROM ledger_holds h JOIN notifications n"
+            " ON n.hold_id = h.id WHERE n.id = ANY($1::bigint[]) ORDER BY n.id",
+            result.notification_ids,
+        )
+        assert [parents.index(h["parent_id"]) for h in holds] == expected
+        open_holds += [(h["id"], parents.index(h["parent_id"]), h["amount"]) for h in holds]
+    else:
+        start, count = int(s[1]), int(s[2])  # type: ignore[call-overload]
+        chosen = open_holds[start : start + count]
+        if kind == "capture":
+            done = await capture_holds(conn, [h[0] for h in chosen])
+        else:
+            done = await release_holds(conn, [(h[0], "test") for h in chosen])
+            for _, i, amount in chosen:
+                available[i] += amount
+        assert sorted(done) == sorted(h[0] for h in chosen)
+        del open_holds[start : start + count]
