@@ -12,6 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from billing.types import Conn
 from notifier.zones import zone as load_zone
 
@@ -50,17 +52,35 @@ def _inside(at: time, start: time, end: time) -> bool:
     return at >= start or at < end
 
 
+_SELECT = (
+    "SELECT {key} AS key, s.country, s.time_zone, d.window_start, d.window_end FROM schools s"
+    " LEFT JOIN digest_settings d ON d.school_id = s.id"
+)
+
+
 async def load_send_windows(conn: Conn, school_ids: Iterable[str]) -> dict[str, SendWindow]:
     """Each school's zone and window (defaults where it set none), in one query."""
     rows = await conn.fetch(
-        "SELECT s.id, s.country, s.time_zone, d.window_start, d.window_end FROM schools s"
-        " LEFT JOIN digest_settings d ON d.school_id = s.id WHERE s.id = ANY($1::text[])",
-        sorted(set(school_ids)),
+        _SELECT.format(key="s.id") + " WHERE s.id = ANY($1::text[])", sorted(set(school_ids))
     )
-    return {
-        r["id"]: SendWindow(
-            load_zone(r["time_zone"] or COUNTRY_ZONES[r["country"]]),
-            (r["window_start"], r["window_end"]) if r["window_start"] else DEFAULT_WINDOW,
-        )
-        for r in rows
-    }
+    return {r["key"]: _window(r) for r in rows}
+
+
+async def not_before_by_subscription(
+    conn: Conn, subscription_ids: Iterable[int], now: datetime
+) -> dict[int, datetime | None]:
+    """For each subscription, when its school's window next opens (None: it is open now);
+    one query for a whole batch. A subscription with no pupil is not in the result."""
+    rows = await conn.fetch(
+        _SELECT.format(key="sub.id") + " JOIN pupils p ON p.school_id = s.id"
+        " JOIN subscriptions sub ON sub.pupil_id = p.id WHERE sub.id = ANY($1::bigint[])",
+        sorted(set(subscription_ids)),
+    )
+    return {r["key"]: _window(r).next_send_time(now) for r in rows}
+
+
+def _window(r: asyncpg.Record) -> SendWindow:
+    return SendWindow(
+        load_zone(r["time_zone"] or COUNTRY_ZONES[r["country"]]),
+        (r["window_start"], r["window_end"]) if r["window_start"] else DEFAULT_WINDOW,
+    )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import asyncpg
 
-from notifier.outbox.window import load_send_windows
+from notifier.outbox.window import load_send_windows, not_before_by_subscription
 
 NIGHT_UTC = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 22:30 Almaty, 23:30 Bishkek
 
@@ -26,3 +26,22 @@ async def test_windows_of_many_schools_in_their_own_zones(pool: asyncpg.Pool) ->
     morning_bishkek = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 09:00 in Bishkek
     assert windows["kg"].next_send_time(NIGHT_UTC) == morning_bishkek
     assert windows["new"].next_send_time(NIGHT_UTC) == morning_bishkek  # the country's zone
+
+
+async def test_a_batch_of_subscriptions_learns_when_each_may_be_sent(pool: asyncpg.Pool) -> None:
+    await pool.execute(
+        "INSERT INTO schools (id, name, country, time_zone) VALUES"
+        " ('kz', 'A', 'KZ', 'Asia/Almaty'), ('kg', 'B', 'KG', 'Asia/Bishkek');"
+        " INSERT INTO classes VALUES ('c1', 'kz', '5А'), ('c2', 'kg', '5Б');"
+        " INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_of)"
+        " VALUES ('p1', 'kz', 'c1', 'А', 'ru', 'Asia/Almaty', now()),"
+        " ('p2', 'kg', 'c2', 'Б', 'ky', 'Asia/Bishkek', now());"
+        " INSERT INTO subscriptions (id, parent_id, pupil_id, phone, types, language) VALUES"
+        " (1, 'a', 'p1', '+77011234567', '{homework}', 'ru'),"
+        " (2, 'b', 'p2', '+996555123456', '{homework}', 'ky')"
+    )
+    evening = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)  # 19:30 Almaty, 20:30 Bishkek
+    assert await not_before_by_subscription(pool, [1, 2, 3], evening) == {
+        1: None,
+        2: datetime(2026, 11, 28, 3, 0, tzinfo=UTC),
+    }
