@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Literal, cast
 
 import asyncpg
 
@@ -46,7 +46,7 @@ class DigestJob:
 class RunOutcome:
     school_id: str
     week: str
-    status: str  # done | holiday
+    status: Literal["done", "holiday"]
     total: int = 0
     done: int = 0
     queued: int = 0

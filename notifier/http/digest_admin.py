@@ -7,7 +7,7 @@ resumes where it stopped and never sends anyone a second digest.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import time
+from datetime import datetime, time
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -105,6 +105,21 @@ async def run_digest(request: web.Request) -> web.Response:
     return web.json_response(asdict(outcome))
 
 
+async def get_digest(request: web.Request) -> web.Response:
+    """Where a school's run of a week stands: running (with its progress) or done."""
+    _authorize(request)
+    row = await request.app[keys.POOL].fetchrow(
+        "SELECT school_id, iso_week AS week, status, total, done, queued, skipped, empty,"
+        " started_at, finished_at FROM digest_runs WHERE school_id = $1 AND iso_week = $2",
+        request.match_info["school_id"],
+        _week(request),
+    )
+    if row is None:
+        raise ApiError(404, "not_found", "this week's digest has not been started")
+    return web.json_response({k: v.isoformat() if isinstance(v, datetime) else v
+                              for k, v in dict(row).items()})  # fmt: skip
+
+
 def routes() -> list[web.RouteDef]:
     base = "/internal/v1/schools/{school_id}"
     return [
@@ -113,4 +128,5 @@ def routes() -> list[web.RouteDef]:
         web.put(base + "/holidays/{week}", put_holiday),
         web.delete(base + "/holidays/{week}", delete_holiday),
         web.post(base + "/digests/{week}", run_digest),
+        web.get(base + "/digests/{week}", get_digest),
     ]

@@ -66,6 +66,8 @@ async def test_a_school_week_is_sent_once_in_kyrgyz_and_holidays_send_nothing(
             "school_id": "sch-1", "week": WEEK, "status": "done", "done": 1, "queued": 1,
             "skipped": 0, "empty": 0,
         }  # fmt: skip
+    r = await http.get(f"/internal/v1/schools/sch-1/digests/{WEEK}", headers=auth)
+    assert (await r.json())["status"] == "done"
     rows = await _digests(service)
     assert rows == [
         ("Айпери, 23-29.11 баалары: Кыргыз тили 2-чейрек: 5; Математика 5 4 (орт. 4,5)", 6_00)
@@ -89,6 +91,8 @@ async def test_school_settings_and_bad_input(service: Service) -> None:
     assert r.status == 401
     r = await http.get("/internal/v1/schools/sch-1/holidays", headers=auth)
     assert await r.json() == {"weeks": []}
+    r = await http.get("/internal/v1/schools/sch-1/digests/2026-W01", headers=auth)
+    assert r.status == 404
 
 
 async def _digests(service: Service) -> list[tuple[str, int]]:
