@@ -13,7 +13,7 @@ from aiohttp import web
 from notifier.app import create_app
 from notifier.auth import ROLES
 from notifier.db.migrate import migrate
-from notifier.logs import configure_logging
+from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import ConfigError, load_settings
 from schemas import TOPICS
 
@@ -21,7 +21,9 @@ from schemas import TOPICS
 def _serve() -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.http_host, port=settings.http_port)
+    web.run_app(
+        create_app(settings), host=settings.http_host, port=settings.http_port, **RUNNER_OPTIONS
+    )
 
 
 def _migrate() -> None:

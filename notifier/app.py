@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiohttp import web
 
-from gateways.sms import DevSmsProvider, SmsProvider
+from gateways.sms import SmsProvider
 from notifier import keys, lifecycle
 from notifier import web as manager_page
 from notifier.auth import TokenVerifier
@@ -15,16 +13,23 @@ from notifier.handlers import Handler
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
-from notifier.http import api, digest_admin, finance, health, internal, payments, stripe_webhook
+from notifier.http import (
+    api,
+    digest_admin,
+    finance,
+    health,
+    internal,
+    payments,
+    sms_reports,
+    stripe_webhook,
+)
 from notifier.http.errors import error_middleware
+from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
+from notifier.outbox import providers
 from notifier.settings import Settings
 from notifier.supervise import Supervisor
-
-SMS_PROVIDERS: dict[str, Callable[[Settings], SmsProvider]] = {
-    "dev": lambda s: DevSmsProvider(s.sms_dev_outbox, lose_ack_rate=s.sms_dev_lose_ack_rate),
-}
 
 HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,
@@ -42,7 +47,7 @@ def create_app(
     dispatch: bool = True,
     schedule: bool = True,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, refuse_nul])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.METRICS] = Metrics()
@@ -55,9 +60,10 @@ def create_app(
     app.add_routes(payments.routes())  # top-ups, payment page and gateway callbacks
     app.add_routes(stripe_webhook.routes())  # POST /payments/stripe/webhook
     app.add_routes(finance.routes())  # finance reports and reconciliation
+    app.add_routes(sms_reports.routes())  # SMS providers' delivery-report callbacks
     app.cleanup_ctx.append(lifecycle.database)
     app.cleanup_ctx.append(lifecycle.kafka_producer)
-    app.cleanup_ctx.append(lifecycle.sms_provider(sms_provider, SMS_PROVIDERS))
+    app.cleanup_ctx.append(providers.sms_providers(sms_provider))  # SMS_ROUTES
     app.cleanup_ctx.append(payments.payment_gateways)  # before finance uses them
     app.cleanup_ctx.append(finance.finance_context)  # gateways for reconciliation + metrics
     if dispatch:

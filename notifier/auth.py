@@ -93,7 +93,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
     subject, role = claims.get("sub"), claims.get("role")
     if not isinstance(subject, str) or not subject:
         raise ApiError(401, "invalid_token", "the token's subject is empty")
-    if role not in ROLES:
+    if not isinstance(role, str) or role not in ROLES:
         raise ApiError(401, "invalid_token", f"unknown role {role!r}")
     school_id = claims.get("school_id") or None
     if school_id is not None and not isinstance(school_id, str):

@@ -16,7 +16,6 @@ import asyncpg
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
 
-from gateways.sms import SmsProvider
 from notifier import keys
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
@@ -50,19 +49,6 @@ async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
     app[keys.PRODUCER] = producer
     yield
     await producer.stop()
-
-
-def sms_provider(
-    given: SmsProvider | None, registry: Mapping[str, Callable[[Settings], SmsProvider]]
-) -> CleanupCtx:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        settings = app[keys.SETTINGS]
-        provider = given or registry[settings.sms_provider](settings)
-        app[keys.SMS_PROVIDER] = provider
-        yield
-        await provider.close()
-
-    return ctx
 
 
 def dispatch_config(s: Settings) -> DispatchConfig:

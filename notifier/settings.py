@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +17,10 @@ class ConfigError(SystemExit):
 class Settings(BaseSettings):
     """Every variable is documented in README.md ("Configuration")."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # An empty variable is unset (compose passes `VAR: ${VAR:-}` as ""): optional stays optional.
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = Field(description="PostgreSQL DSN, postgresql://user:pass@host/db")
     kafka_bootstrap_servers: str = Field(description="host:port[,host:port]")
@@ -29,7 +33,6 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     # Bearer token for /internal/v1 (demo, operations). Unset: the internal API is disabled.
     internal_api_token: SecretStr | None = Field(default=None, min_length=24)
-    sms_provider: Literal["dev"] = "dev"
     sms_dev_outbox: Path = Path(".devdata/sms-outbox.jsonl")
     # Fault injection for the dev provider: the share of sends whose acknowledgement is
     # "lost" after the message was accepted (exercises the in-doubt path). 0 in real use.
@@ -97,7 +100,10 @@ class Settings(BaseSettings):
     # A payment not finished within this time is expired (a later confirmation still counts).
     top_up_pending_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     # Signs the dev gateway's callbacks; `make run` generates one. Unset: dev gateway disabled.
+    # Its "Pay" button credits wallets without money: only with DEVELOPMENT_MODE=true, and
+    # never next to live gateway keys (checked below).
     dev_payments_secret: SecretStr | None = Field(default=None, min_length=32)
+    development_mode: bool = False
     # Freedom Pay (formerly PayBox.money): merchant id and secret key, or it is disabled.
     freedompay_merchant_id: str | None = None
     freedompay_secret_key: SecretStr | None = None
@@ -120,6 +126,74 @@ class Settings(BaseSettings):
     digest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
     # --- end weekly digest ---
 
+    # --- SMS providers ------------------------------------------------------------------
+    # Which providers carry SMS to which numbers: longest E.164 prefix wins, "*" is the
+    # default; a provider is tried only after the one before it certainly refused.
+    # Every name must be configured below ("dev" always is).
+    sms_routes: dict[str, list[str]] = {"*": ["dev"]}
+    # Per provider, e.g. '{"smpp": 50, "mobizon": 10}': messages a second (token bucket,
+    # unset = unlimited) and submits in flight at once (unset = 8).
+    sms_rate_limits: dict[str, float] = {}
+    sms_max_in_flight: dict[str, int] = {}
+    # A provider refusing (or timing out) this many times in a row is skipped for a while.
+    sms_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    sms_breaker_cool_down_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # SMPP 3.4 (an operator's SMSC). Host, system id and password, or it is not available.
+    smpp_host: str | None = None
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str | None = Field(default=None, max_length=15)
+    smpp_password: SecretStr | None = Field(default=None, max_length=8)
+    smpp_system_type: str = Field(default="", max_length=12)
+    smpp_source_addr: str | None = Field(default=None, max_length=20)  # unset: SMS_SENDER
+    smpp_window: int = Field(default=10, ge=1, le=1000)
+    # Below DISPATCH_SEND_TIMEOUT_SECONDS divided by SMS_MAX_PARTS: every part must fit.
+    smpp_submit_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
+    # How this SMSC writes message ids in receipts, for one-part messages: "same" as in
+    # submit_sm_resp, or the other base ("decimal_of_hex", "hex_of_decimal").
+    smpp_receipt_ids: Literal["same", "decimal_of_hex", "hex_of_decimal"] = "same"
+    # Mobizon (api.mobizon.kz). Without an API key it is not available. Its "SMS statuses"
+    # webhook posts to /sms/reports/mobizon, signed with the secret key set on the webhook.
+    mobizon_api_key: SecretStr | None = None
+    mobizon_base_url: str = "https://api.mobizon.kz"
+    mobizon_webhook_secret: SecretStr | None = Field(default=None, min_length=16)
+    mobizon_sender: str | None = Field(default=None, max_length=11)  # unset: SMS_SENDER
+    # Nikita (smspro.nikita.kg). Login and password, or it is not available.
+    nikita_login: str | None = None
+    nikita_password: SecretStr | None = None
+    nikita_sender: str | None = Field(default=None, max_length=11)  # unset: SMS_SENDER
+    nikita_base_url: str = "https://smspro.nikita.kg/api"
+    # Prefixed to our message ids (<= 12 chars in all) when environments share an account.
+    nikita_id_prefix: str = Field(default="", max_length=3, pattern=r"^[A-Za-z0-9]*$")
+    # --- end SMS providers ---
+
+    @model_validator(mode="after")
+    def _dev_gateway_only_in_development(self) -> Settings:
+        if self.dev_payments_secret is not None and not self.development_mode:
+            raise ValueError(
+                "DEV_PAYMENTS_SECRET enables a gateway that credits wallets without payment;"
+                " it needs DEVELOPMENT_MODE=true"
+            )
+        if self.development_mode and self.live_gateways:
+            raise ValueError(
+                "DEVELOPMENT_MODE is refused next to live payment gateway keys: "
+                + ", ".join(self.live_gateways)
+            )
+        return self
+
+    @property
+    def live_gateways(self) -> list[str]:
+        """Configured gateways that move real money: a Stripe live key, or a Freedom Pay
+        merchant at its production API."""
+        live = []
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        if key.startswith(("sk_live_", "rk_live_")):
+            live.append("STRIPE_API_KEY")
+        host = urlsplit(self.freedompay_base_url).hostname or ""
+        production = host.endswith(("freedompay.kz", "paybox.money", "freedompay.money"))
+        if self.freedompay_merchant_id and production:
+            live.append("FREEDOMPAY_MERCHANT_ID")
+        return live
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; on a bad or missing variable exit with a message naming it."""
@@ -127,7 +201,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = [
-            f"  {'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"  {'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
             for err in exc.errors()
         ]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from exc

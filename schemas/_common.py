@@ -1,6 +1,7 @@
 """Building blocks shared by every event contract: the envelope and the field types."""
 
 import zoneinfo
+from pathlib import Path
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.config import JsonDict
 
@@ -21,7 +23,11 @@ DiaryId = Annotated[
 
 
 def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    # The pattern (a character that is not whitespace) also tells JSON Schema validators
+    # that a text of spaces only is empty once stripped.
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=r"\S"
+    )
 
 
 PersonName = Annotated[str, _text(100)]
@@ -43,23 +49,34 @@ Locale = Literal["ru", "kk", "ky"]
 """Language for texts about the pupil: Russian, Kazakh or Kyrgyz."""
 
 
+TIME_ZONES: tuple[str, ...] = tuple(
+    (Path(__file__).parent / "time_zones.txt").read_text(encoding="utf-8").split()
+)
+"""IANA zone names accepted, a snapshot of the tzdata package's list (``time_zones.txt``):
+the published JSON Schema lists the same names, so both sides accept exactly these."""
+
+
 def _known_time_zone(name: str) -> str:
     try:
+        if name not in _ZONE_SET:
+            raise ValueError(name)
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown IANA time zone {name!r}") from None
     return name
 
 
+_ZONE_SET = frozenset(TIME_ZONES)
 TimeZoneName = Annotated[
     str,
     StringConstraints(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"),
     AfterValidator(_known_time_zone),
+    WithJsonSchema({"type": "string", "enum": list(TIME_ZONES)}),
 ]
 """An IANA time zone name such as "Asia/Almaty" or "Asia/Bishkek"."""
 
 
-def _wire_required(schema: JsonDict) -> None:
+def wire_required(schema: JsonDict) -> None:
     """Constant fields (discriminators, ``schema_version``) have defaults for Python producers,
     but every message on the wire must carry them: the JSON Schema lists them as required."""
     properties = schema.get("properties")
@@ -76,7 +93,7 @@ class Envelope(BaseModel):
     within a version without breaking consumers (see schemas/README.md).
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_wire_required)
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=wire_required)
 
     event_id: UUID = Field(
         description="Idempotency key: unique per event, reused when the same event is resent."
@@ -91,4 +108,4 @@ class Envelope(BaseModel):
 class Part(BaseModel):
     """Base for nested objects inside events: immutable, unknown fields ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_wire_required)
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=wire_required)

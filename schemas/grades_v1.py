@@ -4,11 +4,12 @@ Message key: the pupil id, so that every event about one pupil's grades arrives 
 """
 
 from datetime import date
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
-from schemas._common import DiaryId, Envelope, Subject
+from schemas._common import DiaryId, Envelope, Subject, wire_required
 
 __all__ = ["Assessment", "GradeChanged", "GradeDeleted", "GradeEvent", "GradePosted"]
 
@@ -18,8 +19,41 @@ Assessment = Literal["lesson", "quarter", "half_year", "year"]
 _PERIODS: dict[str, int] = {"quarter": 4, "half_year": 2}
 
 
+def _integer(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"type": "integer"}}}
+
+
+# `_consistent` below, as far as JSON Schema can say it (not: points <= max_points).
+_RULES: list[dict[str, Any]] = [
+    {
+        "if": {"properties": {"assessment": {"enum": ["lesson", "year"]}}},
+        "then": {"properties": {"period": {"type": "null"}}},
+    },
+    *(
+        {
+            "if": {"properties": {"assessment": {"const": name}}},
+            "then": {
+                "required": ["period"],
+                "properties": {"period": {"type": "integer", "maximum": periods}},
+            },
+        }
+        for name, periods in _PERIODS.items()
+    ),
+    {"if": _integer("points"), "then": _integer("max_points")},
+    {"if": _integer("max_points"), "then": _integer("points")},
+    {"anyOf": [_integer("mark"), _integer("points")]},
+]
+
+
+def _grade_schema(schema: JsonDict) -> None:
+    wire_required(schema)
+    schema["allOf"] = cast(JsonDict, _RULES)
+
+
 class _Grade(Envelope):
     """The full current state of a grade (a snapshot, never a diff)."""
+
+    model_config = ConfigDict(json_schema_extra=_grade_schema)
 
     grade_id: DiaryId
     school_id: DiaryId
@@ -38,7 +72,7 @@ class _Grade(Envelope):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        """Cross-field rules that JSON Schema does not express."""
+        """Cross-field rules; the JSON Schema carries them too (`_RULES`), except one."""
         problems: list[str] = []
         periods = _PERIODS.get(self.assessment)
         if periods is None and self.period is not None:

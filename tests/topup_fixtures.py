@@ -7,6 +7,7 @@ URL) with the dev gateway and Freedom Pay configured, the latter pointed at a fa
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -44,13 +45,33 @@ async def freedompay() -> AsyncIterator[tuple[FakeFreedomPay, str]]:
 async def topups(
     settings: Settings, freedompay: tuple[FakeFreedomPay, str]
 ) -> AsyncIterator[TopUps]:
-    fake, fake_url = freedompay
     port = _free_port()
+    async with _serve(settings, freedompay, port, f"http://127.0.0.1:{port}") as running:
+        yield running
+
+
+@pytest.fixture
+async def topups_elsewhere(
+    settings: Settings, freedompay: tuple[FakeFreedomPay, str]
+) -> AsyncIterator[TopUps]:
+    """As `topups`, but PUBLIC_BASE_URL names another port (a proxy, a port mapping) that
+    nothing listens on from the service's side."""
+    port, elsewhere = _free_port(), _free_port()
+    async with _serve(settings, freedompay, port, f"http://127.0.0.1:{elsewhere}") as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def _serve(
+    settings: Settings, freedompay: tuple[FakeFreedomPay, str], port: int, public_base_url: str
+) -> AsyncIterator[TopUps]:
+    fake, fake_url = freedompay
     configured = settings.model_copy(
         update={
             "jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32)),
             "dev_payments_secret": SecretStr(secrets.token_urlsafe(32)),
-            "public_base_url": f"http://127.0.0.1:{port}",
+            "development_mode": True,
+            "public_base_url": public_base_url,
             "freedompay_merchant_id": MERCHANT_ID,
             "freedompay_secret_key": SecretStr(fake.secret),
             "freedompay_base_url": fake_url,

@@ -30,10 +30,11 @@ async def gateway_items(
 
 def _item(gateway: str, tx: GatewayTransaction) -> Item:
     # A payment is known by the gateway's payment id (as in the ledger's top_up reference);
-    # refunds and disputes by their own id. Amounts are what the item moved: a dispute's is
-    # negative when the gateway lists money given back to us after a dispute was won.
+    # refunds and disputes by their own id. Amounts are what the item moved, negative for
+    # money that came back: a refund that failed nets its refund to zero, so a ledger that
+    # still holds the refund shows an amount_mismatch (the wallet stays debited until
+    # finance credits it back).
     if tx.kind == "payment":
         return Item(gateway, "payment", tx.gateway_payment_id, abs(tx.amount), tx.currency,
                     tx.occurred_at)  # fmt: skip
-    amount = tx.amount if tx.kind == "dispute" else abs(tx.amount)
-    return Item(gateway, tx.kind, tx.reference, amount, tx.currency, tx.occurred_at)
+    return Item(gateway, tx.kind, tx.reference, tx.amount, tx.currency, tx.occurred_at)

@@ -58,7 +58,9 @@ class PaymentStatus:
 class GatewayTransaction:
     """One money movement as the gateway lists it, for finance reconciliation.
 
-    `reference` is the refund or dispute id ("" for a payment); `amount` is positive.
+    `reference` is the refund or dispute id ("" for a payment). `amount` is positive, but
+    negative for money that came back under the same reference: a refund that failed after
+    it was made, or a dispute's funds returned when it was won.
     """
 
     kind: TransactionKind

@@ -30,6 +30,7 @@ from gateways.payments.base import (
     PaymentSession,
     PaymentStatus,
 )
+from gateways.payments.signatures import signature_matches
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Dev-Signature"
@@ -89,12 +90,14 @@ class DevPaymentGateway:
         if self._http is not None:
             await self._http.close()
 
-    async def press(self, payment_id: str, decision: Decision) -> str:
+    async def press(self, payment_id: str, decision: Decision, service_url: str) -> str:
         """The payer pressed "Pay" or "Decline": settle the payment, deliver the signed
-        callback to this service, and return where to send the payer."""
+        callback to this service at `service_url` (where the button was served, not
+        PUBLIC_BASE_URL, which may name a proxy or another port), and return where to send
+        the payer."""
         body, signature = self.decide(payment_id, decision)
         self._http = self._http or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
-        url = self._base_url + CALLBACK_PATH
+        url = service_url.rstrip("/") + CALLBACK_PATH
         headers = {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
         async with self._http.post(url, data=body, headers=headers) as response:
             if response.status != 200:  # a real gateway would retry; the log says why not
@@ -129,7 +132,7 @@ class DevPaymentGateway:
 
     def parse_callback(self, body: bytes, signature: str) -> PaymentEvent:
         """Verify and normalise a callback; InvalidSignature if it was not signed by us."""
-        if not hmac.compare_digest(self.sign(body), signature):
+        if not signature_matches(self.sign(body), signature):
             raise InvalidSignature("dev callback signature does not match", provider=self.name)
         try:
             data = json.loads(body)

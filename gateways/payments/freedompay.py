@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
@@ -32,6 +33,8 @@ from gateways.payments.freedompay_status import major, minor, transactions
 
 # Payment ids of our Freedom Pay top-ups active in [since, until): the API has no listing.
 KnownPayments = Callable[[datetime, datetime], Awaitable[list[str]]]
+log = logging.getLogger(__name__)
+_UNKNOWN_PAYMENT = "340"  # get_status3.php: "Платеж не найден"
 _STATES: dict[str, PaymentState] = {"success": "succeeded", "error": "failed"}
 
 
@@ -72,9 +75,14 @@ class FreedomPayGateway:
         return PaymentStatus(gateway_payment_id, state, amount, currency)
 
     async def list_transactions(self, since: datetime, until: datetime) -> list[GatewayTransaction]:
+        """What Freedom Pay holds for the payments we know of. One it does not know is left
+        out (reconciliation reports it `missing_at_gateway`) and the listing goes on."""
         found: list[GatewayTransaction] = []
         for payment_id in await self._known_payments(since, until):
-            found += transactions(payment_id, await self._status(payment_id))
+            try:
+                found += transactions(payment_id, await self._status(payment_id))
+            except PaymentNotFound:
+                log.warning("freedompay does not know payment %s", payment_id)
         return [tx for tx in found if since <= tx.occurred_at < until]
 
     async def close(self) -> None:
@@ -106,12 +114,19 @@ class FreedomPayGateway:
         return sig.to_xml(sig.signed(sig.script_name(self.result_url), fields, self._secret))
 
     async def _status(self, payment_id: str) -> sig.Fields:
-        reply = await self._call("get_status3.php", [("pg_payment_id", payment_id)])
-        if sig.field(reply, "pg_payment_id") in (None, "0"):
+        reply = await self._call("get_status3.php", [("pg_payment_id", payment_id)], ok=False)
+        # An unknown payment is an error reply with pg_payment_id 0 (code 340).
+        unknown = sig.field(reply, "pg_payment_id") in (None, "0")
+        if unknown or sig.field(reply, "pg_error_code") == _UNKNOWN_PAYMENT:
             raise PaymentNotFound(f"no payment {payment_id}", provider=self.name)
+        if sig.field(reply, "pg_status") != "ok":
+            raise self._error("get_status3.php refused", reply)
         return reply
 
-    async def _call(self, script: str, fields: list[tuple[str, str]]) -> sig.Fields:
+    async def _call(
+        self, script: str, fields: list[tuple[str, str]], *, ok: bool = True
+    ) -> sig.Fields:
+        """The signed reply; with `ok`, PaymentGatewayError unless its pg_status is "ok"."""
         base = [*fields, ("pg_merchant_id", self._merchant_id), ("pg_salt", sig.salt())]
         form = sig.signed(script, base, self._secret)
         try:
@@ -122,7 +137,7 @@ class FreedomPayGateway:
             raise PaymentGatewayError(f"{script} failed: {exc}", provider=self.name) from exc
         if not sig.verify(script, reply, self._secret):
             raise InvalidSignature(f"pg_sig of {script}'s reply does not match", provider=self.name)
-        if sig.field(reply, "pg_status") != "ok":
+        if ok and sig.field(reply, "pg_status") != "ok":
             raise self._error(f"{script} refused", reply)
         return reply
 

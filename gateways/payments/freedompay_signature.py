@@ -13,13 +13,14 @@ molbulak;{secret_key}" for pg_amount=25, pg_description=test, pg_order_id=23, pg
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
+
+from gateways.payments.signatures import signature_matches
 
 # A message: its fields in the order they came, a nested message for nested fields.
 Fields = Sequence[tuple[str, "str | Fields"]]
@@ -39,7 +40,7 @@ def sign(script: str, fields: Fields, secret: str) -> str:
 def verify(script: str, fields: Fields, secret: str) -> bool:
     """True if the message's pg_sig is the one `secret` gives (compared in constant time)."""
     given = next((v for k, v in fields if k == "pg_sig" and isinstance(v, str)), "")
-    return hmac.compare_digest(given, sign(script, fields, secret))
+    return signature_matches(sign(script, fields, secret), given)
 
 
 def salt() -> str:

@@ -88,6 +88,9 @@ def movement(bt_type: str, source: object) -> Movement | None:
         return _ours("payment", source.payment_intent, "", source.amount, source.currency)
     if isinstance(source, stripe.Refund) and bt_type in ("refund", "payment_refund"):
         return _ours("refund", source.payment_intent, source.id, source.amount, source.currency)
+    if isinstance(source, stripe.Refund) and bt_type == "refund_failure":
+        # The refund's money came back to us: the same refund, negative.
+        return _ours("refund", source.payment_intent, source.id, -source.amount, source.currency)
     if isinstance(source, stripe.Dispute):
         return _ours("dispute", source.payment_intent, source.id, source.amount, source.currency)
     return None

@@ -4,7 +4,8 @@ Adding a provider: write one module with a class satisfying `SmsProvider`, raise
 `SmsRejected` for permanent refusals (bad number, blocked sender), `SmsTemporaryFailure`
 for anything certainly not accepted and worth retrying, `SmsInDoubt` when the request may have
 reached the provider; answer `lookup` by our reference (or raise `LookupUnsupported`), then add
-it to `SMS_PROVIDERS` in notifier/app.py.
+one line to `PROVIDERS` in gateways/sms/registry.py (README: "Adding a provider").
+`RoutedProvider` (routed.py) puts SMS_ROUTES, failover, breakers and rate limits in front.
 """
 
 from gateways.sms.base import (

@@ -25,6 +25,7 @@ class OutgoingSms:
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
+    provider: str | None = None  # which provider accepted it (set by routing and providers)
 
 
 class SmsProvider(Protocol):

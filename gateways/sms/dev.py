@@ -41,6 +41,7 @@ class DevSmsProvider:
         self._lose_ack_rate = lose_ack_rate
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
         self._accepted: dict[str, str] | None = None  # reference -> message id, read lazily
+        self._file: TextIO | None = None  # opened on the first send, kept open
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
     async def send(self, sms: OutgoingSms) -> SendResult:
@@ -60,8 +61,10 @@ class DevSmsProvider:
             "sent_at": datetime.now(UTC).isoformat(),
         }
         async with self._lock:
-            with self._outbox.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if self._file is None:
+                self._file = self._outbox.open("a", encoding="utf-8")
+            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._file.flush()  # on the "handset" before we answer: a crash cannot unsend it
             if self._accepted is not None:
                 self._accepted[sms.reference] = message_id
         self._print(sms)
@@ -101,4 +104,6 @@ class DevSmsProvider:
         )
 
     async def close(self) -> None:
-        return None
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -17,14 +17,14 @@ from notifier.app import create_app
 from notifier.auth import mint_token
 from notifier.demo.simulator import run_simulator
 from notifier.kafka import make_producer
-from notifier.logs import configure_logging
+from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import Settings, load_settings
 
 DATA_DIR = Path(".devdata")
 
 
 async def _serve(settings: Settings, token: str, started: float) -> None:
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings), **RUNNER_OPTIONS)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
@@ -60,6 +60,7 @@ def run_dev() -> None:
             jwt_hs256_secret=os.environ.get("JWT_HS256_SECRET") or secrets.token_urlsafe(48),
             link_signing_secret=os.environ.get("LINK_SIGNING_SECRET") or secrets.token_urlsafe(48),
             dev_payments_secret=os.environ.get("DEV_PAYMENTS_SECRET") or secrets.token_urlsafe(48),
+            development_mode=True,  # `make run` is development: the dev gateway is on
             # One local consumer: a short session lets it join the group in about a second.
             kafka_session_timeout_ms=int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "3000")),
             sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),

@@ -66,7 +66,7 @@ async def _alerts(conn: Conn, event: Alertable, ctx: HandlerContext) -> list[Pen
     return [
         PendingSms(
             event_id=event.event_id,
-            kind="homework",
+            kind="homework_updated" if isinstance(event, HomeworkUpdated) else "homework",
             dedupe_key=key,
             subscription_id=r.subscription_id,
             parent_id=r.parent_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
@@ -38,6 +39,9 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
 def _map(exc: Exception) -> web.Response | None:
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        # Text PostgreSQL cannot store (NUL) in a body; the transaction rolled back.
+        return error_response(422, "invalid_input", "text must not contain NUL characters")
     if isinstance(exc, ValidationError):
         return error_response(422, "invalid_input", "the request is not valid", _field_errors(exc))
     if isinstance(exc, InvalidPhoneNumber):

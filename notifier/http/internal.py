@@ -1,53 +1,36 @@
-"""Internal API for operations and the demo: subscriptions and manual wallet credits.
+"""Internal API for the core e-school system and operations: subscriptions it already holds
+consent for, manual wallet credits and SMS delivery reports.
 
 Guarded by INTERNAL_API_TOKEN; disabled when it is not set (there is no default token).
+Documented at GET /internal/v1/openapi.json (notifier.http.internal_docs), from TABLE.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Literal
-
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
-from billing.ledger import credit_wallet, wallet_balance
-from billing.money import format_amount
 from notifier import keys
+from notifier.auth import Role
+from notifier.http import internal_docs, internal_wallets
 from notifier.http.errors import ApiError
+from notifier.http.internal_auth import authorize
+from notifier.http.internal_models import (
+    CreditIn,
+    DeliveryReportIn,
+    DeliveryReportOut,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionsOut,
+    SubscriptionsQuery,
+    WalletOut,
+)
+from notifier.http.openapi import ApiRoute, api_routes
 from notifier.outbox.delivery import apply_delivery_report
 from notifier.sms.phones import normalize_mobile
 
-NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
-
-
-class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    parent_id: str = Field(min_length=1, max_length=64)
-    pupil_id: str = Field(min_length=1, max_length=64)
-    phone: str = Field(min_length=5, max_length=32)
-    types: list[NotificationType] = Field(min_length=1)
-    language: Literal["ru", "kk", "ky"]
-
-
-class CreditIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, le=10_000_000_00, description="minor units")
-    currency: Literal["KZT", "KGS"]
-    reference: str = Field(min_length=1, max_length=100, description="idempotency key")
-
-
-def _authorize(request: web.Request) -> None:
-    token = request.app[keys.SETTINGS].internal_api_token
-    if token is None:
-        raise ApiError(503, "disabled", "the internal API is disabled: INTERNAL_API_TOKEN is unset")
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-        raise ApiError(401, "unauthorized", "a valid internal API bearer token is required")
-
 
 async def put_subscription(request: web.Request) -> web.Response:
-    _authorize(request)
+    authorize(request)
     body = SubscriptionIn.model_validate_json(await request.read())
     phone = normalize_mobile(body.phone)
     async with request.app[keys.POOL].acquire() as conn:
@@ -65,75 +48,26 @@ async def put_subscription(request: web.Request) -> web.Response:
             " types = EXCLUDED.types, language = EXCLUDED.language, active = true,"
             " phone_verified_at = now(), updated_at = now()"
             " RETURNING id, parent_id, pupil_id, phone, types, language, active",
-            body.parent_id,
-            body.pupil_id,
-            phone,
-            sorted(set(body.types)),
-            body.language,
+            *(body.parent_id, body.pupil_id, phone, sorted(set(body.types)), body.language),
         )
     assert row is not None
     return web.json_response(dict(row), status=200)
 
 
 async def list_subscriptions(request: web.Request) -> web.Response:
-    _authorize(request)
+    authorize(request)
+    query = SubscriptionsQuery.model_validate(dict(request.query))
     rows = await request.app[keys.POOL].fetch(
         "SELECT id, parent_id, pupil_id, phone, types, language, active FROM subscriptions"
         " WHERE parent_id = $1 ORDER BY id",
-        request.query.get("parent_id", ""),
+        query.parent_id,
     )
     return web.json_response({"items": [dict(r) for r in rows]})
 
 
-async def credit(request: web.Request) -> web.Response:
-    _authorize(request)
-    parent_id = request.match_info["parent_id"]
-    body = CreditIn.model_validate_json(await request.read())
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
-        tx = await credit_wallet(
-            conn,
-            parent_id,
-            body.amount,
-            body.currency,
-            source=("gateway_clearing", "manual"),
-            kind="manual_credit",
-            reference=body.reference,
-        )
-    response = await _balance_json(request, parent_id)
-    return web.json_response(response, status=201 if tx is not None else 200)
-
-
-async def get_wallet(request: web.Request) -> web.Response:
-    _authorize(request)
-    return web.json_response(await _balance_json(request, request.match_info["parent_id"]))
-
-
-async def _balance_json(request: web.Request, parent_id: str) -> dict[str, object]:
-    async with request.app[keys.POOL].acquire() as conn:
-        bal = await wallet_balance(conn, parent_id)
-    if bal is None:
-        raise ApiError(404, "not_found", "this parent has no wallet yet")
-    return {
-        "parent_id": parent_id,
-        "currency": bal.currency,
-        "posted": bal.posted,
-        "held": bal.held,
-        "available": bal.available,
-        "available_display": format_amount(bal.available, bal.currency),
-    }
-
-
-class DeliveryReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    provider: str = Field(min_length=1, max_length=40)
-    provider_message_id: str = Field(min_length=1, max_length=200)
-    status: Literal["delivered", "undeliverable"]
-    detail: str | None = Field(default=None, max_length=500)
-
-
 async def delivery_report(request: web.Request) -> web.Response:
     """For providers whose reports arrive by other means (files, polling), and for ops."""
-    _authorize(request)
+    authorize(request)
     body = DeliveryReportIn.model_validate_json(await request.read())
     app = request.app
     async with app[keys.POOL].acquire() as conn, conn.transaction():
@@ -151,11 +85,30 @@ async def delivery_report(request: web.Request) -> web.Response:
     return web.json_response({"outcome": outcome})
 
 
+SERVICE: tuple[Role, ...] = ("service",)  # documented as INTERNAL_API_TOKEN, not a JWT
+TABLE = [
+    ApiRoute("POST", "/internal/v1/delivery-reports", delivery_report,
+             "Apply an SMS delivery report (undeliverable: refund per UNDELIVERABLE_POLICY)",
+             body=DeliveryReportIn, response=DeliveryReportOut, errors=(404, 503),
+             roles=SERVICE, tag="internal"),
+    ApiRoute("PUT", "/internal/v1/subscriptions", put_subscription,
+             "Create or replace a subscription whose phone the core system verified",
+             body=SubscriptionIn, response=SubscriptionOut, errors=(404, 503),
+             roles=SERVICE, tag="internal"),
+    ApiRoute("GET", "/internal/v1/subscriptions", list_subscriptions,
+             "A parent's subscriptions", query=SubscriptionsQuery, response=SubscriptionsOut,
+             errors=(503,),
+             roles=SERVICE, tag="internal"),
+    ApiRoute("POST", "/internal/v1/wallets/{parent_id}/credits", internal_wallets.credit,
+             "Credit a parent's wallet (idempotent per reference)", body=CreditIn,
+             response=WalletOut, status=201, errors=(409, 503),
+             roles=SERVICE, tag="internal"),
+    ApiRoute("GET", "/internal/v1/wallets/{parent_id}", internal_wallets.get_wallet,
+             "A parent's balance",
+             response=WalletOut, errors=(503,),
+             roles=SERVICE, tag="internal"),
+]  # fmt: skip
+
+
 def routes() -> list[web.RouteDef]:
-    return [
-        web.post("/internal/v1/delivery-reports", delivery_report),
-        web.put("/internal/v1/subscriptions", put_subscription),
-        web.get("/internal/v1/subscriptions", list_subscriptions),
-        web.post("/internal/v1/wallets/{parent_id}/credits", credit),
-        web.get("/internal/v1/wallets/{parent_id}", get_wallet),
-    ]
+    return api_routes(TABLE) + internal_docs.routes()

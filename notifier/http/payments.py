@@ -29,7 +29,8 @@ GatewayFactory = Callable[[web.Application], PaymentGateway | None]
 
 def _dev(app: web.Application) -> PaymentGateway | None:
     s = app[keys.SETTINGS]
-    if s.dev_payments_secret is None:
+    # Settings refuse the secret outside development; this holds for settings built in code.
+    if s.dev_payments_secret is None or not s.development_mode or s.live_gateways:
         return None
     return DevPaymentGateway(s.dev_payments_secret.get_secret_value(), s.public_base_url)
 

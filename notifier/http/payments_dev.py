@@ -13,7 +13,13 @@ from aiohttp import web
 
 from billing.money import format_amount
 from gateways.payments import InvalidEvent, InvalidSignature
-from gateways.payments.dev import CALLBACK_PATH, SIGNATURE_HEADER, DevPayment, DevPaymentGateway
+from gateways.payments.dev import (
+    CALLBACK_PATH,
+    SIGNATURE_HEADER,
+    Decision,
+    DevPayment,
+    DevPaymentGateway,
+)
 from notifier.http.errors import error_response
 from notifier.http.payments_keys import PAYMENT_GATEWAYS
 from notifier.http.payments_settle import REFUSED, settle
@@ -70,8 +76,19 @@ async def press_button(request: web.Request) -> web.Response:
     decision = (await request.post()).get("decision")
     if decision not in ("pay", "decline"):
         raise web.HTTPBadRequest()
-    back = await gateway.press(payment.payment_id, "succeeded" if decision == "pay" else "failed")
+    outcome: Decision = "succeeded" if decision == "pay" else "failed"
+    back = await gateway.press(payment.payment_id, outcome, _this_service(request))
     raise web.HTTPSeeOther(back)
+
+
+def _this_service(request: web.Request) -> str:
+    """The address this request arrived at: the callback reaches this very process, whatever
+    PUBLIC_BASE_URL says (another port, a proxy the server cannot reach)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not sockname:
+        return str(request.url.origin())
+    host, port = sockname[0], sockname[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 async def callback(request: web.Request) -> web.Response:

@@ -56,9 +56,9 @@ async def read_page(conn: Conn, parent_id: str, limit: int, cursor: str | None) 
 
 def _after(cursor: str) -> tuple[datetime, UUID]:
     try:
-        at, top_up_id = decode_cursor(cursor, (str, str))
-        return datetime.fromisoformat(str(at)), UUID(str(top_up_id))
-    except (InvalidCursor, ValueError) as exc:
+        at, top_up_id = decode_cursor(cursor, (datetime, UUID))
+        return at, top_up_id
+    except InvalidCursor as exc:
         field = [{"field": "cursor", "message": "this cursor is not valid"}]
         raise ApiError(422, "invalid_input", "the request is not valid", field) from exc
 

@@ -30,6 +30,8 @@ TOLERANCE_SECONDS = 300  # Stripe's default: older signatures may be replays
 def verified_event(body: bytes, signature: str | None, secret: str) -> StripeEvent:
     """The event, if Stripe signed exactly these bytes within the tolerance; else 400."""
     try:
+        if signature is None or not signature.isascii():  # the SDK raises TypeError on it
+            raise ValueError("Stripe signs with ASCII hex only")
         stripe.Webhook.construct_event(body, signature, secret, tolerance=TOLERANCE_SECONDS)
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise ApiError(400, "invalid_signature", "the Stripe-Signature does not verify") from exc

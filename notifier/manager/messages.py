@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from billing.types import Conn
-from notifier.manager.errors import InvalidCursor
 from notifier.manager.paging import Page, decode_cursor, make_page
 
 _CODE = re.compile(r"\d{6}")
@@ -41,8 +40,7 @@ async def messages(
 ) -> Page[Message]:
     after: list[object] = [None, None]
     if cursor is not None:
-        at, last_id = decode_cursor(cursor, (str, int))
-        after = [_parse_time(str(at)), last_id]
+        after = decode_cursor(cursor, (datetime, int))
     rows = await conn.fetch(_MESSAGES, parent_id, pupil_id, *after, limit + 1)
     found = [_message(Message(*row.values())) for row in rows]
     return make_page(found, limit, lambda m: [m.created_at.isoformat(), m.id])
@@ -53,10 +51,3 @@ def _message(m: Message) -> Message:
         return m
     # Showing the code would let anyone verify a phone they cannot read SMS on.
     return replace(m, text=_CODE.sub("******", m.text))
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidCursor("this cursor is not valid") from exc

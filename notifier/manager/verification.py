@@ -1,29 +1,19 @@
-"""Sending verification codes, within limits: at most 3 codes an hour to one phone (whoever
-asks) and to one parent (whatever the phone). The SMS is free to parents and paid by the
-house, and nobody's phone may be flooded through us."""
+"""Sending verification codes, within the limits of notifier.manager.code_limits. The SMS is
+free to parents and paid by the house, and nobody's phone may be flooded through us."""
 
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from billing.types import Conn
+from notifier.manager.code_limits import resend_wait
 from notifier.manager.codes import CODE_TTL, code_hash, is_verified, new_code, newest_code
 from notifier.manager.errors import AlreadyVerified, TooManyRequests
 from notifier.outbox.house import queue_house_sms
 from notifier.sms.texts import Language, verification_code
-
-SENDS_PER_WINDOW = 3
-WINDOW = timedelta(hours=1)
-# The oldest of the last SENDS_PER_WINDOW codes: the window reopens when it leaves it.
-_OLDEST_COUNTED = {
-    column: f"SELECT created_at FROM phone_verifications WHERE {column} = $1"  # noqa: S608
-    " AND created_at > $2 ORDER BY created_at DESC OFFSET $3 LIMIT 1"
-    for column in ("parent_id", "phone")
-}
 
 
 @dataclass(frozen=True)
@@ -66,18 +56,6 @@ async def send_code(
         notification_id,
     )
     return expires_at
-
-
-async def resend_wait(conn: Conn, parent_id: str, phone: str, now: datetime) -> int:
-    """Seconds until another code may be sent (0: now)."""
-    wait = 0.0
-    for column, value in (("parent_id", parent_id), ("phone", phone)):
-        oldest_counted = await conn.fetchval(
-            _OLDEST_COUNTED[column], value, now - WINDOW, SENDS_PER_WINDOW - 1
-        )
-        if oldest_counted is not None:
-            wait = max(wait, (oldest_counted + WINDOW - now).total_seconds())
-    return math.ceil(wait)
 
 
 async def state(conn: Conn, parent_id: str, phone: str | None, now: datetime) -> VerificationState:

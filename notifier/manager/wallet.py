@@ -62,7 +62,7 @@ async def wallet_view(conn: Conn, parent_id: str, now: datetime) -> WalletView:
 async def statement(
     conn: Conn, parent_id: str, *, language: Language, limit: int, cursor: str | None
 ) -> Page[StatementLine]:
-    before = int(decode_cursor(cursor, (int,))[0]) if cursor else None
+    before = decode_cursor(cursor, (int,))[0] if cursor else None
     # The wallet is credit-normal: a credit (negative entry) is money in for the parent.
     rows = await conn.fetch(
         "SELECT e.id, t.created_at, -e.amount AS amount, e.currency, t.kind FROM ledger_entries e"

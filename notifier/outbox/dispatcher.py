@@ -55,6 +55,7 @@ class DispatchConfig:
     max_in_flight: int = 100
     send_timeout: float = 10.0
     in_doubt_policy: InDoubtPolicy = "resend"
+    workers: int = 2
 
 
 class Dispatcher:
@@ -81,11 +82,17 @@ class Dispatcher:
         self.wakeup.set()
 
     async def run(self, poll_seconds: float) -> None:
+        """`workers` loops claim batches side by side (one sends while another settles)."""
         await self.reclaim(own=True)  # our own rows from a previous life (same INSTANCE_ID)
+        async with asyncio.TaskGroup() as group:  # one failing stops the others
+            for worker in range(self._config.workers):
+                group.create_task(self._work(poll_seconds, reclaims=worker == 0))
+
+    async def _work(self, poll_seconds: float, *, reclaims: bool) -> None:
         last_reclaim = self._clock.now()
         while not self._stopping.is_set():
             self.beat()
-            if self._clock.now() - last_reclaim >= self._config.lease / 2:
+            if reclaims and self._clock.now() - last_reclaim >= self._config.lease / 2:
                 await self.reclaim()
                 last_reclaim = self._clock.now()
             if await self.dispatch_once() == self._config.batch_size:

@@ -58,8 +58,11 @@ def normalize_mobile(raw: str, *, default_region: Region | None = None) -> str:
 
     Readings are tried with ``default_region`` first, then KZ, then KG; the old Kazakh
     trunk prefix ("8 701 ...") is handled by phonenumbers' KZ metadata.
-    Raises InvalidPhoneNumber with the most specific reason found.
+    Raises InvalidPhoneNumber with the most specific reason found. Letters are refused:
+    phonenumbers would map them as on a keypad ("8 701 ABC ..."), reaching a stranger.
     """
+    if any(ch.isalpha() for ch in raw):
+        raise InvalidPhoneNumber("not_a_phone_number")
     worst: RejectionCode = "not_a_phone_number"
     regions = [default_region] if default_region else []
     for region in [*regions, *(r for r in _REGIONS if r != default_region)]:

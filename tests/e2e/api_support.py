@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from notifier.app import create_app
 from notifier.auth import Role, mint_token
+from notifier.logs import RUNNER_OPTIONS
 from notifier.settings import Settings
 from tests.support import MovableClock, received_sms, wait_for
 
@@ -99,5 +100,7 @@ async def serve_api(settings: Settings) -> AsyncIterator[Api]:
         await conn.close()
     clock = MovableClock()
     app = create_app(settings, clock=clock, consume=False, schedule=False)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(**RUNNER_OPTIONS)  # the access log production writes
+    async with TestClient(server) as client:
         yield Api(client, settings, clock)

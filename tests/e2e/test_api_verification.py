@@ -129,11 +129,69 @@ async def test_a_fourth_code_within_an_hour_waits_for_the_hour_to_pass(api: Api)
     assert (await api.call("POST", RESEND, json={"phone": KZ_PHONE})).status == 202
 
 
-async def test_one_phone_gets_at_most_three_codes_an_hour_whoever_asks(api: Api) -> None:
+async def test_another_parent_asking_for_a_phone_cannot_lock_its_owner_out(api: Api) -> None:
     for _ in range(3):
-        assert (await api.call("POST", RESEND, json={"phone": KZ_PHONE})).status == 202
+        assert (await api.call("POST", RESEND, "par-2", json={"phone": KZ_PHONE})).status == 202
     r = await api.call("POST", RESEND, "par-2", json={"phone": KZ_PHONE})
     assert r.status == 429
+    assert (await api.call("POST", RESEND, json={"phone": KZ_PHONE})).status == 202
+
+
+async def test_a_phone_gets_codes_from_at_most_three_other_parents_a_day(api: Api) -> None:
+    for parent in ("par-2", "par-3", "par-4"):
+        assert (await api.call("POST", RESEND, parent, json={"phone": KZ_PHONE})).status == 202
+    r = await api.call("POST", RESEND, "par-5", json={"phone": KZ_PHONE})
+    assert (r.status, r.headers["Retry-After"]) == (429, str(24 * 3600))
+    api.clock.advance(timedelta(days=1, seconds=1))
+    assert (await api.call("POST", RESEND, "par-5", json={"phone": KZ_PHONE})).status == 202
+
+
+async def test_one_parent_gets_at_most_five_codes_an_hour_whatever_the_phones(api: Api) -> None:
+    phones = [f"+770112345{n:02d}" for n in range(6)]
+    for phone in phones[:5]:
+        assert (await api.call("POST", RESEND, json={"phone": phone})).status == 202
+    r = await api.call("POST", RESEND, json={"phone": phones[5]})
+    assert (r.status, r.headers["Retry-After"]) == (429, "3600")
+
+
+async def _earlier_codes(api: Api, parent_id: str, count: int, pupil_id: str = "") -> None:
+    """`count` codes sent moments ago to `parent_id` (copies of a real one), a parent of
+    `pupil_id` when given."""
+    conn = await asyncpg.connect(api.settings.database_url)
+    try:
+        if pupil_id:
+            await conn.execute(
+                "INSERT INTO parent_links (parent_id, pupil_id, linked_at) VALUES ($1, $2, now())",
+                parent_id,
+                pupil_id,
+            )
+        await conn.execute(
+            "INSERT INTO phone_verifications (parent_id, phone, code_hash, created_at,"
+            " expires_at, notification_id) SELECT $1, v.phone, v.code_hash, v.created_at,"
+            " v.expires_at, v.notification_id FROM (SELECT * FROM phone_verifications LIMIT 1) v,"
+            " generate_series(1, $2)",
+            parent_id,
+            count,
+        )
+    finally:
+        await conn.close()
+
+
+async def test_the_parents_of_one_school_share_an_hourly_budget(api: Api) -> None:
+    assert (await api.call("POST", RESEND, "par-2", json={"phone": KG_PHONE})).status == 202
+    await _earlier_codes(api, "par-9", 100, pupil_id="p-bek")  # another parent at sch-1
+    r = await api.call("POST", RESEND, json={"phone": KZ_PHONE})  # par-1: sch-1, no codes yet
+    assert r.status == 429
+    # par-2's school (sch-2) has its own budget.
+    assert (await api.call("POST", RESEND, "par-2", json={"phone": KG_PHONE})).status == 202
+
+
+async def test_the_house_stops_paying_for_codes_beyond_its_daily_budget(api: Api) -> None:
+    assert (await api.call("POST", RESEND, json={"phone": KZ_PHONE})).status == 202
+    await _earlier_codes(api, "someone-else", 4999)
+    r = await api.call("POST", RESEND, "par-2", json={"phone": KG_PHONE})
+    assert r.status == 429
+    assert int(r.headers["Retry-After"]) > 23 * 3600
 
 
 async def test_a_verified_phone_gets_no_more_codes_and_confirming_again_is_fine(

@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from notifier.settings import Settings
+from tests.dead_letter_cases import CASES
 from tests.e2e.conftest import Service
 from tests.support import envelope, homework_assigned, pupil_enrolled, received_sms, wait_for
 
@@ -93,3 +94,14 @@ async def test_a_link_to_a_pupil_that_never_comes_is_dead_lettered_after_the_wai
     assert "waited 2 s for the roster" in headers["dlq.reason"]
     assert json.loads(value)["pupil_id"] == "ghost"
     await service.publish("diary.roster", "ok", pupil_enrolled("ok"))
+
+
+async def test_every_case_the_schema_files_must_flag_is_dead_lettered(service: Service) -> None:
+    consumed = ("diary.roster", "diary.homework", "diary.grades")
+    cases = [(case, topic, message) for case, topic, message in CASES if topic in consumed]
+    for case, topic, message in cases:
+        await service.publish(topic, case, message)
+    for topic in consumed:
+        sent = sorted(json.dumps(m, sort_keys=True) for _, t, m in cases if t == topic)
+        letters = await _dead_letters(service, topic, len(sent))
+        assert sorted(json.dumps(json.loads(v), sort_keys=True) for v, _ in letters) == sent

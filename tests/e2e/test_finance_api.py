@@ -148,6 +148,46 @@ async def test_a_bad_period_or_format_is_refused_with_the_field_named(
     assert [d["field"] for d in body["error"]["details"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "0001-01-01", "to": "0001-01-01"}, "from"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, "from"),
+        ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
+    ],
+)
+async def test_dates_at_the_edges_of_the_calendar_are_refused_not_a_server_error(
+    client: Client, finance_settings: Settings, params: dict[str, str], field: str
+) -> None:
+    for name in ("journal", "trial-balance", "liabilities", "sms-revenue", "top-ups"):
+        r = await client.get(
+            f"/api/v1/finance/reports/{name}", params=params, headers=auth(finance_settings)
+        )
+        assert r.status == 422, (name, await r.text())
+        assert field in [d["field"] for d in (await r.json())["error"]["details"]]
+    r = await client.post(
+        "/api/v1/finance/reconciliations", json=params, headers=auth(finance_settings)
+    )
+    assert r.status == 422, await r.text()
+
+
+@pytest.mark.parametrize("run_id", ["¹", "١", "1٠", "²⁵", "99999999999999999999"])
+async def test_run_ids_in_other_digits_are_not_found_rather_than_aliased_or_a_500(
+    client: Client, finance_settings: Settings, run_id: str
+) -> None:
+    await _seed(finance_settings, seed_gateway_ledger)
+    made = await client.post(
+        "/api/v1/finance/reconciliations",
+        json={"from": DAY, "to": DAY},
+        headers=auth(finance_settings),
+    )
+    assert made.status == 201
+    r = await client.get(
+        f"/api/v1/finance/reconciliations/{run_id}", headers=auth(finance_settings)
+    )
+    assert r.status == 404, await r.text()
+
+
 async def test_a_whole_leap_year_is_allowed(client: Client, finance_settings: Settings) -> None:
     r = await client.get(
         "/api/v1/finance/reports/top-ups",

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
@@ -22,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from notifier.auth import Role
 from notifier.http.api import TABLE
 from tests.e2e.api_support import Api
 
@@ -37,9 +39,14 @@ CONFORMANCE: list[CheckFunction] = [
 ]
 
 
-def fuzz(base_url: str, headers: dict[str, str]) -> list[str]:
+def fuzz(
+    base_url: str,
+    headers: dict[str, str],
+    document: str = "/api/v1/openapi.json",
+    examples: int = MAX_EXAMPLES,
+) -> list[str]:
     """Run every operation in both modes; returns a report line per failing operation."""
-    schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{base_url}{document}")
     failures: list[str] = []
     ours = {(route.method, route.path) for route in TABLE}
     for result in schema.get_all_operations():
@@ -49,7 +56,7 @@ def fuzz(base_url: str, headers: dict[str, str]) -> list[str]:
             for pinned in _pinned(operation.path):
                 strategy = operation.as_strategy(generation_mode=mode, path_parameters=pinned)
                 try:
-                    _run(strategy, base_url, headers, checks)
+                    _run(strategy, base_url, headers, checks, examples)
                 except Exception as exc:  # collected: one report for all operations
                     failures.append(f"{operation.label} [{mode.value}] {pinned}: {exc}")
     return failures
@@ -66,9 +73,11 @@ def _pinned(path: str) -> list[dict[str, Any] | None]:
     return [None, {"pupil_id": "p-aida"}] if "{pupil_id}" in path else [None]
 
 
-def _run(strategy: Any, base_url: str, headers: dict[str, str], checks: list[Any]) -> None:
+def _run(
+    strategy: Any, base_url: str, headers: dict[str, str], checks: list[Any], examples: int
+) -> None:
     @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],
@@ -87,4 +96,37 @@ async def test_fuzzed_requests_never_break_the_api_or_its_documented_shapes(api:
     headers = api.auth("par-1")
     # schemathesis is synchronous; the server keeps serving on this loop meanwhile.
     failures = await asyncio.to_thread(fuzz, base_url, headers)
+    assert not failures, "\n\n".join(failures)
+
+
+# Staff see other routes than parents do (and other 4xx on parents' routes): every role's
+# valid token is fuzzed too, with fewer examples each.
+STAFF: list[tuple[Role, str | None]] = [
+    ("school_admin", "sch-1"),
+    ("finance", None),
+    ("ops", None),
+    ("service", None),
+]
+
+
+@pytest.mark.parametrize(("role", "school_id"), STAFF, ids=[role for role, _ in STAFF])
+async def test_fuzzed_requests_with_any_role_s_token_never_break_the_api(
+    api: Api, role: Role, school_id: str | None
+) -> None:
+    await api.subscribe()
+    base_url = str(api.client.make_url("")).rstrip("/")
+    headers = api.auth("staff-1", role, school_id)
+    failures = await asyncio.to_thread(fuzz, base_url, headers, examples=MAX_EXAMPLES // 3)
+    assert not failures, "\n\n".join(failures)
+
+
+async def test_fuzzed_requests_never_break_the_internal_api(api: Api) -> None:
+    await api.subscribe()
+    base_url = str(api.client.make_url("")).rstrip("/")
+    token = api.settings.internal_api_token
+    assert token is not None
+    headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
+    failures = await asyncio.to_thread(
+        fuzz, base_url, headers, "/internal/v1/openapi.json", MAX_EXAMPLES // 3
+    )
     assert not failures, "\n\n".join(failures)

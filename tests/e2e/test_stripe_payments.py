@@ -75,6 +75,7 @@ async def test_a_forged_or_stale_webhook_is_refused_and_changes_nothing(stripe_a
         signature_header(body + b"\n", WEBHOOK_SECRET),  # signed other bytes
         "",
         "t=abc,v1=zz",
+        f"t={int(time.time())},v1=" + "é" * 64,  # non-ASCII: once a TypeError, a 500
     ]
     for header in forged:
         status, answer = await deliver(stripe_api.client, body, header=header or "")

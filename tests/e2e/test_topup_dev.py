@@ -38,6 +38,19 @@ async def test_paying_on_the_payment_page_puts_the_amount_on_the_balance(topups:
     assert (await topups.top_up("par-1", created["id"]))["status"] == "succeeded"
 
 
+async def test_pay_credits_even_when_public_base_url_names_another_port(
+    topups_elsewhere: TopUps,
+) -> None:
+    # The callback goes to the address the page was served from, not PUBLIC_BASE_URL
+    # (which once made "Pay" answer 500 and credit nothing).
+    created = await topups_elsewhere.started("par-1", 1500_00)
+    pressed = await topups_elsewhere.client.post(
+        _path(created["payment_url"]), data={"decision": "pay"}, allow_redirects=False
+    )
+    assert pressed.status == 303
+    assert await topups_elsewhere.available("par-1") == 1500_00
+
+
 async def test_declining_leaves_the_balance_empty_and_the_top_up_failed(topups: TopUps) -> None:
     created = await topups.started("par-1", 1000_00)
     await topups.client.post(_path(created["payment_url"]), data={"decision": "decline"})
@@ -80,6 +93,7 @@ async def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(
 ) -> None:
     top_up_id, body, _signature = await _paid_callback(topups, 700_00)
     assert await _deliver(topups, body, "0" * 64) == 400
+    assert await _deliver(topups, body, "é" * 64) == 400  # non-ASCII: once a 500
     assert await topups.available("par-1") == 0
     assert (await topups.top_up("par-1", top_up_id))["status"] == "pending"
 

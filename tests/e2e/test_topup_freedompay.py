@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from billing.reconciliation import run_reconciliation
+from billing.reports import Period
+from notifier import keys
 from notifier.http.payments_keys import PAYMENT_GATEWAYS
 from tests.freedompay_fake import ALMATY, FakeFreedomPay
 from tests.topup_support import TopUps
@@ -20,7 +23,7 @@ async def _paid(topups: TopUps, amount: int = 2500_00) -> tuple[dict[str, Any], 
         assert page.status == 200
         assert "Оплатить" in await page.text()
     fake = topups.freedompay
-    payment_id = next(iter(fake.payments))
+    payment_id = list(fake.payments)[-1]  # the one just created
     customer = fake.payments[payment_id].customer
     async with topups.client.session.post(
         f"{fake.base_url}/pay.html",
@@ -58,6 +61,8 @@ async def test_a_result_call_with_a_bad_signature_is_refused(topups: TopUps) -> 
     fake.payments[payment_id].status = "success"  # paid, but the call is forged
     forged = fake.result_form(payment_id, pg_sig="0" * 32)
     assert await fake.call_result(payment_id, forged) == 400
+    non_ascii = fake.result_form(payment_id, pg_sig="é" * 32)  # once a 500
+    assert await fake.call_result(payment_id, non_ascii) == 400
     assert await topups.available("par-1") == 0
     assert (await topups.top_up("par-1", created["id"]))["status"] == "pending"
 
@@ -111,3 +116,21 @@ async def test_finance_sees_the_payment_and_its_refund_as_freedom_pay_lists_them
         ("payment", payment_id, "", 2500_00),
         ("refund", payment_id, "rf-1", 1000_00),
     ]
+
+
+async def test_a_payment_freedom_pay_does_not_know_is_a_finding_and_the_run_goes_on(
+    topups: TopUps,
+) -> None:
+    _, known = await _paid(topups, 2500_00)
+    _, forgotten = await _paid(topups, 1000_00)
+    del topups.freedompay.payments[forgotten]  # e.g. made under another merchant id
+    gateway = topups.client.app[PAYMENT_GATEWAYS]["freedompay"]
+    today = datetime.now(ALMATY).date()
+    run = await run_reconciliation(
+        topups.client.app[keys.POOL], {"freedompay": gateway}, Period(today, today)
+    )
+    assert (run.status, run.error) == ("completed", None)
+    assert {f.key: f.finding for f in run.findings} == {
+        known: "matched",
+        forgotten: "missing_at_gateway",
+    }

@@ -54,7 +54,7 @@ async def test_a_school_week_is_sent_once_in_kyrgyz_and_holidays_send_nothing(
     await _grades_applied(service, 3)
     http, auth = service.client, service.auth
     r = await http.put("/internal/v1/schools/sch-1/holidays/2026-W48", headers=auth)
-    assert r.status == 201
+    assert await r.json() == {"school_id": "sch-1", "week": WEEK}
     r = await http.post(f"/internal/v1/schools/sch-1/digests/{WEEK}", headers=auth)
     assert (await r.json())["status"] == "holiday"
     r = await http.delete("/internal/v1/schools/sch-1/holidays/2026-W48", headers=auth)
@@ -64,7 +64,7 @@ async def test_a_school_week_is_sent_once_in_kyrgyz_and_holidays_send_nothing(
         assert r.status == 200, await r.text()
         assert {k: v for k, v in (await r.json()).items() if k != "total"} == {
             "school_id": "sch-1", "week": WEEK, "status": "done", "done": 1, "queued": 1,
-            "skipped": 0, "empty": 0,
+            "skipped": 0, "empty": 0, "started_at": None, "finished_at": None,
         }  # fmt: skip
     r = await http.get(f"/internal/v1/schools/sch-1/digests/{WEEK}", headers=auth)
     assert (await r.json())["status"] == "done"

@@ -136,3 +136,6 @@ def test_balance_history_is_read_in_the_currency_the_payer_was_charged() -> None
     assert movement("adjustment", lost) == Movement("dispute", "pi_1", "dp_1", 3500_00, "KZT")
     assert movement("charge", obj(stripe.Charge, id="ch_2", amount=9_99, currency="usd")) is None
     assert movement("payout", None) is None
+    # A refund that failed later (charge.refund.updated, status failed) came back to us.
+    failed = obj(stripe.Refund, id="re_1", amount=1500_00, currency="kzt", status="failed")
+    assert movement("refund_failure", failed) == Movement("refund", "pi_1", "re_1", -1500_00, "KZT")

@@ -97,6 +97,8 @@ def test_minted_dev_tokens_pass(hs_verifier: TokenVerifier) -> None:
         {"role": "teacher"},
         {"role": "school_admin"},  # staff without a school
         {"role": "school_admin", "school_id": 7},
+        {"role": ["parent"]},  # unhashable: once a 500
+        {"role": {"parent": 1}},
     ],
     ids=[
         "wrong issuer",
@@ -109,6 +111,8 @@ def test_minted_dev_tokens_pass(hs_verifier: TokenVerifier) -> None:
         "unknown role",
         "staff without school",
         "school not a string",
+        "role a list",
+        "role an object",
     ],
 )
 def test_tokens_with_bad_claims_are_refused(hs_verifier: TokenVerifier, claims: Any) -> None:

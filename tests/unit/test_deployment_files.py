@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from notifier.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER_SRC = ROOT / "tools" / "composecheck"
@@ -16,7 +19,11 @@ CHECKER_BIN = ROOT / ".devdata" / "bin" / "composecheck"
 
 @pytest.fixture(scope="module")
 def composecheck() -> Path:
-    if not CHECKER_BIN.exists():
+    sources = [*CHECKER_SRC.iterdir()]
+    stale = not CHECKER_BIN.exists() or any(
+        p.stat().st_mtime > CHECKER_BIN.stat().st_mtime for p in sources
+    )
+    if stale:
         go = shutil.which("go") or "/usr/local/go/bin/go"
         if not Path(go).exists():
             pytest.skip("Go toolchain not found: cannot build the compose-go checker")
@@ -33,14 +40,67 @@ def _check(checker: Path, compose_file: Path, **env: str) -> subprocess.Complete
         capture_output=True,
         text=True,
         env={"PATH": os.environ["PATH"], **env},
+        cwd=compose_file.parent,
         timeout=60,
     )
 
 
+# What an operator with Stripe and a JWKS file from the e-school system would put in .env:
+# no JWT_HS256_SECRET, no INTERNAL_API_TOKEN.
+REALISTIC_ENV = """\
+POSTGRES_PASSWORD=pg-Secret-9f2c1d7e
+LINK_SIGNING_SECRET=link-signing-secret-0123456789abcdef
+PUBLIC_BASE_URL=https://notify.example.kz
+PAYMENT_GATEWAY=stripe
+STRIPE_API_KEY=sk_live_0123456789abcdefghijklmn
+STRIPE_WEBHOOK_SECRET=whsec_0123456789abcdefghijklmn
+JWT_JWKS_FILE=/keys/e-school.jwks.json
+"""
+
+
+def _environment(checker: Path, tmp_path: Path, dotenv: str) -> dict[str, str | None]:
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    (tmp_path / ".env").write_text(dotenv)
+    result = _check(checker, tmp_path / "docker-compose.yml")
+    assert result.returncode == 0, result.stderr
+    environments: dict[str, dict[str, str | None]] = json.loads(result.stdout.splitlines()[1])
+    return environments["notifier"]
+
+
+def test_compose_gives_the_service_every_variable_it_reads(
+    composecheck: Path, tmp_path: Path
+) -> None:
+    environment = _environment(composecheck, tmp_path, REALISTIC_ENV)
+    read = {name.upper() for name in Settings.model_fields}
+    assert read - set(environment) == set()
+    assert environment["PAYMENT_GATEWAY"] == "stripe"
+    assert environment["STRIPE_API_KEY"] == "sk_live_0123456789abcdefghijklmn"
+    assert environment["JWT_JWKS_FILE"] == "/keys/e-school.jwks.json"
+
+
+def test_a_jwks_only_compose_deployment_starts_with_its_payment_gateway(
+    composecheck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = _environment(composecheck, tmp_path, REALISTIC_ENV)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value or "")
+    settings = load_settings()  # empty optional secrets must not stop start-up
+    assert settings.internal_api_token is None
+    assert settings.jwt_hs256_secret is None
+    assert str(settings.jwt_jwks_file) == "/keys/e-school.jwks.json"
+    assert settings.payment_gateway == "stripe"
+    assert settings.stripe_api_key is not None
+    assert settings.dev_payments_secret is None
+    assert not settings.development_mode
+
+
 def test_docker_compose_file_is_valid(composecheck: Path) -> None:
     result = _check(
-        composecheck, ROOT / "docker-compose.yml", POSTGRES_PASSWORD="x", LINK_SIGNING_SECRET="y"
-    )
+        composecheck, ROOT / "docker-compose.yml", POSTGRES_PASSWORD="x", LINK_SIGNING_SECRET="y",
+        PAYMENT_GATEWAY="stripe",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "services: 3" in result.stdout
 

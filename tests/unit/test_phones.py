@@ -52,6 +52,10 @@ def test_accepted_formats(raw: str, default_region: Region | None, expected: str
         ("+7 495 123 45 67", "not_kz_kg"),  # Moscow landline: the country is what is wrong
         ("+998 90 123 45 67", "not_kz_kg"),  # Uzbekistan
         ("+1 650 253 0000", "not_kz_kg"),
+        # Letters are not keypad-mapped to a stranger's number (+7 701 222 3334).
+        ("8 701 ABC DE FG", "not_a_phone_number"),
+        ("+7 701 222 33 3д", "not_a_phone_number"),
+        ("8 701 123 45 67 ext 5", "not_a_phone_number"),
     ],
 )
 def test_rejections_carry_a_specific_reason(raw: str, code: RejectionCode) -> None:

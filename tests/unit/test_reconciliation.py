@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.reconciliation import Item, reconcile, within
+from billing.reconciliation.gateways import gateway_items
+from gateways.payments import GatewayTransaction
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -125,3 +128,30 @@ def test_shuffling_the_inputs_never_changes_the_findings(
 def test_a_ledger_reconciled_against_itself_is_all_matched(ledger: list[Item]) -> None:
     gateway_view = [Item(i.gateway, i.kind, i.key, i.amount, i.currency, i.at) for i in ledger]
     assert all(f.finding == "matched" for f in reconcile(ledger, gateway_view))
+
+
+class Listed:
+    def __init__(self, *listed: GatewayTransaction) -> None:
+        self.listed = listed
+
+    async def list_transactions(
+        self, since: datetime, until: datetime
+    ) -> Sequence[GatewayTransaction]:
+        return self.listed
+
+
+async def test_a_refund_that_failed_at_the_gateway_but_debited_the_wallet_is_a_mismatch() -> None:
+    # Stripe lists the refund, then its failure (money back, same refund id); the ledger
+    # still holds the refund that took the parent's money.
+    ledger = [item("refund", "re_failed", 200_00, transaction_id=9)]
+    listed = [
+        GatewayTransaction("refund", "pi_1", "re_failed", 200_00, "KZT", T0),
+        GatewayTransaction("refund", "pi_1", "re_failed", -200_00, "KZT", T0 + timedelta(days=1)),
+    ]
+    at_gateway = await gateway_items({"stripe": Listed(*listed)}, T0, T0 + timedelta(days=2))
+    [finding] = reconcile(ledger, at_gateway)
+    assert (finding.finding, finding.ledger_amount, finding.gateway_amount) == (
+        "amount_mismatch",
+        200_00,
+        0,
+    )

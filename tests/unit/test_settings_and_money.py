@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
+from pydantic import SecretStr
 
 from billing.errors import InvalidAmount
 from billing.money import Money, format_amount, require_positive
-from notifier.settings import ConfigError, load_settings
+from notifier import keys
+from notifier.http.payments import PAYMENT_GATEWAYS
+from notifier.settings import ConfigError, Settings, load_settings
 
 
 def test_missing_and_bad_variables_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,3 +56,56 @@ def test_amounts_must_be_positive_integers(bad: object) -> None:
 def test_unknown_currencies_are_refused() -> None:
     with pytest.raises(InvalidAmount):
         Money(100, "USD")
+
+
+@pytest.fixture
+def minimal_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1/db")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    for name in ("DEVELOPMENT_MODE", "STRIPE_API_KEY", "FREEDOMPAY_MERCHANT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_empty_optional_variables_are_unset_not_invalid(minimal_env: pytest.MonkeyPatch) -> None:
+    # What docker compose passes for `INTERNAL_API_TOKEN: ${INTERNAL_API_TOKEN:-}`.
+    for name in ("INTERNAL_API_TOKEN", "JWT_HS256_SECRET", "LINK_SIGNING_SECRET"):
+        minimal_env.setenv(name, "")
+    settings = load_settings()
+    assert settings.internal_api_token is None
+    assert settings.jwt_hs256_secret is None
+
+
+def test_the_dev_gateway_needs_development_mode(minimal_env: pytest.MonkeyPatch) -> None:
+    minimal_env.setenv("DEV_PAYMENTS_SECRET", "d" * 32)
+    with pytest.raises(ConfigError, match="DEVELOPMENT_MODE=true"):
+        load_settings()
+    minimal_env.setenv("DEVELOPMENT_MODE", "true")
+    assert load_settings().development_mode
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("STRIPE_API_KEY", "sk_live_" + "1" * 24), ("FREEDOMPAY_MERCHANT_ID", "552211")],
+)
+def test_development_mode_refuses_live_gateway_keys(
+    minimal_env: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    minimal_env.setenv("DEV_PAYMENTS_SECRET", "d" * 32)
+    minimal_env.setenv("DEVELOPMENT_MODE", "true")
+    minimal_env.setenv("FREEDOMPAY_SECRET_KEY", "f" * 16)
+    minimal_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+
+
+def test_settings_built_in_code_still_get_no_dev_gateway_outside_development() -> None:
+    settings = Settings(database_url="postgresql://unused", kafka_bootstrap_servers="unused:1")
+    app = web.Application()
+    app[keys.SETTINGS] = settings.model_copy(update={"dev_payments_secret": SecretStr("d" * 32)})
+    assert PAYMENT_GATEWAYS["dev"](app) is None
+    app = web.Application()
+    app[keys.SETTINGS] = settings.model_copy(
+        update={"dev_payments_secret": SecretStr("d" * 32), "development_mode": True}
+    )
+    assert PAYMENT_GATEWAYS["dev"](app) is not None

@@ -1,9 +1,13 @@
 // composecheck validates a Compose file with compose-go, the loader Docker Compose itself
 // uses, so the deployment file is checked on machines without a container engine.
+//
+// It prints a summary line, then each service's resolved environment as one JSON object
+// ({"service": {"VAR": "value" or null}}), so tests can check what a service will receive.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -11,7 +15,8 @@ import (
 )
 
 func main() {
-	opts, err := cli.NewProjectOptions(os.Args[1:], cli.WithOsEnv, cli.WithResolvedPaths(true))
+	opts, err := cli.NewProjectOptions(os.Args[1:], cli.WithOsEnv, cli.WithEnvFiles(), cli.WithDotEnv,
+		cli.WithResolvedPaths(true))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -22,4 +27,14 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("valid compose project", p.Name, "services:", len(p.Services))
+	environments := map[string]map[string]*string{}
+	for name, service := range p.Services {
+		environments[name] = service.Environment
+	}
+	encoded, err := json.Marshal(environments)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(string(encoded))
 }

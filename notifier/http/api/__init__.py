@@ -19,7 +19,7 @@ from notifier.http.api import (
     verification,
     wallet,
 )
-from notifier.http.api.io import domain_errors, no_nul, no_query
+from notifier.http.api.io import domain_errors, no_query
 from notifier.http.openapi import ApiRoute, api_routes
 
 TABLE: list[ApiRoute] = [
@@ -38,7 +38,6 @@ def routes() -> list[web.RouteDef]:
 
 def _strict(route: ApiRoute) -> ApiRoute:
     # Manager errors (not found, limits...) become HTTP errors the same way on every route,
-    # ids with NUL are refused before they reach the database, and a route declaring no
-    # query parameters refuses any.
-    handler = no_nul(domain_errors(route.handler))
+    # and a route declaring no query parameters refuses any (NUL: notifier.http.guards).
+    handler = domain_errors(route.handler)
     return replace(route, handler=handler if route.query else no_query(handler))

@@ -9,14 +9,16 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from notifier.auth import authenticate
-from notifier.http.api.io import json_model, pool, read_query
+from notifier.http.api.io import json_model, pool, read_body
 from notifier.http.api.models import Input
 from notifier.http.api.phone_input import phone_or_422
 from notifier.http.openapi import ApiRoute
 from notifier.manager.consent import consents_csv, consents_for_phone
 
 
-class ConsentQuery(Input):
+class ConsentSearch(Input):
+    """In the body, not the URL: URLs end up in access logs, proxies and browser history."""
+
     phone: str = Field(min_length=1, max_length=32, examples=["+77011234567"])
     format: Literal["json", "csv"] = "json"
 
@@ -42,7 +44,7 @@ class ConsentsOut(BaseModel):
 async def export_consents(request: web.Request) -> web.Response:
     """Records about pupils of the admin's own school only: others' are not theirs to see."""
     admin = authenticate(request, "school_admin")
-    query = read_query(request, ConsentQuery)
+    query = await read_body(request, ConsentSearch)
     phone = phone_or_422(query.phone, "ru")
     assert admin.school_id is not None  # the token check requires it for school_admin
     async with pool(request).acquire() as conn:
@@ -58,8 +60,8 @@ async def export_consents(request: web.Request) -> web.Response:
 
 
 TABLE = [
-    ApiRoute("GET", "/api/v1/admin/consents", export_consents,
+    ApiRoute("POST", "/api/v1/admin/consents/search", export_consents,
              "Consent records for a phone (school administrators, own school)",
-             query=ConsentQuery, response=ConsentsOut, roles=("school_admin",),
+             body=ConsentSearch, response=ConsentsOut, roles=("school_admin",),
              media=("text/csv",), tag="staff"),
 ]  # fmt: skip

@@ -14,7 +14,9 @@ VERSION = "1"
 
 
 async def get_openapi(request: web.Request) -> web.Response:
-    text = _document(tuple(documented_routes(request.app)))
+    # The internal API has its own document (notifier.http.internal_docs).
+    routes = (r for r in documented_routes(request.app) if r.path.startswith("/api/v1/"))
+    text = _document(tuple(routes))
     return web.Response(text=text, content_type="application/json")
 
 

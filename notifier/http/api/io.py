@@ -68,25 +68,6 @@ def wake_dispatcher(request: web.Request) -> None:
         dispatcher.wakeup.set()
 
 
-def no_nul(handler: Handler) -> Handler:
-    """Ids with a NUL character cannot exist (PostgreSQL text refuses it): not found."""
-
-    @functools.wraps(handler)
-    async def clean(request: web.Request) -> web.StreamResponse:
-        if any("\x00" in value for value in request.match_info.values()):
-            raise ApiError(404, "not_found", "no such resource")
-        nul = [
-            {"field": k, "message": "must not contain NUL"}
-            for k, v in request.query.items()
-            if "\x00" in v
-        ]
-        if nul:
-            raise ApiError(422, "invalid_input", "the request is not valid", nul)
-        return await handler(request)
-
-    return clean
-
-
 def no_query(handler: Handler) -> Handler:
     """For routes that take no query parameters: any given is refused, as unknown body
     fields are (a misspelt parameter must not be silently ignored)."""

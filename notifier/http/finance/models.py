@@ -10,13 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from billing.reconciliation import FindingKind, ItemKind, RunSummary
 from billing.reports import MAX_DAYS, Period
 
+# Days a period may name: the ledger starts long after the first and the calendar's edges
+# (year 1, year 9999) would overflow once shifted to Almaty time.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
 
 class PeriodIn(BaseModel):
     """Calendar days in Asia/Almaty, both included; at most a year (366 days)."""
 
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
-    from_: date = Field(alias="from")
-    to: date
+    from_: date = Field(alias="from", ge=FIRST_DAY, le=LAST_DAY)
+    to: date = Field(ge=FIRST_DAY, le=LAST_DAY)
 
     @field_validator("to")
     @classmethod

@@ -60,7 +60,8 @@ async def get_reconciliation(request: web.Request) -> web.Response:
     authenticate(request, "finance")
     run_id = request.match_info["run_id"]
     run = None
-    if run_id.isdigit() and len(run_id) < 19:
+    # str.isdigit also accepts superscripts and Arabic-Indic digits ("١" would be run 1).
+    if run_id.isascii() and run_id.isdigit() and len(run_id) < 19:
         async with request.app[keys.POOL].acquire() as conn:
             run = await load_run(conn, int(run_id))
     if run is None:

@@ -1,0 +1,125 @@
+"""One bound SMPP transceiver session, re-bound on demand with exponential backoff.
+
+smpp34's Rust core does the protocol chores: the bind, `enquire_link` keep-alive on an idle
+link, the window of PDUs in flight (`window_size`) and acknowledging every `deliver_sm`.
+This class decides *when* to bind: lazily on first use, again after the link drops, and not
+before the backoff since the last failed bind has passed (a send meanwhile is refused at
+once as a temporary failure, so the dispatcher is never held up by a dead SMSC).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import smpp34
+
+from gateways.sms.base import SmsTemporaryFailure
+from gateways.sms.smpp_receipts import IdBase
+from notifier.clock import Clock
+
+log = logging.getLogger(__name__)
+Inbound = Callable[[smpp34.DeliverSmEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SmppConfig:
+    host: str
+    port: int
+    system_id: str
+    password: str
+    system_type: str = ""
+    source_addr: str | None = None  # this SMSC's own sender; None: the message's sender
+    window: int = 10  # submit_sm PDUs in flight on the session
+    submit_timeout: float = 4.0  # no submit_sm_resp by then: in doubt
+    connect_timeout: float = 5.0
+    receipt_ids: IdBase = "same"  # how this SMSC writes ids in receipts
+    backoff_min: timedelta = timedelta(seconds=1)
+    backoff_max: timedelta = timedelta(minutes=2)
+
+
+class SmppSession:
+    def __init__(self, config: SmppConfig, clock: Clock, inbound: Inbound, name: str) -> None:
+        self._config, self._clock, self._inbound, self._name = config, clock, inbound, name
+        self._lock = asyncio.Lock()
+        self._client: smpp34.Client | None = None
+        self._smsc: smpp34.Smsc | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._backoff = config.backoff_min
+        self._retry_at: datetime | None = None
+        self._stopping: set[asyncio.Future[None]] = set()
+
+    async def bound(self) -> smpp34.Smsc:
+        async with self._lock:
+            if self._smsc is not None and self._client is not None:
+                if await self._client.is_alive():
+                    return self._smsc
+                self.forget(self._smsc)  # dropped before the reader noticed
+            now = self._clock.now()
+            if self._retry_at is not None and now < self._retry_at:
+                raise SmsTemporaryFailure(
+                    f"SMSC unreachable, next bind at {self._retry_at:%H:%M:%S}", provider=self._name
+                )
+            return await self._bind(now)
+
+    async def _bind(self, now: datetime) -> smpp34.Smsc:
+        c = self._config
+        client = smpp34.Client(
+            c.host, c.port, c.system_id, c.password, bind_type="TRX",
+            system_type=c.system_type, window_size=c.window,
+            connect_timeout_ms=int(c.connect_timeout * 1000),
+        )  # fmt: skip
+        try:
+            smsc = await asyncio.wait_for(client.connect(), c.connect_timeout)
+        except (TimeoutError, OSError, RuntimeError, smpp34.SmppError) as exc:
+            self._retry_at = now + self._backoff
+            self._backoff = min(self._backoff * 2, c.backoff_max)
+            raise SmsTemporaryFailure(
+                f"cannot bind to {c.host}:{c.port}: {exc}", provider=self._name
+            ) from exc
+        self._backoff, self._retry_at = c.backoff_min, None
+        self._client, self._smsc = client, smsc
+        self._reader = asyncio.create_task(self._read(smsc), name=f"{self._name}-receipts")
+        log.info("%s: bound to %s:%s as %s", self._name, c.host, c.port, c.system_id)
+        return smsc
+
+    async def _read(self, smsc: smpp34.Smsc) -> None:
+        while True:
+            event = await smsc.next()
+            if isinstance(event, smpp34.Disconnected):
+                log.warning("%s: SMSC link lost; re-binding on next send", self._name)
+                self.forget(smsc)
+                return
+            try:
+                await self._inbound(event)
+            except Exception:
+                # The core has acknowledged the PDU already; losing a receipt must not
+                # kill the link that every other message depends on.
+                log.exception("%s: a deliver_sm could not be handled", self._name)
+
+    def forget(self, smsc: smpp34.Smsc) -> None:
+        """The link is dead (dropped, or a submit failed on it): bind afresh next time."""
+        if self._smsc is smsc:
+            self._smsc = None
+            if self._client is not None:
+                task = asyncio.ensure_future(self._client.stop())  # smpp34 gives a Future
+                self._stopping.add(task)
+                task.add_done_callback(self._stopping.discard)
+                self._client = None
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._smsc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._smsc.unbind(), 2)
+        if self._client is not None:
+            await self._client.stop()
+        await asyncio.gather(*self._stopping, return_exceptions=True)
+        self._client = self._smsc = self._reader = None

@@ -1,0 +1,74 @@
+"""Bodies of the internal API (/internal/v1), also the source of its OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
+Language = Literal["ru", "kk", "ky"]
+Id = Field(min_length=1, max_length=64)
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubscriptionIn(Input):
+    """A subscription the core system already has consent and a verified phone for."""
+
+    parent_id: str = Id
+    pupil_id: str = Id
+    phone: str = Field(min_length=5, max_length=32, examples=["+77011234567"])
+    types: list[NotificationType] = Field(min_length=1)
+    language: Language
+
+
+class SubscriptionOut(BaseModel):
+    id: int
+    parent_id: str
+    pupil_id: str
+    phone: str | None
+    types: list[NotificationType]
+    language: Language
+    active: bool
+
+
+class SubscriptionsOut(BaseModel):
+    items: list[SubscriptionOut]
+
+
+class SubscriptionsQuery(Input):
+    parent_id: str = Id
+
+
+class CreditIn(Input):
+    amount: int = Field(gt=0, le=10_000_000_00, description="minor units")
+    currency: Literal["KZT", "KGS"]
+    reference: str = Field(
+        min_length=1,
+        max_length=100,
+        description="idempotency key: the same credit again answers 200 and changes nothing;"
+        " the same reference with another parent, amount or currency answers 409",
+    )
+
+
+class WalletOut(BaseModel):
+    parent_id: str
+    currency: str
+    posted: int = Field(description="minor units")
+    held: int
+    available: int
+    available_display: str = Field(examples=["1500.00 KZT"])
+
+
+class DeliveryReportIn(Input):
+    provider: str = Field(min_length=1, max_length=40)
+    provider_message_id: str = Field(min_length=1, max_length=200)
+    status: Literal["delivered", "undeliverable"]
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class DeliveryReportOut(BaseModel):
+    outcome: str = Field(description="what the report changed, e.g. refunded or recorded")
