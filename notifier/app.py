@@ -7,7 +7,6 @@ from aiohttp import web
 from gateways.sms import SmsProvider
 from notifier import keys, lifecycle
 from notifier import web as manager_page
-from notifier.auth import TokenVerifier
 from notifier.clock import Clock, SystemClock
 from notifier.handlers import Handler
 from notifier.handlers.grades import apply_grade_event
@@ -23,6 +22,7 @@ from notifier.http import (
     sms_reports,
     stripe_webhook,
 )
+from notifier.http.auth import TokenVerifier
 from notifier.http.errors import error_middleware
 from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS

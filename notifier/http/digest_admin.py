@@ -11,12 +11,12 @@ from dataclasses import asdict
 from aiohttp import web
 
 from notifier import keys
-from notifier.auth import Role
 from notifier.digest.job import digest_job
 from notifier.digest.run import run_school_week
 from notifier.digest.schedule import BadWeek, week_monday
 from notifier.digest.schools import UnknownSchool
 from notifier.http.api.io import json_model
+from notifier.http.auth import Role
 from notifier.http.digest_admin_models import (
     DigestRunOut,
     DigestSettingsIn,

@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 
 from billing.money import format_amount
 from notifier import keys
-from notifier.auth import authenticate
 from notifier.digest.estimate import typical_digest
 from notifier.http.api.io import json_model, now, pool, read_body
 from notifier.http.api.models import Input
 from notifier.http.api.wallet_models import CostPreviewOut, Currency
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.roster import linked_child
 from notifier.manager.wallet import CostPreview, cost_preview

@@ -7,7 +7,6 @@ from typing import cast
 from aiohttp import web
 
 from billing.money import format_amount
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, now, pool, read_body, read_query
 from notifier.http.api.wallet_models import (
     BalanceOut,
@@ -21,6 +20,7 @@ from notifier.http.api.wallet_models import (
     StatementOut,
     StatementQuery,
 )
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.messages import messages
 from notifier.manager.roster import linked_child
