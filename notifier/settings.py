@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     # /readyz turns red when a due SMS has waited longer than this.
     ready_max_queue_age_seconds: int = Field(default=300, ge=10)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # When paid SMS may reach parents, in the school's local time, for schools that set no
+    # window of their own (internal API); an SMS due outside it waits in the queue (its hold
+    # lives through the wait). "00:00-00:00" means any time.
+    send_window: str = Field(default="09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     # A provider's report that an SMS could not be delivered: give the parent the money back
     # ("refund") or keep the charge ("keep"; the provider billed us anyway).
     undeliverable_policy: Literal["refund", "keep"] = "refund"
@@ -119,6 +124,13 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     # --- end stripe ---
 
+    # --- Weekly digest ---
+    # Longest weekly digest, in SMS parts: detail is dropped to fit (notifier/digest/budget.py).
+    digest_max_parts: int = Field(default=3, ge=1, le=10)
+    # Subscriptions composed, charged and queued per transaction (keyset-paginated).
+    digest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+    # --- end weekly digest ---
+
     # --- SMS providers ------------------------------------------------------------------
     # Which providers carry SMS to which numbers: longest E.164 prefix wins, "*" is the
     # default; a provider is tried only after the one before it certainly refused.
@@ -158,6 +170,13 @@ class Settings(BaseSettings):
     # Prefixed to our message ids (<= 12 chars in all) when environments share an account.
     nikita_id_prefix: str = Field(default="", max_length=3, pattern=r"^[A-Za-z0-9]*$")
     # --- end SMS providers ---
+
+    @field_validator("send_window")
+    @classmethod
+    def _a_real_window(cls, value: str) -> str:
+        for part in value.split("-"):
+            time.fromisoformat(part)  # "25:00" is refused here, not at the first SMS
+        return value
 
     @model_validator(mode="after")
     def _dev_gateway_only_in_development(self) -> Settings:

@@ -10,7 +10,15 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from notifier.http.api import admin, children, docs, unsubscribe, verification, wallet
+from notifier.http.api import (
+    admin,
+    children,
+    digest_preview,
+    docs,
+    unsubscribe,
+    verification,
+    wallet,
+)
 from notifier.http.api.io import domain_errors, no_query
 from notifier.http.openapi import ApiRoute, api_routes
 
@@ -18,6 +26,7 @@ TABLE: list[ApiRoute] = [
     *children.TABLE,
     *verification.TABLE,
     *wallet.TABLE,
+    *digest_preview.TABLE,
     *admin.TABLE,
     *docs.TABLE,
 ]
