@@ -52,6 +52,7 @@ class Storm:
             "LOG_LEVEL": "INFO",
             "LOW_BALANCE_NOTICE": "flag",
             "DISPATCH_POLL_SECONDS": "0.1",
+            "SEND_WINDOW": s.send_window,  # any hour: a storm at night must not wait for 9:00
         } | extra
 
     async def connect(self) -> asyncpg.Connection:
