@@ -13,6 +13,7 @@ import resource
 import tempfile
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -46,9 +47,27 @@ async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict
         results["service_records_per_s"] = await pipeline.service_consume(
             bootstrap, topic, n * 4, pool
         )
+    # Digests in a database of their own: their SMS must not flow into the end-to-end run.
+    async with asyncpg.create_pool(await _fresh_database(database_url, "bench_digests")) as pool:
         results |= await digests.digest_rate(pool, n_digests)
     results |= await providers.dispatch_rates(n)
     return results
+
+
+async def _fresh_database(url: str, name: str) -> str:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    fresh = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    conn = await asyncpg.connect(fresh)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return fresh
 
 
 def _machine() -> dict[str, float]:
