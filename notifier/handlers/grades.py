@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.handlers import HandlerContext
+from notifier.handlers.grade_alerts import grade_alerts
 from notifier.outbox.enqueue import PendingSms
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
@@ -17,7 +18,7 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
             event.grade_id,
             event.occurred_at,
         )
-        return []
+        return await grade_alerts(conn, event, ctx)
     assert isinstance(event, GradePosted | GradeChanged)
     await conn.execute(
         "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment, period,"
@@ -39,4 +40,4 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
         event.max_points,
         event.occurred_at,
     )
-    return []
+    return await grade_alerts(conn, event, ctx)

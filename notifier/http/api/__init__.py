@@ -10,7 +10,15 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from notifier.http.api import admin, children, docs, unsubscribe, verification, wallet
+from notifier.http.api import (
+    admin,
+    announcements,
+    children,
+    docs,
+    unsubscribe,
+    verification,
+    wallet,
+)
 from notifier.http.api.io import domain_errors, no_query
 from notifier.http.openapi import ApiRoute, api_routes
 
@@ -19,6 +27,7 @@ TABLE: list[ApiRoute] = [
     *verification.TABLE,
     *wallet.TABLE,
     *admin.TABLE,
+    *announcements.TABLE,
     *docs.TABLE,
 ]
 

@@ -1,0 +1,128 @@
+"""Announcements from the diary reach subscribed parents of a class, some pupils or a whole
+school, in their language when translated, within the SMS budget, charged once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.alerts_support import Alerts, announcement
+
+pytestmark = pytest.mark.kafka
+pytest_plugins = ("tests.e2e.alerts_support",)  # the `alerts` fixture
+
+TEXT = "Родительское собрание. В пятницу в 18:30 в актовом зале."
+
+
+async def test_class_announcement_reaches_subscribed_parents_of_that_class_only(
+    alerts: Alerts,
+) -> None:
+    fives = await alerts.seed("c-5a", 3, types=("announcements",), credit=100_00)
+    await alerts.seed("c-5b", 2, types=("announcements",), credit=100_00)
+    await alerts.seed("c-5v", 2, types=("homework",), credit=100_00)
+    event = announcement("class", audience={"class_ids": ["c-5a", "c-5v"]}, author_role="teacher")
+    await alerts.publish("diary.announcements", "sch-1", event)
+
+    sent = await alerts.sms_count(3)
+    assert len(sent) == 3  # 5B is not in the audience; 5V's parents did not ask for these
+    assert {s["text"] for s in sent} == {TEXT}
+    rows = await alerts.rows(3, "kind = 'announcement'")
+    assert sorted(r["parent_id"] for r in rows) == fives
+    assert all(r["price"] == 20_00 for r in rows)  # one UCS-2 part, charged to each parent
+
+
+async def test_school_announcement_reaches_every_class_once_per_parent(alerts: Alerts) -> None:
+    await alerts.seed("c-1a", 2, types=("announcements",), credit=100_00)
+    await alerts.seed("c-9b", 2, types=("announcements", "homework"), credit=100_00)
+    await alerts.seed("x-2a", 2, school="sch-2", types=("announcements",), credit=100_00)
+    # A parent with a second child at the school still gets one SMS.
+    await alerts.sql("INSERT INTO parent_links VALUES ('c-1a-par1', 'c-9b-p2', now())")
+    await alerts.sql(
+        "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
+        " phone_verified_at) SELECT 'c-1a-par1', 'c-9b-p2', phone, types, 'ru', now()"
+        " FROM subscriptions WHERE parent_id = 'c-1a-par1'"
+    )
+    await alerts.publish("diary.announcements", "sch-1", announcement("school"))
+
+    rows = await alerts.rows(4, "kind = 'announcement'")
+    await alerts.sms_count(4)
+    assert sorted(r["parent_id"] for r in rows) == [
+        "c-1a-par1", "c-1a-par2", "c-9b-par1", "c-9b-par2"
+    ]  # fmt: skip
+    assert len(alerts.sms()) == 4  # nobody of sch-2, nobody twice
+
+
+async def test_pupil_announcement_reaches_only_those_pupils_parents(alerts: Alerts) -> None:
+    await alerts.seed("c-7a", 4, types=("announcements",), credit=100_00)
+    event = announcement("pupils", audience={"pupil_ids": ["c-7a-p2", "c-7a-p4"]})
+    await alerts.publish("diary.announcements", "sch-1", event)
+
+    rows = await alerts.rows(2, "kind = 'announcement'")
+    await alerts.sms_count(2)
+    assert [r["parent_id"] for r in rows] == ["c-7a-par2", "c-7a-par4"]
+
+
+async def test_each_parent_reads_it_in_their_language_or_as_sent(alerts: Alerts) -> None:
+    await alerts.seed("c-kk", 1, types=("announcements",), language="kk", credit=100_00)
+    await alerts.seed("c-ky", 1, types=("announcements",), language="ky", credit=100_00)
+    await alerts.seed("c-ru", 1, types=("announcements",), language="ru", credit=100_00)
+    kk = {"title": "Ата-аналар жиналысы", "text": "Жұмада 18:30-да мәжіліс залында."}
+    await alerts.publish(
+        "diary.announcements", "sch-1", announcement("school", translations={"kk": kk})
+    )
+
+    rows = await alerts.rows(3, "kind = 'announcement'")
+    by_parent = {r["parent_id"]: r["body"] for r in rows}
+    assert by_parent["c-kk-par1"] == "Ата-аналар жиналысы. Жұмада 18:30-да мәжіліс залында."
+    assert by_parent["c-ky-par1"] == TEXT  # no Kyrgyz translation: as the school wrote it
+    assert by_parent["c-ru-par1"] == TEXT
+
+
+async def test_a_sender_who_is_not_staff_is_dead_lettered_and_nobody_is_told(
+    alerts: Alerts,
+) -> None:
+    await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+    await alerts.publish(
+        "diary.announcements", "sch-1", announcement(author_role="parent", author_id="par-x")
+    )
+    await alerts.publish(
+        "diary.announcements", "sch-1", announcement(urgent=True, author_role="teacher")
+    )
+
+    [parent, urgent_teacher] = await alerts.dead_letters("diary.announcements", 2)
+    assert "author_role" in parent["dlq.reason"]
+    assert "only a school_admin may mark an announcement urgent" in urgent_teacher["dlq.reason"]
+    assert await alerts.sql("SELECT * FROM notifications") == []
+
+
+async def test_an_announcement_over_the_budget_is_refused_with_the_counts(alerts: Alerts) -> None:
+    await alerts.seed("c-5a", 1, types=("announcements",), credit=1000_00)
+    long_text = "Уважаемые родители! " + "Просим принести сменную обувь и форму. " * 6
+    event = announcement(text=long_text)
+    await alerts.publish("diary.announcements", "sch-1", event)
+
+    [letter] = await alerts.dead_letters("diary.announcements", 1)
+    reason = letter["dlq.reason"]
+    assert f"announcement {event['announcement_id']} (as sent) needs 5 SMS parts" in reason
+    assert "the limit is 3 parts (201 characters)" in reason
+    assert await alerts.sql("SELECT * FROM notifications") == []
+    assert alerts.sms() == []
+
+
+async def test_redelivered_and_republished_announcement_sends_and_charges_once(
+    alerts: Alerts,
+) -> None:
+    [parent] = await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+    event = announcement()
+    await alerts.publish("diary.announcements", "sch-1", event)
+    await alerts.publish("diary.announcements", "sch-1", event)
+    again = event | {"event_id": announcement()["event_id"]}  # the diary resends it anew
+    await alerts.publish("diary.announcements", "sch-1", again)
+    # A later announcement proves the three were consumed, not still on their way.
+    await alerts.publish("diary.announcements", "sch-1", announcement(title="Внимание"))
+
+    await alerts.sms_count(2)
+    assert len(alerts.sms()) == 2
+    [wallet] = await alerts.sql(
+        "SELECT posted, held FROM ledger_accounts WHERE kind = 'wallet' AND owner = $1", parent
+    )
+    assert (wallet["posted"], wallet["held"]) == (100_00 - 2 * 20_00, 0)
