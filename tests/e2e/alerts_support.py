@@ -5,21 +5,16 @@ school in a few statements); builders for announcements and grades; what parents
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from aiokafka import AIOKafkaConsumer
-from pydantic import SecretStr
 
 from billing.ledger import credit_wallet
-from notifier.app import create_app
 from notifier.auth import mint_token
 from notifier.settings import Settings
 from tests.support import MovableClock, publish, received_sms, wait_for
@@ -167,14 +162,3 @@ class Alerts:
         finally:
             await consumer.stop()
         return found
-
-
-@pytest.fixture
-async def alerts(settings: Settings) -> AsyncIterator[Alerts]:
-    configured = settings.model_copy(
-        update={"jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32))}
-    )
-    clock = MovableClock()
-    app = create_app(configured, clock=clock)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield Alerts(client, configured, clock)

@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.alerts_support import Alerts, announcement
 
 pytestmark = pytest.mark.kafka
-pytest_plugins = ("tests.e2e.alerts_support",)  # the `alerts` fixture
+pytest_plugins = ("tests.e2e.alerts_fixtures",)  # the `alerts` fixture
 
 TEXT = "Родительское собрание. В пятницу в 18:30 в актовом зале."
 
