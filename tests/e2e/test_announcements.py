@@ -3,6 +3,9 @@ school, in their language when translated, within the SMS budget, charged once."
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
 import pytest
 
 from notifier.auth import mint_token
@@ -178,3 +181,18 @@ async def test_homework_is_not_queued_behind_a_school_wide_fan_out(alerts: Alert
     [homework] = await alerts.rows(1, "kind = 'homework'", timeout=60)
     fan_out = await alerts.rows(2000, "kind = 'announcement'", timeout=60)
     assert homework["id"] < fan_out[-1]["id"]
+
+
+async def test_an_urgent_announcement_at_night_goes_out_in_the_morning(alerts: Alerts) -> None:
+    alerts.clock.at = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)  # 23:30 in Almaty
+    await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+    event = announcement(urgent=True, title="Занятия отменены", text="Из-за мороза.")
+    await alerts.publish("diary.announcements", "sch-1", event)
+
+    [row] = await alerts.rows(1, "kind = 'announcement'")
+    assert row["next_attempt_at"] == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 07:00 local
+    await asyncio.sleep(0.5)
+    assert alerts.sms() == []
+    alerts.clock.at = datetime(2026, 12, 2, 2, 0, 1, tzinfo=UTC)
+    [sms] = await alerts.sms_count(1)
+    assert sms["text"] == "Занятия отменены. Из-за мороза."
