@@ -19,21 +19,16 @@ LESSON = GradeFacts("Математика", "lesson", None, 5, None, None, date(
 YEAR = GradeFacts("Физика", "year", None, 4, None, None, date(2027, 5, 25))
 
 
+_BASE = {
+    "event_id": str(uuid.uuid4()), "occurred_at": "2026-11-10T12:00:00+05:00",
+    "announcement_id": "a-1", "school_id": "s", "audience": {"scope": "school"},
+    "title": "Собрание", "text": "В пятницу в 18:30.", "author_id": "u",
+    "author_role": "school_admin",
+}  # fmt: skip
+
+
 def _event(**over: object) -> AnnouncementPublished:
-    return AnnouncementPublished.model_validate(
-        {
-            "event_id": str(uuid.uuid4()),
-            "occurred_at": "2026-11-10T12:00:00+05:00",
-            "announcement_id": "a-1",
-            "school_id": "s",
-            "audience": {"scope": "school"},
-            "title": "Собрание",
-            "text": "В пятницу в 18:30.",
-            "author_id": "u",
-            "author_role": "school_admin",
-        }
-        | over  # fmt: skip
-    )
+    return AnnouncementPublished.model_validate(_BASE | over)
 
 
 def test_announcement_joins_title_and_text_without_doubling_punctuation() -> None:
