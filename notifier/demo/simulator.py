@@ -1,4 +1,5 @@
-"""Plays the core diary for the demo: publishes roster events, then homework and grades."""
+"""Plays the core diary for the demo: publishes roster events, two announcements, then
+homework and grades."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import ClientSession
 from aiokafka import AIOKafkaProducer
 
 from notifier.demo.school import (
+    ANNOUNCEMENTS,
     CLASSES,
     HOMEWORK,
     SCHOOL_ID,
@@ -20,6 +22,7 @@ from notifier.demo.school import (
     demo_families,
 )
 from schemas import (
+    AnnouncementPublished,
     Envelope,
     GradePosted,
     HomeworkAssigned,
@@ -64,6 +67,20 @@ class DiarySimulator:
             due_date=(datetime.now(UTC) + timedelta(days=2)).date(), teacher_id="demo-teacher-1",
         ))  # fmt: skip
 
+    async def publish_announcements(self) -> None:
+        """One to the whole school (translated) by the administrator, one to 5A by a teacher."""
+        school, trip = ANNOUNCEMENTS
+        await self._send("diary.announcements", SCHOOL_ID, AnnouncementPublished.model_validate({
+            **_envelope(), "announcement_id": f"demo-a-{uuid.uuid4().hex[:8]}",
+            "school_id": SCHOOL_ID, "audience": {"scope": "school"}, **school,
+            "author_id": "demo-admin-1", "author_role": "school_admin",
+        }))  # fmt: skip
+        await self._send("diary.announcements", SCHOOL_ID, AnnouncementPublished.model_validate({
+            **_envelope(), "announcement_id": f"demo-a-{uuid.uuid4().hex[:8]}",
+            "school_id": SCHOOL_ID, "audience": {"scope": "class", "class_ids": ["demo-5a"]},
+            **trip, "author_id": "demo-teacher-1", "author_role": "teacher",
+        }))  # fmt: skip
+
     async def publish_grade(self, families: list[DemoFamily]) -> None:
         f = self._rnd.choice(families)
         await self._send("diary.grades", f.pupil_id, GradePosted(
@@ -83,8 +100,11 @@ async def subscribe_and_top_up(
     headers = {"Authorization": f"Bearer {token}"}
     async with ClientSession(base_url, headers=headers) as http:
         for f in families:
+            # Every other parent also wants each grade at once: every type the page offers.
+            types = ["homework", "weekly_grades", "announcements"]
+            types += ["grade_instant"] if int(f.pupil_id[-2:]) % 2 else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
-                    "types": ["homework", "weekly_grades"], "language": f.locale}  # fmt: skip
+                    "types": types, "language": f.locale}  # fmt: skip
             deadline = asyncio.get_running_loop().time() + timeout
             while (r := await http.put("/internal/v1/subscriptions", json=body)).status == 404:
                 if asyncio.get_running_loop().time() > deadline:
@@ -108,6 +128,9 @@ async def run_simulator(
     await sim.publish_roster(families)
     await subscribe_and_top_up(base_url, token, families)
     print(f"demo: {len(families)} parents subscribed and topped up; homework starts now")
+    await sim.publish_announcements()
+    print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; grades are sent to")
+    print("      parents who want each one at once after GRADE_ALERT_GRACE_MINUTES (default 10)")
     while True:
         await sim.publish_homework()
         for _ in range(3):
