@@ -18,7 +18,7 @@ from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier.handlers import HandlerContext
 from notifier.outbox.enqueue import PendingSms
-from notifier.outbox.recipients import Recipient, class_subscribers
+from notifier.outbox.recipients import Recipient
 from notifier.sms.grade_texts import GradeFacts, GradeNews, grade_alert
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
@@ -84,22 +84,33 @@ async def _stored(conn: Conn, event: GradePosted | GradeChanged | GradeDeleted) 
     return _Stored(facts, row["pupil_id"], row["deleted"], row["as_of"] == event.occurred_at)
 
 
+_SUBSCRIBERS = """
+SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.country
+  FROM pupils p JOIN parent_links l ON l.pupil_id = p.id
+  JOIN subscriptions s ON s.parent_id = l.parent_id AND s.pupil_id = p.id
+ WHERE p.id = $1 AND p.active AND s.active AND s.phone_verified_at IS NOT NULL
+   AND 'grade_instant' = ANY (s.types)
+ ORDER BY s.id
+"""
+
+
 async def _subscribers(conn: Conn, pupil_id: str) -> list[Recipient]:
-    class_id = await conn.fetchval("SELECT class_id FROM pupils WHERE id = $1 AND active", pupil_id)
-    if class_id is None:
-        return []
-    return await class_subscribers(conn, class_id, "grade_instant", [pupil_id])
+    """The pupil's parents who want each grade at once (whatever class the pupil is in now)."""
+    return [Recipient(*r.values()) for r in await conn.fetch(_SUBSCRIBERS, pupil_id)]
 
 
 async def _withdraw_pending(conn: Conn, grade_id: str, key: str) -> set[int]:
     """Cancel this grade's alerts still waiting (other versions), releasing their holds, in
     this transaction; returns the subscriptions whose parent was told about the grade."""
-    prefix = "grade:" + grade_id.replace("_", "\\_") + ":%"
     rows = await conn.fetch(
         "SELECT id, subscription_id, status, dedupe_key FROM notifications"
-        " WHERE dedupe_key LIKE $1 AND status IN ('queued', 'sending', 'sent')",
-        prefix,
+        " WHERE dedupe_key LIKE 'grade:%' AND dedupe_key COLLATE \"C\" >= $1"
+        " AND dedupe_key COLLATE \"C\" < $2 AND status IN ('queued', 'sending', 'sent')",
+        f"grade:{grade_id}:",
+        f"grade:{grade_id};",  # ';' follows ':' in byte order: every key of this grade
     )
+    # ...and of grades whose id extends this one ('g:1' vs 'g:1:2'): versions have no ':'.
+    rows = [r for r in rows if ":" not in r["dedupe_key"][len(grade_id) + 7 :]]
     stale = [r["id"] for r in rows if r["status"] == "queued" and r["dedupe_key"] != key]
     if stale:
         cancelled = await conn.fetch(

@@ -7,8 +7,10 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_status_check CHECK (statu
     'queued', 'sending', 'sent', 'failed', 'skipped_insufficient_funds', 'cancelled'
 ));
 
--- Instant grade alerts are found by grade: dedupe keys are 'grade:<grade id>:<version>'.
-CREATE INDEX notifications_grade_alert_idx ON notifications (dedupe_key text_pattern_ops)
+-- Instant grade alerts are found by grade: dedupe keys are 'grade:<grade id>:<version>', and
+-- a grade's are the range ['grade:<id>:', 'grade:<id>;') in byte order (usable by a generic
+-- plan, unlike LIKE with a parameter).
+CREATE INDEX notifications_grade_alert_idx ON notifications ((dedupe_key COLLATE "C"))
     WHERE dedupe_key LIKE 'grade:%';
 
 -- One row per announcement applied: who it was for and how many parents it reached at
