@@ -7,10 +7,13 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from notifier.app import create_app
 from notifier.auth import mint_token
+from notifier.settings import Settings
 from tests.e2e.alerts_support import Alerts, announcement
-from tests.support import homework_assigned
+from tests.support import MovableClock, homework_assigned
 
 pytestmark = pytest.mark.kafka
 pytest_plugins = ("tests.e2e.alerts_fixtures",)  # the `alerts` fixture
@@ -196,3 +199,21 @@ async def test_an_urgent_announcement_at_night_goes_out_in_the_morning(alerts: A
     alerts.clock.at = datetime(2026, 12, 2, 2, 0, 1, tzinfo=UTC)
     [sms] = await alerts.sms_count(1)
     assert sms["text"] == "Занятия отменены. Из-за мороза."
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="notifier/lifecycle.py _handler_context must pass alerts=AlertPolicy.from_settings(s)"
+    " to HandlerContext (the lead's file); until then the handlers use the defaults",
+)
+async def test_the_budget_is_the_operators_setting(settings: Settings) -> None:
+    configured = settings.model_copy(update={"announcement_max_parts": 1})
+    app = create_app(configured, dispatch=False, schedule=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        alerts = Alerts(client, configured, MovableClock())
+        await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+        event = announcement(text="Просим принести сменную обувь и спортивную форму.")
+        await alerts.publish("diary.announcements", "sch-1", event)
+
+        [letter] = await alerts.dead_letters("diary.announcements", 1)
+        assert "the limit is 1 parts" in letter["dlq.reason"]
