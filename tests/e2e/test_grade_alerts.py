@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from notifier.auth import mint_token
 from tests.e2e.alerts_support import Alerts, grade, grade_deleted
 
 pytestmark = pytest.mark.kafka
@@ -93,6 +94,10 @@ async def test_a_grade_deleted_within_the_grace_period_is_never_sent(alerts: Ale
     await asyncio.sleep(1.0)
     assert alerts.sms() == []
     assert await _wallet(alerts) == (100_00, 0)  # nothing charged, nothing held
+    token = mint_token(alerts.settings, PARENT, "parent")
+    r = await alerts.client.get("/api/v1/messages", headers={"Authorization": f"Bearer {token}"})
+    [shown] = (await r.json())["items"]  # the parent sees it was withdrawn, and free
+    assert (shown["status"], shown["price"]) == ("cancelled", 0)
 
 
 async def test_a_change_after_sending_sends_one_short_correction(alerts: Alerts) -> None:
