@@ -6,6 +6,7 @@ retried at its next slot.
 
 from __future__ import annotations
 
+from notifier.grade_alert_sweep import sweep_grade_alerts
 from notifier.http import finance, payments
 from notifier.outbox.expiry import expire_stale_notifications
 from notifier.outbox.providers import poll_nikita_reports
@@ -23,4 +24,7 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
     # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
     ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
+    ScheduledJob(
+        "withdraw-superseded-grade-alerts", sweep_grade_alerts, "interval", {"seconds": 30}
+    ),
 ]

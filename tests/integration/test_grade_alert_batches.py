@@ -11,7 +11,9 @@ import asyncpg
 import pytest
 from aiokafka.structs import ConsumerRecord
 
+from billing.ledger import credit_wallet
 from notifier.applying import apply_batch
+from notifier.grade_alert_sweep import withdraw_superseded
 from notifier.handlers import AlertPolicy, HandlerContext
 from notifier.handlers.grades import apply_grade_event
 from tests.support import MovableClock
@@ -63,16 +65,44 @@ async def test_corrections_turned_off_send_nothing_after_the_alert(
     assert await _alerts(pool) == [("sent", "Айгерим: Физика 4 (20.11)")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a handler cannot withdraw an SMS another record of the same batch returned: "
-    "notifier/applying.py would need to drop superseded pending items before enqueue_paid",
-)
+async def _funded(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await credit_wallet(conn, "par", 100_00, "KZT", source=("gateway_clearing", "test"),
+                            kind="manual_credit", reference="t")  # fmt: skip
+
+
+async def _wallet(pool: asyncpg.Pool) -> tuple[int, int]:
+    row = await pool.fetchrow("SELECT posted, held FROM ledger_accounts WHERE owner = 'par'")
+    return row["posted"], row["held"]
+
+
 async def test_a_grade_posted_and_changed_in_one_batch_alerts_once(
     pool: asyncpg.Pool, roster: None
 ) -> None:
+    await _funded(pool)
     ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
     records = [_record(0), _record(1, "grade.changed", mark=5)]
     await apply_batch(pool, apply_grade_event, "diary.grades", records, ctx)
+    async with pool.acquire() as conn, conn.transaction():
+        assert await withdraw_superseded(conn) == 1  # the sweep job, before the grace ends
 
-    assert await _alerts(pool) == [("queued", "Айгерим: Физика 5 (20.11)")]
+    assert await _alerts(pool) == [
+        ("cancelled", "Айгерим: Физика 4 (20.11)"),
+        ("queued", "Айгерим: Физика 5 (20.11)"),
+    ]
+    assert await _wallet(pool) == (100_00, 20_00)  # one alert held, the other released
+
+
+async def test_a_grade_posted_and_deleted_in_one_batch_is_never_sent(
+    pool: asyncpg.Pool, roster: None
+) -> None:
+    await _funded(pool)
+    ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
+    records = [_record(0), _record(1, "grade.deleted")]
+    await apply_batch(pool, apply_grade_event, "diary.grades", records, ctx)
+    async with pool.acquire() as conn, conn.transaction():
+        assert await withdraw_superseded(conn) == 1
+        assert await withdraw_superseded(conn) == 0  # and the job is idempotent
+
+    assert await _alerts(pool) == [("cancelled", "Айгерим: Физика 4 (20.11)")]
+    assert await _wallet(pool) == (100_00, 0)
