@@ -4,7 +4,7 @@ school, in their language when translated, within the SMS budget, charged once."
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -13,7 +13,7 @@ from notifier.app import create_app
 from notifier.auth import mint_token
 from notifier.settings import Settings
 from tests.e2e.alerts_support import Alerts, announcement
-from tests.support import MovableClock, homework_assigned
+from tests.support import MovableClock, homework_assigned, wait_for
 
 pytestmark = pytest.mark.kafka
 pytest_plugins = ("tests.e2e.alerts_fixtures",)  # the `alerts` fixture
@@ -217,3 +217,21 @@ async def test_the_budget_is_the_operators_setting(settings: Settings) -> None:
 
         [letter] = await alerts.dead_letters("diary.announcements", 1)
         assert "the limit is 1 parts" in letter["dlq.reason"]
+
+
+async def test_an_announcement_for_a_class_not_in_the_roster_yet_waits_for_it(
+    alerts: Alerts,
+) -> None:
+    await alerts.seed("c-1a", 1, types=("announcements",), credit=100_00)  # the school is known
+    event = announcement("class", audience={"class_ids": ["c-late"]}, author_role="teacher")
+    await alerts.publish("diary.announcements", "sch-1", event)
+    assert await wait_for(lambda: _parked(alerts), 20)
+
+    await alerts.seed("c-late", 2, types=("announcements",), credit=100_00)
+    alerts.clock.advance(timedelta(seconds=30))  # the next retry of the parked event
+    rows = await alerts.rows(2, "kind = 'announcement'", timeout=30)
+    assert [r["parent_id"] for r in rows] == ["c-late-par1", "c-late-par2"]
+
+
+async def _parked(alerts: Alerts) -> bool:
+    return bool(await alerts.sql("SELECT 1 FROM parked_events"))
