@@ -11,8 +11,8 @@ import asyncpg
 from aiohttp import web
 
 from notifier.app import create_app
-from notifier.auth import ROLES
 from notifier.db.migrate import migrate
+from notifier.http.auth import ROLES
 from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import ConfigError, load_settings
 from schemas import TOPICS
@@ -42,7 +42,7 @@ def _migrate() -> None:
 
 
 def _mint_token(args: argparse.Namespace) -> None:
-    from notifier.auth import mint_token
+    from notifier.http.auth import mint_token
 
     settings = load_settings()
     print(mint_token(settings, args.sub, args.role, school_id=args.school_id, ttl_seconds=args.ttl))

@@ -7,7 +7,6 @@ from aiohttp import web
 from gateways.sms import SmsProvider
 from notifier import keys, lifecycle
 from notifier import web as manager_page
-from notifier.auth import TokenVerifier
 from notifier.clock import Clock, SystemClock
 from notifier.handlers import Handler
 from notifier.handlers.announcements import apply_announcement
@@ -15,6 +14,7 @@ from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
 from notifier.http import api, finance, health, internal, payments, sms_reports, stripe_webhook
+from notifier.http.auth import TokenVerifier
 from notifier.http.errors import error_middleware
 from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS

@@ -52,6 +52,7 @@ class EventConsumer:
         self._prefix, self._ctx, self._dlq, self._metrics = prefix, ctx, dead_letters, metrics
         self._on_queued, self.beat = on_queued, beat
         self._stopping = asyncio.Event()
+        self._committing = asyncio.Lock()
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, and return from run()."""
@@ -63,8 +64,7 @@ class EventConsumer:
             self.beat()
             try:
                 batch = await self._kafka.getmany(timeout_ms=200, max_records=2000)
-                for tp, records in batch.items():
-                    await self._process_partition(tp, records)
+                await self._process(batch)
                 backoff = 0.5
             except Stopping:
                 return
@@ -73,6 +73,19 @@ class EventConsumer:
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 await self._rewind()
+
+    async def _process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Partitions side by side, each in its own transaction: a school-wide announcement
+        being fanned out never holds back a homework alert in another partition. (Wallets
+        are locked in one global order, so they cannot deadlock.)"""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for tp, records in batch.items():
+                    group.create_task(self._process_partition(tp, records))
+        except BaseExceptionGroup as failed:
+            if failed.subgroup(Stopping) is not None:
+                raise Stopping from None
+            raise failed.exceptions[0] from failed
 
     async def _rewind(self) -> None:
         try:
@@ -87,7 +100,8 @@ class EventConsumer:
         result = await self._retrying("apply", lambda: self._apply(topic, records), is_transient)
         for record, reason in result.rejected:
             await self._retrying("dead-letter", partial(self._dlq.send, record, reason), _always)
-        await self._kafka.commit({tp: records[-1].offset + 1})
+        async with self._committing:  # one commit request at a time
+            await self._kafka.commit({tp: records[-1].offset + 1})
         for outcome in result.outcomes:
             self._metrics.events.labels(topic, outcome).inc()
         if result.queued:

@@ -16,7 +16,7 @@ from notifier.settings import Settings
 from notifier.supervise import Supervisor
 
 if TYPE_CHECKING:
-    from notifier.auth import TokenVerifier
+    from notifier.http.auth import TokenVerifier
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)

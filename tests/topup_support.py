@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.e2e.api_support import MovableClock
 from tests.freedompay_fake import FakeFreedomPay

@@ -39,3 +39,22 @@ def http_status_error(status: int, body: str, provider: str, doing: str) -> Gate
     if status in RETRY_LATER or status in (401, 403):
         return SmsTemporaryFailure(message, provider=provider, status=str(status), response=body)
     return SmsInDoubt(message, provider=provider, status=str(status), response=body)
+
+
+class LazySession:
+    """An HTTP provider's client session, opened on first use (never at import or
+    construction) and closed with the provider."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

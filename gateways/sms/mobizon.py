@@ -24,8 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import aiohttp
-
 from gateways.sms.base import (
     GatewayError,
     LookupUnsupported,
@@ -35,7 +33,7 @@ from gateways.sms.base import (
     SmsRejected,
     SmsTemporaryFailure,
 )
-from gateways.sms.http_errors import http_status_error, transport_errors
+from gateways.sms.http_errors import LazySession, http_status_error, transport_errors
 from gateways.sms.reports import ReportStatus
 
 # Mobizon's status table; PDLIVRD (some segments delivered) is not final: the message later
@@ -69,7 +67,7 @@ class MobizonProvider:
 
     def __init__(self, config: MobizonConfig) -> None:
         self._config = config
-        self._session: aiohttp.ClientSession | None = None  # opened on first use, not import
+        self._session = LazySession(self._config.timeout)  # opened on first use
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         form = {"recipient": sms.phone.removeprefix("+"), "text": sms.body,
@@ -97,7 +95,7 @@ class MobizonProvider:
         query = {"output": "json", "api": "v1", "apiKey": self._config.api_key}
         async with (
             transport_errors(self.name, doing),
-            self._http().post(url, params=query, data=dict(form)) as resp,
+            self._session.get().post(url, params=query, data=dict(form)) as resp,
         ):
             text = await resp.text()
             if resp.status != 200:
@@ -117,13 +115,5 @@ class MobizonProvider:
         )  # fmt: skip
         raise error(detail, provider=self.name, status=str(code), response=str(answer))
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=self._config.timeout)
-            self._session = aiohttp.ClientSession(timeout=timeout)
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()

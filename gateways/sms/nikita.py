@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import aiohttp
-
 from gateways.sms.base import (
     GatewayError,
     OutgoingSms,
@@ -28,7 +26,7 @@ from gateways.sms.base import (
     SmsRejected,
     SmsTemporaryFailure,
 )
-from gateways.sms.http_errors import http_status_error, transport_errors
+from gateways.sms.http_errors import LazySession, http_status_error, transport_errors
 from gateways.sms.nikita_xml import (
     PhoneReport,
     nikita_id,
@@ -69,7 +67,7 @@ class NikitaProvider:
 
     def __init__(self, config: NikitaConfig, *, clock: Clock | None = None) -> None:
         self._config, self._clock = config, clock or SystemClock()
-        self._session: aiohttp.ClientSession | None = None
+        self._session = LazySession(self._config.timeout)  # opened on first use
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         c = self._config
@@ -131,7 +129,7 @@ class NikitaProvider:
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         async with (
             transport_errors(self.name, doing),
-            self._http().post(url, data=document, headers=headers) as resp,
+            self._session.get().post(url, data=document, headers=headers) as resp,
         ):
             body = await resp.read()
             if resp.status != 200:
@@ -139,16 +137,8 @@ class NikitaProvider:
                                         doing)  # fmt: skip
             return body
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=self._config.timeout)
-            self._session = aiohttp.ClientSession(timeout=timeout)
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
 
 async def poll_reports(provider: NikitaProvider, message_ids: Sequence[str]) -> list[Report]:

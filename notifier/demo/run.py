@@ -14,8 +14,8 @@ from aiohttp import web
 
 from devstack import EmbeddedStack
 from notifier.app import create_app
-from notifier.auth import mint_token
 from notifier.demo.simulator import run_simulator
+from notifier.http.auth import mint_token
 from notifier.kafka import make_producer
 from notifier.logs import RUNNER_OPTIONS, configure_logging
 from notifier.settings import Settings, load_settings

@@ -10,8 +10,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from notifier import keys
-from notifier.auth import Role
 from notifier.http import internal_docs, internal_wallets
+from notifier.http.auth import Role
 from notifier.http.errors import ApiError
 from notifier.http.internal_auth import authorize
 from notifier.http.internal_models import (

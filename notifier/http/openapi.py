@@ -21,7 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from notifier.auth import Role
+from notifier.http.auth import Role
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]

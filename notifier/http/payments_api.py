@@ -23,9 +23,9 @@ from billing.topups import (
 )  # fmt: skip
 from gateways.payments import PaymentGatewayError, PaymentRequest
 from notifier import keys
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, read_body, read_query
 from notifier.http.api.wallet_models import Currency
+from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
 from notifier.http.openapi import ApiRoute, api_routes
 from notifier.http.payments_errors import daily_limit, out_of_range, wrong_currency

@@ -83,7 +83,8 @@ async def check_low_balances(
 
 
 # An upper bound of each parent's threshold: the configured one plus every digest at the
-# dearest tariff of the currency. Parents above it cannot be low; the rest are checked exactly.
+# dearest tariff of the currency. Parents above it cannot be low; parents already told, with
+# no money in since, need not be told again; the rest are checked exactly.
 _CANDIDATES = """
 SELECT a.owner FROM ledger_accounts a
  WHERE a.kind = 'wallet' AND a.owner = ANY($1::text[])
@@ -91,6 +92,10 @@ SELECT a.owner FROM ledger_accounts a
      + $3 * coalesce((SELECT max(price_per_part) FROM tariffs t WHERE t.currency = a.currency), 0)
        * (SELECT count(*) FROM subscriptions s WHERE s.parent_id = a.owner AND s.active
            AND s.phone_verified_at IS NOT NULL AND 'weekly_grades' = ANY (s.types))
+   AND NOT EXISTS (SELECT 1 FROM low_balance_states st WHERE st.account_id = a.id
+           AND st.notified_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_entries e
+               WHERE e.account_id = st.account_id AND e.id > st.notified_entry_id
+               AND e.amount < 0))
  ORDER BY a.owner
 """
 

@@ -21,7 +21,7 @@ from playwright.async_api import BrowserContext, Page, ViewportSize, async_playw
 from pydantic import SecretStr
 
 from notifier.app import create_app
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.support import received_sms, wait_for
 

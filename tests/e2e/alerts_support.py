@@ -5,6 +5,7 @@ school in a few statements); builders for announcements and grades; what parents
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,10 +13,10 @@ from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestClient
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from billing.ledger import credit_wallet
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.support import MovableClock, publish, received_sms, wait_for
 
@@ -91,6 +92,24 @@ class Alerts:
     async def publish(self, base: str, key: str, value: Any) -> None:
         topic = self.settings.kafka_topic_prefix + base
         await publish(self.settings.kafka_bootstrap_servers, topic, key, value)
+
+    async def publish_together(self, *messages: tuple[str, str, dict[str, Any]]) -> None:
+        """(topic, key, value) sent back to back by one producer: the diary publishing them
+        one right after the other."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_idempotence=False
+        )
+        await producer.start()
+        try:
+            sent = [
+                await producer.send(self.settings.kafka_topic_prefix + base,
+                                    json.dumps(value, ensure_ascii=False).encode(),
+                                    key=key.encode())
+                for base, key, value in messages
+            ]  # fmt: skip
+            await asyncio.gather(*sent)
+        finally:
+            await producer.stop()
 
     async def seed(
         self, class_id: str, n: int, *, school: str = "sch-1", types: tuple[str, ...] = (),

@@ -18,7 +18,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from notifier.app import create_app
-from notifier.auth import Role, mint_token
+from notifier.http.auth import Role, mint_token
 from notifier.logs import RUNNER_OPTIONS
 from notifier.settings import Settings
 from tests.support import MovableClock, received_sms, wait_for

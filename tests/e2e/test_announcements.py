@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from notifier.app import create_app
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.e2e.alerts_support import Alerts, announcement
 from tests.support import MovableClock, homework_assigned, wait_for
@@ -168,18 +168,15 @@ async def test_the_school_sees_how_far_its_announcement_reached(alerts: Alerts) 
     assert as_parent.status == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notifier/consumer.py applies the partitions of a poll one after another and polls"
-    " again only when all are done: a partition needs its own task (pause/resume while busy)",
-)
 async def test_homework_is_not_queued_behind_a_school_wide_fan_out(alerts: Alerts) -> None:
     """2,000 pupils' parents for the announcement; a homework alert for one class published
     right after it is queued before the fan-out is done (its own topic and partitions)."""
     await alerts.seed("c-all", 2000, types=("announcements",))
     await alerts.seed("c-hw", 1, types=("homework",), credit=100_00)
-    await alerts.publish("diary.announcements", "sch-1", announcement("school"))
-    await alerts.publish("diary.homework", "c-hw", homework_assigned("c-hw", school_id="sch-1"))
+    await alerts.publish_together(
+        ("diary.announcements", "sch-1", announcement("school")),
+        ("diary.homework", "c-hw", homework_assigned("c-hw", school_id="sch-1")),
+    )
 
     [homework] = await alerts.rows(1, "kind = 'homework'", timeout=60)
     fan_out = await alerts.rows(2000, "kind = 'announcement'", timeout=60)

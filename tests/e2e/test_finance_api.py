@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from billing.reports import FINANCE_TZ
 from notifier.app import JOBS, create_app
-from notifier.auth import Role, mint_token
+from notifier.http.auth import Role, mint_token
 from notifier.http.finance import GATEWAYS, reconcile_yesterday
 from notifier.settings import Settings
 from tests.integration.test_reconciliation_runs import STRIPE, ListedGateway

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from notifier.auth import mint_token
+from notifier.http.auth import mint_token
 from tests.e2e.alerts_support import Alerts, grade, grade_deleted
 
 pytestmark = pytest.mark.kafka

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.conftest import Service
-from tests.support import homework_assigned, received_sms, wait_for
+from tests.support import envelope, homework_assigned, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -161,3 +161,70 @@ async def test_homework_published_before_its_class_is_sent_once_the_roster_arriv
     [sms] = received_sms(service.settings.sms_dev_outbox)
     assert sms["to"] == "+77771234568"
     assert "Математика" in sms["text"]
+
+
+async def _settled(service: Service) -> None:
+    """Wait until every event published so far was consumed and every SMS settled."""
+
+    async def quiet() -> bool:
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            busy = await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE status IN ('queued', 'sending')"
+            )
+            return bool(busy == 0)
+        finally:
+            await conn.close()
+
+    await asyncio.sleep(1.0)  # the consumer polls every 200 ms
+    assert await wait_for(quiet, 20)
+
+
+async def test_the_same_homework_republished_with_a_new_event_id_is_sent_once(
+    service: Service,
+) -> None:
+    await _subscribed_parent(service, "par-id", "pup-id")
+    await service.credit("par-id", 100_00)
+    hw = homework_assigned(homework_id="hw-again")
+    await service.publish("diary.homework", "c-5a", hw)
+    await _sms_count(service, 1)
+    again = homework_assigned(homework_id="hw-again")  # a new event_id, the same homework
+    await service.publish("diary.homework", "c-5a", again)
+    await _settled(service)
+    assert len(received_sms(service.settings.sms_dev_outbox)) == 1
+
+
+async def test_an_older_version_arriving_after_a_newer_one_is_not_sent(service: Service) -> None:
+    await _subscribed_parent(service, "par-old", "pup-old")
+    await service.credit("par-old", 100_00)
+    old = homework_assigned(homework_id="hw-v", text="Стр. 10", occurred_at="2026-11-20T08:00:00Z")
+    new = (
+        envelope("homework.updated")
+        | {k: v for k, v in old.items() if k not in ("event_id", "event_type", "occurred_at")}
+        | {"text": "Стр. 11", "occurred_at": "2026-11-20T09:00:00Z"}
+    )
+    await service.publish("diary.homework", "c-5a", new)
+    await _sms_count(service, 1)
+    await service.publish("diary.homework", "c-5a", old)  # late: must not re-send stale text
+    await _settled(service)
+    [sms] = received_sms(service.settings.sms_dev_outbox)
+    assert "Стр. 11" in str(sms["text"])
+
+
+async def test_a_reused_event_id_with_another_body_is_dead_lettered(service: Service) -> None:
+    await _subscribed_parent(service, "par-re", "pup-re")
+    await service.credit("par-re", 100_00)
+    first = homework_assigned(homework_id="hw-1")
+    await service.publish("diary.homework", "c-5a", first)
+    await _sms_count(service, 1)
+    clash = homework_assigned(homework_id="hw-2") | {"event_id": first["event_id"]}
+    await service.publish("diary.homework", "c-5a", clash)
+
+    async def dead_lettered() -> bool:
+        metrics = await (await service.client.get("/metrics")).text()
+        return 'outcome="dead_lettered",topic="diary.homework"' in metrics or (
+            'topic="diary.homework",outcome="dead_lettered"' in metrics
+        )
+
+    assert await wait_for(dead_lettered, 20), "the clashing event vanished silently"
+    assert len(received_sms(service.settings.sms_dev_outbox)) == 1

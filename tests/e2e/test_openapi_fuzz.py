@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from notifier.auth import Role
 from notifier.http.api import TABLE
+from notifier.http.auth import Role
 from tests.e2e.api_support import Api
 
 pytest_plugins = ("tests.e2e.api_fixtures",)

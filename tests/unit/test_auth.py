@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import SecretStr
 
-from notifier.auth import Principal, TokenVerifier, mint_token
+from notifier.http.auth import Principal, TokenVerifier, mint_token
 from notifier.http.errors import ApiError
 from notifier.settings import Settings
 

@@ -8,10 +8,10 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, pool, read_body
 from notifier.http.api.models import Input
 from notifier.http.api.phone_input import phone_or_422
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.consent import consents_csv, consents_for_phone
 

@@ -9,8 +9,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from notifier.announcements.reach import reach
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, pool
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.errors import NotFound
 

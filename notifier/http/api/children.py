@@ -7,7 +7,6 @@ from dataclasses import asdict
 from aiohttp import web
 
 from notifier import keys
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, now, origin, pool, read_body, wake_dispatcher
 from notifier.http.api.models import (
     ChildOut,
@@ -18,6 +17,7 @@ from notifier.http.api.models import (
     VerificationOut,
 )
 from notifier.http.api.phone_input import phone_or_422
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.links import link_secret
 from notifier.manager.phone_status import verification_of, verify_if_needed

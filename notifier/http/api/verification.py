@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from notifier import keys
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, now, pool, read_body, wake_dispatcher
 from notifier.http.api.models import (
     PhoneConfirmIn,
@@ -14,6 +13,7 @@ from notifier.http.api.models import (
     PhoneVerificationOut,
 )
 from notifier.http.api.phone_input import phone_or_422
+from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
 from notifier.http.openapi import ApiRoute
 from notifier.manager.codes import MAX_ATTEMPTS

@@ -8,7 +8,6 @@ from aiohttp import web
 
 from billing.money import format_amount
 from notifier import keys
-from notifier.auth import authenticate
 from notifier.http.api.io import json_model, now, pool, read_body, read_query
 from notifier.http.api.wallet_models import (
     BalanceOut,
@@ -25,6 +24,7 @@ from notifier.http.api.wallet_models import (
     StatementOut,
     StatementQuery,
 )
+from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.cost_hints import cost_hints
 from notifier.manager.messages import messages

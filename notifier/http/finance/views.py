@@ -13,7 +13,7 @@ from aiohttp import web
 from billing.reconciliation import load_run, run_reconciliation
 from billing.reports import REPORTS, csv_text, json_rows
 from notifier import keys
-from notifier.auth import authenticate
+from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
 from notifier.http.finance.context import FINANCE_METRICS, reconciled_gateways
 from notifier.http.finance.models import PeriodIn, ReportOut, ReportQuery, RunOut
