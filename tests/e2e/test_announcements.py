@@ -95,10 +95,14 @@ async def test_a_sender_who_is_not_staff_is_dead_lettered_and_nobody_is_told(
     await alerts.publish(
         "diary.announcements", "sch-1", announcement(urgent=True, author_role="teacher")
     )
+    await alerts.seed("x-9a", 1, school="sch-2", types=("announcements",), credit=100_00)
+    foreign = announcement("class", audience={"class_ids": ["x-9a"]}, author_role="teacher")
+    await alerts.publish("diary.announcements", "sch-1", foreign)
 
-    [parent, urgent_teacher] = await alerts.dead_letters("diary.announcements", 2)
+    [parent, urgent_teacher, other_school] = await alerts.dead_letters("diary.announcements", 3)
     assert "author_role" in parent["dlq.reason"]
     assert "only a school_admin may mark an announcement urgent" in urgent_teacher["dlq.reason"]
+    assert "school sch-1 names classes of another school: x-9a" in other_school["dlq.reason"]
     assert await alerts.sql("SELECT * FROM notifications") == []
 
 
