@@ -57,6 +57,14 @@ def _redrive(args: argparse.Namespace) -> None:
     print(f"re-drove {result.moved} message(s) from {result.topic}.dlq to {result.topic}")
 
 
+def _digest(args: argparse.Namespace) -> None:
+    from notifier.digest.cli import describe, rerun
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    print(describe(asyncio.run(rerun(settings, args.school, args.week))))
+
+
 def _dev() -> None:
     from notifier.demo.run import run_dev
 
@@ -83,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     again = sub.add_parser("redrive", help="move dead-lettered messages back to their topic")
     again.add_argument("--topic", required=True, choices=sorted(TOPICS), help="original topic")
     again.add_argument("--limit", type=int, default=None, help="at most this many")
+    digest = sub.add_parser("digest", help="send (or finish sending) a school's weekly digest")
+    digest.add_argument("--school", required=True, help="school id")
+    digest.add_argument("--week", required=True, help="ISO week, e.g. 2026-W48")
     return parser
 
 
@@ -93,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
             _mint_token(args)
         elif args.command == "redrive":
             _redrive(args)
+        elif args.command == "digest":
+            _digest(args)
         else:
             COMMANDS[args.command][0]()
     except ConfigError as exc:

@@ -13,7 +13,16 @@ from notifier.handlers.announcements import apply_announcement
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
-from notifier.http import api, finance, health, internal, payments, sms_reports, stripe_webhook
+from notifier.http import (
+    api,
+    digest_admin,
+    finance,
+    health,
+    internal,
+    payments,
+    sms_reports,
+    stripe_webhook,
+)
 from notifier.http.auth import TokenVerifier
 from notifier.http.errors import error_middleware
 from notifier.http.guards import refuse_nul
@@ -47,6 +56,7 @@ def create_app(
     app[keys.SUPERVISOR] = Supervisor()
     app[keys.TOKEN_VERIFIER] = TokenVerifier(settings)
     app.add_routes(health.routes() + internal.routes())
+    app.add_routes(digest_admin.routes())  # /internal/v1/schools/…: digest settings, re-runs
     app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API
     app.add_routes(manager_page.routes())  # /manager: the web page
     app.add_routes(payments.routes())  # top-ups, payment page and gateway callbacks

@@ -6,6 +6,7 @@ retried at its next slot.
 
 from __future__ import annotations
 
+from notifier.digest.job import send_due_digests
 from notifier.grade_alert_sweep import sweep_grade_alerts
 from notifier.http import finance, payments
 from notifier.outbox.expiry import expire_stale_notifications
@@ -22,9 +23,10 @@ JOBS: list[ScheduledJob] = [
         {"hour": 2, "minute": 30, "timezone": "Asia/Almaty"},
     ),
     ScheduledJob("expire-top-ups", payments.expire_top_ups, "interval", {"minutes": 5}),
+    # Each school's weekly digest at its own local day and time (notifier/digest/).
+    ScheduledJob("weekly-digests", send_due_digests, "interval", {"minutes": 1}),
     # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
     ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
-    ScheduledJob(
-        "withdraw-superseded-grade-alerts", sweep_grade_alerts, "interval", {"seconds": 30}
-    ),
+    # Grade alerts superseded within one consumer batch, withdrawn before their grace ends.
+    ScheduledJob("grade-alert-sweep", sweep_grade_alerts, "interval", {"seconds": 30}),
 ]

@@ -32,3 +32,19 @@ class Metrics:
         self.queue_depth = Gauge(
             "notifier_outbox_queued", "Notifications waiting to be sent.", registry=self.registry
         )
+        # --- Weekly digest: progress of the current sending cycle ---
+        self.digest_total = Gauge(
+            "notifier_digest_subscriptions_total",
+            "Weekly-digest subscriptions in the current sending cycle.",
+            registry=self.registry,
+        )
+        self.digest_done = Gauge(
+            "notifier_digest_subscriptions_done",
+            "Weekly-digest subscriptions handled so far in the current cycle.",
+            registry=self.registry,
+        )
+        self.digest_eta = Gauge(
+            "notifier_digest_eta_seconds",
+            "Estimated seconds until the current weekly-digest cycle finishes.",
+            registry=self.registry,
+        )

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     # --- end stripe ---
 
+    # --- Weekly digest ---
+    # Longest weekly digest, in SMS parts: detail is dropped to fit (notifier/digest/budget.py).
+    digest_max_parts: int = Field(default=3, ge=1, le=10)
+    # Subscriptions composed, charged and queued per transaction (keyset-paginated).
+    digest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+    # --- end weekly digest ---
+
     # --- SMS providers ------------------------------------------------------------------
     # Which providers carry SMS to which numbers: longest E.164 prefix wins, "*" is the
     # default; a provider is tried only after the one before it certainly refused.

@@ -21,6 +21,7 @@ from notifier.demo.school import (
     DemoFamily,
     demo_families,
 )
+from notifier.demo.week import this_week, week_of_grades
 from schemas import (
     AnnouncementPublished,
     Envelope,
@@ -81,6 +82,13 @@ class DiarySimulator:
             **trip, "author_id": "demo-teacher-1", "author_role": "teacher",
         }))  # fmt: skip
 
+    async def publish_week(self, families: list[DemoFamily]) -> str:
+        """A realistic week of grades for every pupil; returns the week's ISO label."""
+        today = datetime.now(UTC).date()
+        for event in week_of_grades(families, today):
+            await self._send("diary.grades", str(getattr(event, "pupil_id", "")), event)
+        return this_week(today)[0]
+
     async def publish_grade(self, families: list[DemoFamily]) -> None:
         f = self._rnd.choice(families)
         await self._send("diary.grades", f.pupil_id, GradePosted(
@@ -100,9 +108,9 @@ async def subscribe_and_top_up(
     headers = {"Authorization": f"Bearer {token}"}
     async with ClientSession(base_url, headers=headers) as http:
         for f in families:
-            # Every other parent also wants each grade at once: every type the page offers.
+            # Every fifth parent also wants each grade at once: every type the page offers.
             types = ["homework", "weekly_grades", "announcements"]
-            types += ["grade_instant"] if int(f.pupil_id[-2:]) % 2 else []
+            types += ["grade_instant"] if int(f.pupil_id[-2:]) % 5 == 1 else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
                     "types": types, "language": f.locale}  # fmt: skip
             deadline = asyncio.get_running_loop().time() + timeout
@@ -120,6 +128,15 @@ async def subscribe_and_top_up(
     return done
 
 
+async def digests_any_time(base_url: str, token: str) -> None:
+    """The demo school's paid SMS may go out at any hour (the default window is 09:00-20:00)."""
+    body = {"window_start": "00:00", "window_end": "00:00"}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with ClientSession(base_url, headers=headers) as http:
+        path = f"/internal/v1/schools/{SCHOOL_ID}/digest-settings"
+        (await http.put(path, json=body)).raise_for_status()
+
+
 async def run_simulator(
     producer: AIOKafkaProducer, prefix: str, base_url: str, token: str, every: float = 4.0
 ) -> None:
@@ -128,9 +145,14 @@ async def run_simulator(
     await sim.publish_roster(families)
     await subscribe_and_top_up(base_url, token, families)
     print(f"demo: {len(families)} parents subscribed and topped up; homework starts now")
+    week = await sim.publish_week(families)
+    await digests_any_time(base_url, token)
+    print(f"demo: a week of grades posted ({week}). Weekly digests go out Friday 18:00 Almaty;"
+          f" to send them now:\n  curl -X POST -H 'Authorization: Bearer {token}'"
+          f" {base_url}/internal/v1/schools/{SCHOOL_ID}/digests/{week}")  # fmt: skip
     await sim.publish_announcements()
-    print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; grades are sent to")
-    print("      parents who want each one at once after GRADE_ALERT_GRACE_MINUTES (default 10)")
+    print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; every fifth parent")
+    print("      gets each grade at once, after GRADE_ALERT_GRACE_MINUTES (default 10)")
     while True:
         await sim.publish_homework()
         for _ in range(3):

@@ -18,6 +18,7 @@ from notifier.announcements.night import after_night
 from notifier.errors import RejectedEvent
 from notifier.handlers import AlertPolicy, HandlerContext
 from notifier.outbox.enqueue import PendingSms
+from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.segments import MULTI_LIMIT, SINGLE_LIMIT, Encoding, count_parts
 from notifier.sms.texts import LANGUAGES, announcement
 from schemas import AnnouncementPublished
@@ -44,7 +45,12 @@ async def apply_announcement(conn: Conn, event: BaseModel, ctx: HandlerContext) 
     )
     if not first:
         return []  # the same announcement again (a new event id): sent once already
-    return [_sms(event, r, bodies, now, ctx.alerts) for r in reached]
+    window = (
+        {}
+        if event.urgent
+        else await not_before_by_subscription(conn, [r.subscription_id for r in reached], now)
+    )
+    return [_sms(event, r, bodies, _not_before(event, r, now, ctx.alerts, window)) for r in reached]
 
 
 def rendered(event: AnnouncementPublished, max_parts: int) -> dict[str, str]:
@@ -74,9 +80,8 @@ def _capacity(encoding: Encoding, parts: int) -> int:
 
 
 def _sms(
-    event: AnnouncementPublished, r: Listener, bodies: dict[str, str], now: datetime,
-    policy: AlertPolicy,
-) -> PendingSms:  # fmt: skip
+    event: AnnouncementPublished, r: Listener, bodies: dict[str, str], not_before: datetime | None
+) -> PendingSms:
     return PendingSms(
         event_id=event.event_id,
         kind="announcement",
@@ -87,15 +92,16 @@ def _sms(
         phone=r.phone,
         country=r.country,
         body=bodies[r.language],
-        not_before=_not_before(event, r, now, policy),
+        not_before=not_before,
     )
 
 
 def _not_before(
-    event: AnnouncementPublished, r: Listener, now: datetime, policy: AlertPolicy
-) -> datetime | None:
-    if event.urgent:  # at once, but not at night
+    event: AnnouncementPublished, r: Listener, now: datetime, policy: AlertPolicy,
+    window: dict[int, datetime | None],
+) -> datetime | None:  # fmt: skip
+    """Urgent: at once, but not in the pupil's local night. Otherwise: in the school's sending
+    window (notifier/outbox/window.py), like every paid SMS that can wait."""
+    if event.urgent:
         return after_night(now, r.time_zone, policy.night_start_hour, policy.night_end_hour)
-    # TODO(window): the sending window (notifier/outbox/window.py) is not on main yet; when
-    # it lands, non-urgent announcements take their not_before from it.
-    return None
+    return window.get(r.subscription_id)

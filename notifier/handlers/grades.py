@@ -1,4 +1,10 @@
-"""Grade events are stored for the weekly digest (per-subject averages)."""
+"""Grade events are stored for the weekly digest, exact whatever order they arrive in.
+
+Every event carries the grade's whole state and when it happened (``occurred_at``, kept as
+``as_of``); the newest state wins. A delete that arrives before its grade (another
+partition, a replay) leaves a tombstone, so the late, older post cannot bring the grade back.
+At the same instant a delete wins over a post.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,25 @@ from schemas import GradeChanged, GradeDeleted, GradePosted
 
 async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
     if isinstance(event, GradeDeleted):
-        await conn.execute(
-            "UPDATE grades SET deleted = true, as_of = $2 WHERE id = $1 AND as_of <= $2",
-            event.grade_id,
-            event.occurred_at,
-        )
-        return await grade_alerts(conn, event, ctx)
-    assert isinstance(event, GradePosted | GradeChanged)
+        await _delete(conn, event)
+    elif isinstance(event, GradePosted | GradeChanged):
+        await _upsert(conn, event)
+    return await grade_alerts(conn, event, ctx)  # the weekly digest reads them too
+
+
+async def _delete(conn: Conn, event: GradeDeleted) -> None:
+    await conn.execute(
+        "INSERT INTO grades (id, school_id, pupil_id, deleted, as_of) VALUES ($1, $2, $3, true, $4)"
+        " ON CONFLICT (id) DO UPDATE SET deleted = true, as_of = EXCLUDED.as_of"
+        " WHERE grades.as_of <= EXCLUDED.as_of",
+        event.grade_id,
+        event.school_id,
+        event.pupil_id,
+        event.occurred_at,
+    )
+
+
+async def _upsert(conn: Conn, event: GradePosted | GradeChanged) -> None:
     await conn.execute(
         "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment, period,"
         " mark, points, max_points, as_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -27,7 +45,8 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
         " lesson_date = EXCLUDED.lesson_date, assessment = EXCLUDED.assessment,"
         " period = EXCLUDED.period, mark = EXCLUDED.mark, points = EXCLUDED.points,"
         " max_points = EXCLUDED.max_points, deleted = false, as_of = EXCLUDED.as_of"
-        " WHERE grades.as_of <= EXCLUDED.as_of",
+        " WHERE grades.as_of < EXCLUDED.as_of"
+        " OR (grades.as_of = EXCLUDED.as_of AND NOT grades.deleted)",
         event.grade_id,
         event.school_id,
         event.pupil_id,
@@ -40,4 +59,3 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
         event.max_points,
         event.occurred_at,
     )
-    return await grade_alerts(conn, event, ctx)

@@ -30,12 +30,13 @@ async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) 
 
 async def _upsert_pupil(conn: Conn, e: PupilEnrolled | PupilUpdated) -> None:
     await conn.execute(
-        "INSERT INTO schools (id, name, country) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE"
-        " SET name = coalesce(EXCLUDED.name, schools.name), country = EXCLUDED.country,"
-        " updated_at = now()",
+        "INSERT INTO schools (id, name, country, time_zone) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO UPDATE SET name = coalesce(EXCLUDED.name, schools.name),"
+        " country = EXCLUDED.country, time_zone = EXCLUDED.time_zone, updated_at = now()",
         e.school_id,
         e.school_name,
         e.school_country,
+        e.time_zone,  # the weekly digest goes out at the school's local time
     )
     await conn.execute(
         "INSERT INTO classes (id, school_id, name) VALUES ($1, $2, $3)"

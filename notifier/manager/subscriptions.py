@@ -22,7 +22,7 @@ NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_
 NOTIFICATION_TYPES: tuple[str, ...] = get_args(NotificationType)
 
 _ROW = (
-    "SELECT phone, types, language, active, phone_verified_at FROM subscriptions"
+    "SELECT phone, types, language, active, phone_verified_at, latin FROM subscriptions"
     " WHERE parent_id = $1 AND pupil_id = $2"
 )
 _ROW_LOCKED = _ROW + " FOR UPDATE"
@@ -36,6 +36,7 @@ class Subscription:
     types: tuple[NotificationType, ...]
     language: Language
     active: bool
+    latin: bool = False  # SMS in GSM-7 Latin: cheaper (notifier/sms/latin.py)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Wanted:
     phone: str  # E.164, already normalised
     types: frozenset[str]
     language: Language
+    latin: bool = False
 
 
 async def load_subscription(conn: Conn, parent_id: str, pupil_id: str) -> Subscription:
@@ -67,16 +69,18 @@ async def save_subscription(
     )
     row = await conn.fetchrow(
         "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language, active,"
-        " phone_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, true, $6, $7, $7)"
+        " phone_verified_at, created_at, updated_at, latin)"
+        " VALUES ($1, $2, $3, $4, $5, true, $6, $7, $7, $8)"
         " ON CONFLICT (parent_id, pupil_id) DO UPDATE SET phone = EXCLUDED.phone,"
         " types = EXCLUDED.types, language = EXCLUDED.language, active = true,"
+        " latin = EXCLUDED.latin,"
         # Same phone: stays verified however it was verified (the internal API verifies too).
         " phone_verified_at = CASE WHEN subscriptions.phone = EXCLUDED.phone"
         " THEN coalesce(subscriptions.phone_verified_at, EXCLUDED.phone_verified_at)"
         " ELSE EXCLUDED.phone_verified_at END, updated_at = EXCLUDED.updated_at"
-        " RETURNING phone, types, language, active, phone_verified_at",
+        " RETURNING phone, types, language, active, phone_verified_at, latin",
         *(parent_id, pupil_id, wanted.phone, sorted(wanted.types), wanted.language),
-        *(verified_at, now),
+        *(verified_at, now, wanted.latin),
     )
     saved = _view(pupil_id, row, wanted.language)
     action: Action = "update" if current.active else "subscribe"
@@ -110,7 +114,7 @@ async def switch_off(
     row = await conn.fetchrow(
         "UPDATE subscriptions SET types = $3, active = $4, updated_at = $5"
         " WHERE parent_id = $1 AND pupil_id = $2"
-        " RETURNING phone, types, language, active, phone_verified_at",
+        " RETURNING phone, types, language, active, phone_verified_at, latin",
         *(parent_id, pupil_id, types, bool(types) and current.active, now),
     )
     saved = _view(pupil_id, row, current.language)
@@ -129,14 +133,17 @@ def _view(pupil_id: str, row: asyncpg.Record | None, language: Language) -> Subs
         return Subscription(pupil_id, None, False, (), language, False)
     verified = row["phone_verified_at"] is not None
     types = cast(tuple[NotificationType, ...], tuple(sorted(row["types"])))
-    return Subscription(pupil_id, row["phone"], verified, types, row["language"], row["active"])
+    return Subscription(
+        pupil_id, row["phone"], verified, types, row["language"], row["active"], row["latin"]
+    )
 
 
 def _same(current: Subscription, wanted: Wanted) -> bool:
-    return (current.phone, set(current.types), current.language) == (
+    return (current.phone, set(current.types), current.language, current.latin) == (
         wanted.phone,
         set(wanted.types),
         wanted.language,
+        wanted.latin,
     )
 
 

@@ -23,6 +23,7 @@ from billing.ledger import Balance, Leg, account, post, wallet_balance
 from billing.money import format_amount
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
+from notifier.digest.estimate import typical_digest_parts
 from notifier.sms import texts
 from notifier.sms.phones import phone_country
 from notifier.sms.segments import count_parts
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DIGEST_PARTS = 2  # a weekly digest is estimated at two SMS parts per child
+# A typical week measured by the digest builder itself (notifier/digest/estimate.py).
+DIGEST_PARTS = typical_digest_parts()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -21,7 +22,8 @@ async def alerts(settings: Settings) -> AsyncIterator[Alerts]:
     configured = settings.model_copy(
         update={"jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32))}
     )
-    clock = MovableClock()
+    # Today, 11:00 in Almaty: inside every school's sending window whenever the suite runs.
+    clock = MovableClock(datetime.combine(datetime.now(UTC).date(), time(6, 0), UTC))
     app = create_app(configured, clock=clock)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield Alerts(client, configured, clock)

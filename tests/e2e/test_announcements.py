@@ -236,3 +236,14 @@ async def test_an_announcement_for_a_class_not_in_the_roster_yet_waits_for_it(
 
 async def _parked(alerts: Alerts) -> bool:
     return bool(await alerts.sql("SELECT 1 FROM parked_events"))
+
+
+async def test_an_announcement_written_at_night_waits_for_the_sending_window(
+    alerts: Alerts,
+) -> None:
+    alerts.clock.at = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)  # 23:30 in Almaty
+    await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+    await alerts.publish("diary.announcements", "sch-1", announcement())
+
+    [row] = await alerts.rows(1, "kind = 'announcement'")
+    assert row["next_attempt_at"] == datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 09:00 local

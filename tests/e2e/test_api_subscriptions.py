@@ -46,6 +46,7 @@ async def test_a_child_never_subscribed_is_switched_off_in_the_child_s_language(
         "phone_verified": False,
         "types": [],
         "language": "kk",
+        "latin": False,
         "active": False,
         "verification": {"status": "not_needed", "expires_at": None, "retry_after_seconds": None},
     }

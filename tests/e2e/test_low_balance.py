@@ -123,10 +123,11 @@ async def test_a_skipped_charge_also_tells_the_parent(pool: asyncpg.Pool) -> Non
 async def test_the_cost_of_the_next_weekly_digest_raises_the_threshold(pool: asyncpg.Pool) -> None:
     low = LowBalancePolicy({"KZT": 0}, "sms")
     async with pool.acquire() as conn:
-        await _parent(conn, children=3)  # digest: 3 children x 2 parts x 20.00 = 120.00
-        await _top_up(conn, 160_00, "pi_1")
-        assert not await _charge(conn, 40_00, "sms-1", low)  # 120.00 still covers the digest
-        assert await _charge(conn, 20_00, "sms-2", low)  # 100.00 does not
+        # A typical digest (notifier/digest/estimate.py) is 3 parts: 3 x 3 x 20.00 = 180.00
+        await _parent(conn, children=3)
+        await _top_up(conn, 220_00, "pi_1")
+        assert not await _charge(conn, 40_00, "sms-1", low)  # 180.00 still covers the digest
+        assert await _charge(conn, 20_00, "sms-2", low)  # 160.00 does not
 
 
 async def test_in_flag_mode_only_the_portal_flag_is_set(pool: asyncpg.Pool) -> None:

@@ -30,4 +30,3 @@ CREATE TABLE announcements (
     applied_at    timestamptz NOT NULL
 );
 CREATE INDEX announcements_school_idx ON announcements (school_id, published_at DESC, id);
-CREATE INDEX pupils_school_idx ON pupils (school_id) WHERE active;

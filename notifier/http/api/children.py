@@ -53,7 +53,8 @@ async def get_subscription(request: web.Request) -> web.Response:
 async def put_subscription(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     body = await read_body(request, SubscriptionIn)
-    wanted = Wanted(phone_or_422(body.phone, body.language), frozenset(body.types), body.language)
+    phone = phone_or_422(body.phone, body.language)
+    wanted = Wanted(phone, frozenset(body.types), body.language, body.latin)
     secret, at = link_secret(request.app[keys.SETTINGS]), now(request)
     pupil_id = request.match_info["pupil_id"]
     async with pool(request).acquire() as conn, conn.transaction():
@@ -95,6 +96,7 @@ def _out(sub: Subscription, check: VerificationState) -> SubscriptionOut:
         phone_verified=sub.phone_verified,
         types=list(sub.types),
         language=sub.language,
+        latin=sub.latin,
         active=sub.active,
         verification=VerificationOut(**asdict(check)),
     )

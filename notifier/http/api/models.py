@@ -36,6 +36,7 @@ class SubscriptionIn(Input):
     phone: str = TypedPhone
     types: list[NotificationType] = Field(min_length=1, max_length=4)
     language: Language
+    latin: bool = Field(default=False, description="SMS in GSM-7 Latin letters: fewer parts")
 
 
 class VerificationOut(BaseModel):
@@ -53,6 +54,7 @@ class SubscriptionOut(BaseModel):
     phone_verified: bool
     types: list[NotificationType]
     language: Language
+    latin: bool = Field(description="SMS in GSM-7 Latin letters (notifier/sms/latin.py)")
     active: bool
     verification: VerificationOut
 

@@ -7,8 +7,8 @@ const TOKEN_KEY = "manager.token";
 const LANG_KEY = "manager.lang";
 const TYPES = ["weekly_grades", "homework", "announcements", "grade_instant"];
 // What one SMS of a type costs comes from the server (GET …/cost-hints: a typical SMS for
-// this child, rendered by the same code as the real ones); the weekly digest is measured from
-// its sample (POST /cost-preview), two parts until it is.
+// this child, rendered by the same code as the real ones); the weekly digest's from its
+// builder (POST /digest-preview), two parts until it answers.
 const DIGEST_PARTS = 2;
 const CURRENCY_SIGNS = { KZT: "₸", KGS: "сом" };
 const AMOUNTS = { KZT: [500_00, 1000_00, 2000_00], KGS: [200_00, 500_00, 1000_00] };
@@ -268,7 +268,7 @@ function addCard(child, index) {
     child, root, sub: null, preview: null, resendAt: 0, timer: null,
     msg: part("msg"), subscribe: part("subscribe"), verify: part("verify"),
     phone: $("input[type=tel]", root), code: $("input[name=code]", root),
-    language: $("select", root), resend: part("resend"),
+    language: $("select", root), latin: $("input[name=latin]", root), resend: part("resend"),
     box: (type) => $(`input[value="${type}"]`, root),
   };
   root.setAttribute("aria-label", child.first_name);
@@ -276,6 +276,7 @@ function addCard(child, index) {
   card.verify.addEventListener("submit", (event) => confirmCode(card, event));
   card.resend.addEventListener("click", () => resend(card));
   card.language.addEventListener("change", () => previewCost(card));
+  card.latin.addEventListener("change", () => renderCosts(card));
   part("off-ask").addEventListener("click", () => askOff(card, true));
   part("off-no").addEventListener("click", () => askOff(card, false));
   part("off-yes").addEventListener("click", (event) => switchOff(card, event.currentTarget));
@@ -300,6 +301,7 @@ function fillForm(card) {
   if (sub?.phone) card.phone.value = prettyPhone(sub.phone);
   for (const type of TYPES) card.box(type).checked = Boolean(sub?.types.includes(type));
   card.language.value = sub?.phone ? sub.language : state.lang;
+  card.latin.checked = Boolean(sub?.latin);
   if (sub?.verification.status === "code_sent") {
     countdown(card, sub.verification.retry_after_seconds ?? 0);
   }
@@ -328,7 +330,8 @@ function renderCard(card) {
 }
 
 function renderCosts(card) {
-  const preview = card.preview;
+  const both = card.preview; // a typical week's digest, Cyrillic and Latin
+  const preview = both && (card.latin.checked ? both.latin.cost : both.cyrillic.cost);
   const perPart = state.balance?.price_per_part ?? (preview && preview.price / preview.parts);
   const currency = state.balance?.currency ?? preview?.currency;
   for (const type of TYPES) {
@@ -343,15 +346,21 @@ function renderCosts(card) {
   const price = preview && money(preview.price, preview.currency);
   setText($('[data-role="preview"]', card.root),
     preview ? state.t("preview", { parts: preview.parts, price }) : "");
+  const [plain, latin] = both ? [both.cyrillic.cost, both.latin.cost] : [];
+  setText($('[data-role="latin-hint"]', card.root), both ? state.t("latin_hint", {
+    parts: plain.parts, price: money(plain.price, plain.currency),
+    latin_parts: latin.parts, latin_price: money(latin.price, latin.currency),
+  }) : "");
 }
 
-/** What a typical weekly digest for this child costs, in the language chosen for the SMS. */
+/** What a typical weekly digest for this child costs in the SMS language: the server builds
+ * it with the digest's own builder, in Cyrillic and in Latin letters. */
 async function previewCost(card) {
   const language = card.language.value;
-  const text = translator(language)("digest_sample", { name: card.child.first_name });
+  const body = { pupil_id: card.child.pupil_id, language };
   const hints = `/api/v1/children/${encodeURIComponent(card.child.pupil_id)}/cost-hints`;
   try {
-    card.preview = await api("POST", "/api/v1/cost-preview", { text, language });
+    card.preview = await api("POST", "/api/v1/digest-preview", body);
   } catch {
     card.preview = null; // only a hint: the page works without it
   }
@@ -378,7 +387,8 @@ async function save(card, event) {
   if (!types.length) return invalid(card, card.box(TYPES[0]), "err_no_types");
   await busy(event.submitter ?? $("button", card.subscribe), card.msg, async () => {
     const language = card.language.value;
-    card.sub = await api("PUT", subscriptionPath(card), { phone, types, language });
+    const latin = card.latin.checked;
+    card.sub = await api("PUT", subscriptionPath(card), { phone, types, language, latin });
     fillForm(card);
     if (card.sub.verification.status === "code_sent") {
       countdown(card, Math.max(card.sub.verification.retry_after_seconds ?? 0, RESEND_PAUSE_S));

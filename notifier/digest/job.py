@@ -1,0 +1,43 @@
+"""Edges of the weekly digest: the scheduled job and the one-school run for ops."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from notifier import keys
+from notifier.digest.load import count_subscribers
+from notifier.digest.progress import Progress
+from notifier.digest.run import DigestJob, RunOutcome, run_school_week
+from notifier.digest.schedule import due_week
+from notifier.digest.schools import all_schools, not_yet_sent
+from notifier.outbox.lowbalance import LowBalancePolicy
+
+
+def digest_job(app: web.Application) -> DigestJob:
+    settings = app[keys.SETTINGS]
+    return DigestJob(
+        pool=app[keys.POOL],
+        clock=app[keys.CLOCK],
+        max_parts=settings.digest_max_parts,
+        batch_size=settings.digest_batch_size,
+        hold_ttl=timedelta(hours=settings.hold_ttl_hours),
+        low_balance=LowBalancePolicy.from_settings(settings),
+    )
+
+
+async def send_due_digests(app: web.Application) -> list[RunOutcome]:
+    """Every school whose digest is due now in its own zone and not sent yet (scheduled)."""
+    return await send_due(digest_job(app), Progress(app[keys.CLOCK], app[keys.METRICS]))
+
+
+async def send_due(job: DigestJob, progress: Progress) -> list[RunOutcome]:
+    now = job.clock.now()
+    async with job.pool.acquire() as conn:
+        schools = await all_schools(conn)
+        due = [(s.school_id, w) for s in schools if (w := due_week(now, s.schedule)) is not None]
+        pending = await not_yet_sent(conn, due)
+        counts = await count_subscribers(conn, [school for school, _ in pending])
+    progress.planned(sum(counts.values()))
+    return [await run_school_week(job, school, week, progress) for school, week in pending]
