@@ -39,11 +39,10 @@ async def grade_alerts(conn: Conn, event: BaseModel, ctx: HandlerContext) -> lis
     stored = await _stored(conn, event)
     if stored is None or not stored.current or stored.deleted != isinstance(event, GradeDeleted):
         return []  # an older version than the one we have, or a tombstone: nothing to say
-    recipients = await _subscribers(conn, stored.pupil_id)
-    if not recipients:
-        return []
     key = _key(event, stored.facts)
+    # Withdrawn even when nobody wants alerts any more (a parent unsubscribed meanwhile).
     told = await _withdraw_pending(conn, event.grade_id, key)
+    recipients = await _subscribers(conn, stored.pupil_id)
     sms = []
     for r in recipients:
         news = _news(event, r.subscription_id in told, ctx.alerts.grade_corrections)
@@ -60,8 +59,8 @@ def _news(event: BaseModel, told: bool, corrections: bool) -> GradeNews | None:
     return "grade_deleted" if isinstance(event, GradeDeleted) else "grade_changed"
 
 
-def _key(event: BaseModel, g: GradeFacts) -> str:
-    grade_id = event.grade_id  # type: ignore[attr-defined]
+def _key(event: GradePosted | GradeChanged | GradeDeleted, g: GradeFacts) -> str:
+    grade_id = event.grade_id
     if isinstance(event, GradeDeleted):
         return f"grade:{grade_id}:deleted"
     facts = f"{g.subject}\x1f{g.assessment}\x1f{g.period}\x1f{g.mark}\x1f{g.points}"

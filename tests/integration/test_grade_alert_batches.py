@@ -106,3 +106,16 @@ async def test_a_grade_posted_and_deleted_in_one_batch_is_never_sent(
 
     assert await _alerts(pool) == [("cancelled", "Айгерим: Физика 4 (20.11)")]
     assert await _wallet(pool) == (100_00, 0)
+
+
+async def test_a_deletion_withdraws_the_alert_even_after_the_parent_unsubscribed(
+    pool: asyncpg.Pool, roster: None
+) -> None:
+    await _funded(pool)
+    ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
+    await apply_batch(pool, apply_grade_event, "diary.grades", [_record(0)], ctx)
+    await pool.execute("UPDATE subscriptions SET types = ARRAY['homework']")
+    await apply_batch(pool, apply_grade_event, "diary.grades", [_record(1, "grade.deleted")], ctx)
+
+    assert await _alerts(pool) == [("cancelled", "Айгерим: Физика 4 (20.11)")]
+    assert await _wallet(pool) == (100_00, 0)
