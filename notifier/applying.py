@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -22,6 +23,7 @@ from notifier.errors import NotYetKnown, RejectedEvent
 from notifier.handlers import Handler, HandlerContext
 from notifier.outbox.enqueue import PendingSms, enqueue_paid
 from notifier.outbox.lowbalance import check_low_balances
+from notifier.outbox.window import not_before_by_subscription
 from notifier.parking import park
 from notifier.transient import is_transient
 from schemas import DiaryEvent, InvalidEvent, parse_event
@@ -93,10 +95,29 @@ async def apply_records(
 
 async def _queue(conn: Conn, ctx: HandlerContext, result: BatchResult) -> None:
     now = ctx.clock.now()
-    queued = await enqueue_paid(conn, result.pending, now=now, hold_ttl=ctx.hold_ttl)
+    pending = await _in_window(conn, ctx, result.pending, now)
+    queued = await enqueue_paid(conn, pending, now=now, hold_ttl=ctx.hold_ttl)
     result.queued = queued.queued
     if ctx.low_balance is not None:
         await check_low_balances(conn, sorted(queued.short_of_money), now, ctx.low_balance)
+
+
+async def _in_window(
+    conn: Conn, ctx: HandlerContext, items: list[PendingSms], now: datetime
+) -> list[PendingSms]:
+    """SMS due outside their school's sending window wait for it to open (one query)."""
+    waiting = [i for i in items if i.in_window and i.not_before is None]
+    if ctx.send_window is None or not waiting:
+        return items
+    opens = await not_before_by_subscription(
+        conn, (i.subscription_id for i in waiting), now, ctx.send_window
+    )
+    return [
+        replace(i, not_before=opens.get(i.subscription_id))
+        if i.in_window and i.not_before is None
+        else i
+        for i in items
+    ]
 
 
 async def _apply_one(

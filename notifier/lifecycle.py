@@ -24,6 +24,7 @@ from notifier.handlers import Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
+from notifier.outbox.window import parse_window
 from notifier.parking import ParkedEvents
 from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
@@ -124,9 +125,8 @@ def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
 def _handler_context(app: web.Application) -> HandlerContext:
     s = app[keys.SETTINGS]
     policy = LowBalancePolicy.from_settings(s)
-    return HandlerContext(
-        app[keys.CLOCK], s.sms_max_parts, timedelta(hours=s.hold_ttl_hours), policy
-    )
+    hold_ttl, window = timedelta(hours=s.hold_ttl_hours), parse_window(s.send_window)
+    return HandlerContext(app[keys.CLOCK], s.sms_max_parts, hold_ttl, policy, window)
 
 
 def _dead_letters(app: web.Application) -> DeadLetters:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     # /readyz turns red when a due SMS has waited longer than this.
     ready_max_queue_age_seconds: int = Field(default=300, ge=10)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # When paid SMS may reach parents, in the school's local time, for schools that set no
+    # window of their own (internal API); an SMS due outside it waits in the queue (its hold
+    # lives through the wait). "00:00-00:00" means any time.
+    send_window: str = Field(default="09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     # A provider's report that an SMS could not be delivered: give the parent the money back
     # ("refund") or keep the charge ("keep"; the provider billed us anyway).
     undeliverable_policy: Literal["refund", "keep"] = "refund"
@@ -180,6 +185,13 @@ class Settings(BaseSettings):
     # A grade changed or deleted after its alert was sent: one short correction SMS.
     grade_alert_corrections: bool = True
     # --- end announcements ---
+
+    @field_validator("send_window")
+    @classmethod
+    def _a_real_window(cls, value: str) -> str:
+        for part in value.split("-"):
+            time.fromisoformat(part)  # "25:00" is refused here, not at the first SMS
+        return value
 
     @model_validator(mode="after")
     def _dev_gateway_only_in_development(self) -> Settings:

@@ -104,4 +104,7 @@ def settings(stack: EmbeddedStack, database_url: str, tmp_path: Path) -> Setting
         # Low-balance notices are SMS of their own; tests/e2e/test_low_balance.py turns them
         # on, elsewhere they would add messages that a test did not ask about.
         low_balance_notice="flag",
+        # Paid SMS at any hour, so tests do not depend on the time of day they run at;
+        # tests of the sending window set it (and move the clock) themselves.
+        send_window="00:00-00:00",
     )

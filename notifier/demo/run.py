@@ -64,6 +64,8 @@ def run_dev() -> None:
             # One local consumer: a short session lets it join the group in about a second.
             kafka_session_timeout_ms=int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "3000")),
             sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),
+            # The demo shows SMS whatever the hour; real schools get SEND_WINDOW's daytime.
+            send_window=os.environ.get("SEND_WINDOW", "00:00-00:00"),
         )
         if "PUBLIC_BASE_URL" not in os.environ:  # payment returns must reach this very run
             url = f"http://{settings.http_host}:{settings.http_port}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -47,6 +47,8 @@ class HandlerContext:
     max_parts: int
     hold_ttl: timedelta
     low_balance: LowBalancePolicy | None = None
+    # Default sending window (local time) for schools without one; None: send at any time.
+    send_window: tuple[time, time] | None = None
     alerts: AlertPolicy = AlertPolicy()
 
 

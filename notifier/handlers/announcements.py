@@ -18,7 +18,6 @@ from notifier.announcements.night import after_night
 from notifier.errors import RejectedEvent
 from notifier.handlers import AlertPolicy, HandlerContext
 from notifier.outbox.enqueue import PendingSms
-from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.segments import MULTI_LIMIT, SINGLE_LIMIT, Encoding, count_parts
 from notifier.sms.texts import LANGUAGES, announcement
 from schemas import AnnouncementPublished
@@ -45,12 +44,7 @@ async def apply_announcement(conn: Conn, event: BaseModel, ctx: HandlerContext) 
     )
     if not first:
         return []  # the same announcement again (a new event id): sent once already
-    window = (
-        {}
-        if event.urgent
-        else await not_before_by_subscription(conn, [r.subscription_id for r in reached], now)
-    )
-    return [_sms(event, r, bodies, _not_before(event, r, now, ctx.alerts, window)) for r in reached]
+    return [_sms(event, r, bodies, now, ctx.alerts) for r in reached]
 
 
 def rendered(event: AnnouncementPublished, max_parts: int) -> dict[str, str]:
@@ -80,8 +74,12 @@ def _capacity(encoding: Encoding, parts: int) -> int:
 
 
 def _sms(
-    event: AnnouncementPublished, r: Listener, bodies: dict[str, str], not_before: datetime | None
-) -> PendingSms:
+    event: AnnouncementPublished, r: Listener, bodies: dict[str, str], now: datetime,
+    policy: AlertPolicy,
+) -> PendingSms:  # fmt: skip
+    """Urgent: out of the sending window, at once, but not in the pupil's local night.
+    Otherwise the batch's queueing holds it for the school's window (notifier/applying.py)."""
+    night = policy.night_start_hour, policy.night_end_hour
     return PendingSms(
         event_id=event.event_id,
         kind="announcement",
@@ -92,16 +90,6 @@ def _sms(
         phone=r.phone,
         country=r.country,
         body=bodies[r.language],
-        not_before=not_before,
+        not_before=after_night(now, r.time_zone, *night) if event.urgent else None,
+        in_window=not event.urgent,
     )
-
-
-def _not_before(
-    event: AnnouncementPublished, r: Listener, now: datetime, policy: AlertPolicy,
-    window: dict[int, datetime | None],
-) -> datetime | None:  # fmt: skip
-    """Urgent: at once, but not in the pupil's local night. Otherwise: in the school's sending
-    window (notifier/outbox/window.py), like every paid SMS that can wait."""
-    if event.urgent:
-        return after_night(now, r.time_zone, policy.night_start_hour, policy.night_end_hour)
-    return window.get(r.subscription_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -19,6 +20,7 @@ from billing.types import Conn
 from notifier.handlers import HandlerContext
 from notifier.outbox.enqueue import PendingSms
 from notifier.outbox.recipients import Recipient
+from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.grade_texts import GradeFacts, GradeNews, grade_alert
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
@@ -43,12 +45,24 @@ async def grade_alerts(conn: Conn, event: BaseModel, ctx: HandlerContext) -> lis
     # Withdrawn even when nobody wants alerts any more (a parent unsubscribed meanwhile).
     told = await _withdraw_pending(conn, event.grade_id, key)
     recipients = await _subscribers(conn, stored.pupil_id)
+    due = await _due(conn, recipients, ctx)
     sms = []
     for r in recipients:
         news = _news(event, r.subscription_id in told, ctx.alerts.grade_corrections)
         if news is not None:
-            sms.append(_sms(event, r, news, key, stored.facts, ctx))
+            sms.append(_sms(event, r, news, key, stored.facts, due[r.subscription_id]))
     return sms
+
+
+async def _due(conn: Conn, recipients: list[Recipient], ctx: HandlerContext) -> dict[int, datetime]:
+    """When each alert may go: after the grace period, and inside the school's sending window
+    (a grade posted in the evening reaches the parent in the morning)."""
+    after_grace = ctx.clock.now() + ctx.alerts.grade_grace
+    due = {r.subscription_id: after_grace for r in recipients}
+    if ctx.send_window is None or not recipients:
+        return due
+    opens = await not_before_by_subscription(conn, due, after_grace, ctx.send_window)
+    return {sub: opens.get(sub) or at for sub, at in due.items()}
 
 
 def _news(event: BaseModel, told: bool, corrections: bool) -> GradeNews | None:
@@ -125,7 +139,7 @@ async def _withdraw_pending(conn: Conn, grade_id: str, key: str) -> set[int]:
 
 def _sms(
     event: GradePosted | GradeChanged | GradeDeleted, r: Recipient, news: GradeNews, key: str,
-    facts: GradeFacts, ctx: HandlerContext,
+    facts: GradeFacts, due: datetime,
 ) -> PendingSms:  # fmt: skip
     return PendingSms(
         event_id=event.event_id,
@@ -137,5 +151,5 @@ def _sms(
         phone=r.phone,
         country=r.country,
         body=grade_alert(r.language, news, r.child_name, facts),  # type: ignore[arg-type]
-        not_before=ctx.clock.now() + ctx.alerts.grade_grace,
+        not_before=due,
     )

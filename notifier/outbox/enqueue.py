@@ -33,7 +33,8 @@ class PendingSms:
     phone: str  # E.164
     country: str  # KZ | KG, the tariff's destination
     body: str
-    not_before: datetime | None = None  # the sending window opens then
+    not_before: datetime | None = None  # not sent before (set by the caller, or the window)
+    in_window: bool = True  # False: may go out at any hour (urgent announcements)
 
 
 @dataclass

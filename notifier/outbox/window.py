@@ -67,20 +67,32 @@ async def load_send_windows(conn: Conn, school_ids: Iterable[str]) -> dict[str, 
 
 
 async def not_before_by_subscription(
-    conn: Conn, subscription_ids: Iterable[int], now: datetime
+    conn: Conn,
+    subscription_ids: Iterable[int],
+    now: datetime,
+    default: tuple[time, time] = DEFAULT_WINDOW,
 ) -> dict[int, datetime | None]:
     """For each subscription, when its school's window next opens (None: it is open now);
-    one query for a whole batch. A subscription with no pupil is not in the result."""
+    one query for a whole batch. `default` is the window of schools that set none. A
+    subscription with no pupil is not in the result."""
     rows = await conn.fetch(
         _SELECT.format(key="sub.id") + " JOIN pupils p ON p.school_id = s.id"
         " JOIN subscriptions sub ON sub.pupil_id = p.id WHERE sub.id = ANY($1::bigint[])",
         sorted(set(subscription_ids)),
     )
-    return {r["key"]: _window(r).next_send_time(now) for r in rows}
+    return {r["key"]: _window(r, default).next_send_time(now) for r in rows}
 
 
-def _window(r: asyncpg.Record) -> SendWindow:
+def parse_window(text: str) -> tuple[time, time]:
+    """ "09:00-20:00" -> (09:00, 20:00); equal ends ("00:00-00:00") mean any time."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"a window is HH:MM-HH:MM, not {text!r}")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def _window(r: asyncpg.Record, default: tuple[time, time] = DEFAULT_WINDOW) -> SendWindow:
     return SendWindow(
         load_zone(r["time_zone"] or COUNTRY_ZONES[r["country"]]),
-        (r["window_start"], r["window_end"]) if r["window_start"] else DEFAULT_WINDOW,
+        (r["window_start"], r["window_end"]) if r["window_start"] else default,
     )

@@ -243,6 +243,10 @@ async def test_an_announcement_written_at_night_waits_for_the_sending_window(
 ) -> None:
     alerts.clock.at = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)  # 23:30 in Almaty
     await alerts.seed("c-5a", 1, types=("announcements",), credit=100_00)
+    await alerts.sql(  # the school's own window (the tests' default is "any time")
+        "INSERT INTO digest_settings (school_id, window_start, window_end, updated_at)"
+        " VALUES ('sch-1', '09:00', '20:00', now())"
+    )
     await alerts.publish("diary.announcements", "sch-1", announcement())
 
     [row] = await alerts.rows(1, "kind = 'announcement'")

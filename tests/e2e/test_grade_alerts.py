@@ -4,7 +4,7 @@ quick deletion withdraws it (money released); after sending, one short correctio
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -140,3 +140,18 @@ async def test_a_redelivered_grade_is_sent_and_charged_once(alerts: Alerts) -> N
         "Айгерим: Физика 5 (12.11)",
     ]
     await _charged(alerts, 100_00 - 2 * 20_00)
+
+
+async def test_a_grade_posted_in_the_evening_reaches_the_parent_in_the_morning(
+    alerts: Alerts,
+) -> None:
+    alerts.clock.at = datetime(2026, 12, 1, 14, 55, tzinfo=UTC)  # 19:55 in Almaty
+    await _subscribed(alerts)
+    await alerts.sql(
+        "INSERT INTO digest_settings (school_id, window_start, window_end, updated_at)"
+        " VALUES ('sch-1', '09:00', '20:00', now())"
+    )
+    await alerts.publish("diary.grades", PUPIL, grade())
+
+    [row] = await alerts.rows(1, "kind = 'grade_instant'")
+    assert row["next_attempt_at"] == datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 09:00 local
