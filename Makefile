@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-kafka lint typecheck bench schemas clean browser
+.PHONY: install run test test-kafka test-crash lint typecheck bench bench-smoke schemas clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -41,8 +41,16 @@ test: lint typecheck browser
 test-kafka: install
 	NOTIFIER_TEST_KAFKA=apache $(PY) -m pytest -q -m kafka
 
+# The service as child processes, killed and starved mid-stream (tests/crash).
+test-crash: install
+	$(PY) -m pytest -q -m crash tests/crash
+
 bench: install
 	$(PY) -m benchmarks
+
+# The same benchmarks at a small size (under 90 s): proves the path runs, measures nothing.
+bench-smoke: install
+	$(PY) -m benchmarks --smoke
 
 schemas: install
 	$(PY) -m schemas.export

@@ -1,10 +1,14 @@
-"""`make bench`: prints throughput and its ratio to a raw ceiling measured in the same run."""
+"""`make bench`: prints throughput and its ratio to a raw ceiling measured in the same run.
+
+`python -m benchmarks --smoke` is the same path at a small size (under 90 s), for CI.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import resource
 import tempfile
 import uuid
@@ -12,7 +16,9 @@ from pathlib import Path
 
 import asyncpg
 
-from benchmarks import charges, pipeline
+from benchmarks import charges, e2e, pipeline
+from benchmarks.outbox_ceiling import outbox_batched_inserts
+from benchmarks.report import report
 from devstack import EmbeddedStack
 from notifier.db.migrate import migrate
 
@@ -22,8 +28,9 @@ OUT = Path(".devdata/bench.json")
 async def run(database_url: str, bootstrap: str, n: int) -> dict[str, float]:
     conn = await asyncpg.connect(database_url)
     await migrate(conn)
-    await conn.close()
     results: dict[str, float] = {}
+    results["pg_outbox_rows_per_s"] = await outbox_batched_inserts(conn, n * 20)
+    await conn.close()
     async with asyncpg.create_pool(database_url, min_size=4, max_size=24) as pool:
         results["pg_raw_rows_per_s"] = await charges.raw_batched_writes(pool, n * 10)
         results["pg_commits_per_s"] = await charges.raw_single_commits(pool, n * 2, concurrency=16)
@@ -35,37 +42,30 @@ async def run(database_url: str, bootstrap: str, n: int) -> dict[str, float]:
         )
         topic = f"bench.{uuid.uuid4().hex[:8]}.diary.grades"
         await pipeline.publish(bootstrap, topic, n * 4)
-        results["kafka_raw_records_per_s"] = await pipeline.raw_consume(bootstrap, topic, n * 4)
+        results["kafka_grades_raw_per_s"] = await pipeline.raw_consume(bootstrap, topic, n * 4)
         results["service_records_per_s"] = await pipeline.service_consume(
             bootstrap, topic, n * 4, pool
         )
     return results
 
 
-def report(r: dict[str, float]) -> None:
-    rows = [
-        ("raw PostgreSQL batched writes (ceiling)", r["pg_raw_rows_per_s"], None),
-        ("raw PostgreSQL one-row commits (ceiling)", r["pg_commits_per_s"], None),
-        ("SMS charges, one hot wallet", r["charges_hot_wallet_per_s"], r["pg_commits_per_s"]),
-        ("SMS charges, 200 wallets", r["charges_many_wallets_per_s"], r["pg_commits_per_s"]),
-        ("raw Kafka consume (ceiling)", r["kafka_raw_records_per_s"], None),
-        ("events consumed and applied", r["service_records_per_s"], r["kafka_raw_records_per_s"]),
-        ("  (same, vs one-row commits)", r["service_records_per_s"], r["pg_commits_per_s"]),
-    ]
-    for name, value, ceiling in rows:
-        ratio = f"{value / ceiling:7.2%} of ceiling" if ceiling else ""
-        print(f"{name:42s} {value:12,.0f}/s  {ratio}")
-    print(f"peak memory (max RSS)                      {r['peak_rss_mb']:10.1f} MiB")
+def _machine() -> dict[str, float]:
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {"cores": float(os.cpu_count() or 0), "memory_gib": pages / 2**30}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="charges per scenario (events: 4n)")
+    parser.add_argument("--smoke", action="store_true", help="small sizes, under 90 s")
     args = parser.parse_args()
+    n, scale = (100, e2e.SMOKE) if args.smoke else (args.n, e2e.Scale())
     Path(".devdata").mkdir(exist_ok=True)
     with EmbeddedStack(Path(tempfile.mkdtemp(prefix="bench-", dir=".devdata"))) as stack:
-        results = asyncio.run(run(stack.database_url, stack.kafka_bootstrap, args.n))
-    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results = asyncio.run(run(stack.database_url, stack.kafka_bootstrap, n))
+        results |= asyncio.run(e2e.run_e2e(stack.database_url, stack.kafka_bootstrap, scale))
+    results["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results |= _machine()
     report(results)
     OUT.write_text(json.dumps(results, indent=2))
     print(f"(written to {OUT}; the machine is shared, so compare ratios, not absolute numbers)")

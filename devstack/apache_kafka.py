@@ -14,6 +14,7 @@ import functools
 import shutil
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -159,6 +160,22 @@ class ApacheKafka(Server):
         self._lock.release()
         self._bootstrap = None
 
+    def restart(self, down_for: float = 0.0) -> None:
+        """Controlled shutdown, ``down_for`` seconds away, then the same broker again: same
+        ports, same log directory, so topics, records and committed offsets survive."""
+        if self._process is None or self._port is None:
+            raise InfraError("Apache Kafka is not running")
+        port = self._port
+        self._process.stop()
+        if self._archive is not None:
+            self._archive.settle(self._process.returncode)
+        time.sleep(down_for)
+        self._start_jvm(self._config_path, port)
+        assert self._process is not None
+        self._process.wait_until(
+            functools.partial(kafka_answers, port), _READY_TIMEOUT, "answering after a restart"
+        )
+
     def _forget_process(self) -> None:
         """Drop a process that has ended (stopped or failed) and settle its archive dump."""
         if self._process is not None:
@@ -174,6 +191,10 @@ class ApacheKafka(Server):
         port, controller_port = free_ports(2)
         config = self._write_config(port, controller_port)
         self._format_storage(config)
+        self._start_jvm(config, port)
+
+    def _start_jvm(self, config: Path, port: int) -> None:
+        assert self._archive is not None
         argv = self._java_command(
             (*_SERVER_JVM_OPTIONS, *self._archive.jvm_options(record=True)),
             "kafka.Kafka",

@@ -121,6 +121,19 @@ class EmbeddedPostgres(Server):
         self._url = None
         self._port = None
 
+    def restart(self, down_for: float = 0.0) -> None:
+        """Fast-shutdown the server, stay down ``down_for`` seconds, start it on the same port.
+
+        Clients see what a database failover or a crash-restart looks like: every connection
+        dropped, refused for a while, then the same URL answers again with the data intact.
+        """
+        if self._process is None or self._port is None:
+            raise InfraError("embedded PostgreSQL is not running")
+        port = self._port
+        self._process.stop()
+        time.sleep(down_for)
+        self._process, _ = self._launch(pgsys.server_account(), port=port)
+
     def _ensure_cluster(self, account: tuple[int, int] | None) -> str:
         """Run initdb on first use; return the password of role ``notifier``."""
         password_file = self.data_dir / "password"
@@ -166,12 +179,16 @@ class EmbeddedPostgres(Server):
         staging.rename(self.pgdata)
         return password
 
-    def _launch(self, account: tuple[int, int] | None) -> tuple[ChildProcess, int]:
+    def _launch(
+        self, account: tuple[int, int] | None, port: int | None = None
+    ) -> tuple[ChildProcess, int]:
+        """Start the postmaster on ``port`` (default: a free one, retried on a clash)."""
+        wanted = port
         settings = {"max_connections": str(self.max_connections)}
         if self.fast:
             settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
         for attempt in range(1, _PORT_ATTEMPTS + 1):
-            (port,) = free_ports(1)
+            (port,) = free_ports(1) if wanted is None else (wanted,)
             # Unix socket for local psql use; a short path (the limit is ~107 bytes).
             socket_dir = make_scratch_dir("pg")
             if account is not None:

@@ -1,9 +1,10 @@
 """Dev provider: the "handset" is a JSON-lines file, and a line on the console.
 
 It behaves like a real provider where that matters for "nothing sent twice": it takes our
-reference, answers status lookups by it (from the file, so a restarted service sees what the
-previous process handed over), and can be told to lose acknowledgements (`lose_ack_rate`): the
-message is written, then the reply "fails", so the dispatcher's in-doubt path runs.
+reference, answers status lookups by it (from the file, so a restarted service or another
+replica sees what any process handed over, up to the moment of the lookup), and can be told
+to lose acknowledgements (`lose_ack_rate`): the message is written, then the reply "fails",
+so the dispatcher's in-doubt path runs.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class DevSmsProvider:
         self._lock = asyncio.Lock()
         self._lose_ack_rate = lose_ack_rate
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
-        self._accepted: dict[str, str] | None = None  # reference -> message id, read lazily
+        # reference -> message id, as far as the file has been read (up to _read_to bytes).
+        self._accepted: dict[str, str] = {}
+        self._read_to = 0
         self._file: TextIO | None = None  # opened on the first send, kept open
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
@@ -65,8 +68,7 @@ class DevSmsProvider:
                 self._file = self._outbox.open("a", encoding="utf-8")
             self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
             self._file.flush()  # on the "handset" before we answer: a crash cannot unsend it
-            if self._accepted is not None:
-                self._accepted[sms.reference] = message_id
+            self._accepted[sms.reference] = message_id
         self._print(sms)
         if self._lose_ack_rate and self._random.random() < self._lose_ack_rate:
             raise SmsInDoubt("acknowledgement lost (injected)", provider=self.name)
@@ -74,23 +76,29 @@ class DevSmsProvider:
 
     async def lookup(self, reference: str) -> SendResult | None:
         async with self._lock:
-            if self._accepted is None:
-                self._accepted = self._read_accepted()
             found = self._accepted.get(reference)
+            if found is None:
+                # The file is the provider's memory, shared by every replica using it: what
+                # another process handed over since the last look counts too.
+                self._catch_up()
+                found = self._accepted.get(reference)
         return SendResult(found) if found is not None else None
 
-    def _read_accepted(self) -> dict[str, str]:
-        accepted: dict[str, str] = {}
+    def _catch_up(self) -> None:
+        """Read the lines appended since the last look (complete lines only)."""
         if not self._outbox.exists():
-            return accepted
-        with self._outbox.open(encoding="utf-8") as f:
-            for line in f:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue  # a line torn by a killed writer was never accepted
-                accepted[record["id"]] = record.get("message_id", f"dev-{record['id']}")
-        return accepted
+            return
+        with self._outbox.open("rb") as f:
+            f.seek(self._read_to)
+            chunk = f.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._read_to += len(complete)
+        for line in complete.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line torn by a killed writer was never accepted
+            self._accepted[record["id"]] = record.get("message_id", f"dev-{record['id']}")
 
     def _print(self, sms: OutgoingSms) -> None:
         cost = format_amount(sms.price, sms.currency) if sms.currency else "free"

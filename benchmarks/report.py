@@ -1,0 +1,71 @@
+"""The benchmark table: each figure, its ceiling from the same run, the ratio, the goal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Row = tuple[str, str, str | None, Callable[[dict[str, float]], bool] | None, str]
+
+# (label, figure, ceiling, goal check, goal text)
+ROWS: list[Row] = [
+    ("raw PostgreSQL batched writes (ceiling)", "pg_raw_rows_per_s", None, None, ""),
+    ("raw outbox row + hold inserts (ceiling)", "pg_outbox_rows_per_s", None, None, ""),
+    ("raw PostgreSQL one-row commits (ceiling)", "pg_commits_per_s", None, None, ""),
+    ("SMS charges, one hot wallet", "charges_hot_wallet_per_s", "pg_commits_per_s", None, ""),
+    ("SMS charges, 200 wallets", "charges_many_wallets_per_s", "pg_commits_per_s", None, ""),
+    ("raw Kafka consume, grades (ceiling)", "kafka_grades_raw_per_s", None, None, ""),
+    (
+        "grade events consumed and applied",
+        "service_records_per_s",
+        "kafka_grades_raw_per_s",
+        None,
+        "",
+    ),
+    ("raw Kafka consume, homework (ceiling)", "kafka_raw_records_per_s", None, None, ""),
+    (
+        "e2e: notifications charged+queued",
+        "notifications_per_s",
+        "pg_outbox_rows_per_s",
+        lambda r: r["notifications_per_s"] >= max(10_000, r["pg_outbox_rows_per_s"] / 3),
+        ">= 10,000/s and >= 1/3 of ceiling",
+    ),
+    (
+        "e2e: SMS dispatched",
+        "sms_per_s",
+        "pg_outbox_rows_per_s",
+        lambda r: r["sms_per_s"] >= 2_000,
+        ">= 2,000/s",
+    ),
+]
+
+
+def report(r: dict[str, float]) -> None:
+    print(f"{'figure':44s} {'value':>12s}   {'ratio to ceiling':>16s}   goal")
+    for label, key, ceiling, check, goal in ROWS:
+        if key not in r:
+            continue
+        ratio = f"{r[key] / r[ceiling]:7.1%}" if ceiling and r.get(ceiling) else ""
+        verdict = "" if check is None else ("MET " if check(r) else "MISSED ") + goal
+        print(f"{label:44s} {r[key]:12,.0f}/s {ratio:>16s}   {verdict}")
+    _latency(r)
+    print(
+        f"{'service peak RSS (VmHWM)':44s} {r['service_peak_rss_mb']:10.1f} MiB   "
+        f"{'MET' if r['service_peak_rss_mb'] <= 300 else 'MISSED'} <= 300 MiB"
+    )
+    print(f"{'benchmark driver peak RSS':44s} {r['bench_peak_rss_mb']:10.1f} MiB")
+    print(
+        f"backlog: {r['backlog_events']:,.0f} homework events, {r['notifications']:,.0f} "
+        f"notifications, {r['sms_sent']:,.0f} SMS sent ({r['backlog_unsent']:,.0f} unsent "
+        f"at the cap); {r['subscriptions']:,.0f} subscriptions"
+    )
+    print(f"machine: {r['cores']:.0f} cores, {r['memory_gib']:.1f} GiB memory (shared)")
+
+
+def _latency(r: dict[str, float]) -> None:
+    met = r["latency_p99_s"] <= 1.0 and r["latency_unsent"] == 0
+    print(
+        f"{'e2e: publish -> provider p50 / p99':44s} {r['latency_p50_s']:6.2f}s / "
+        f"{r['latency_p99_s']:.2f}s at {r['steady_rate']:,.0f} events/s "
+        f"({r['latency_unsent']:,.0f} not sent by the end)   "
+        f"{'MET' if met else 'MISSED'} p99 <= 1 s"
+    )
