@@ -45,8 +45,9 @@ test-kafka: install
 test-crash: install
 	$(PY) -m pytest -q -m crash tests/crash
 
+DIGESTS ?= 100000
 bench: install
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks --digests $(DIGESTS)
 
 # The same benchmarks at a small size (under 90 s): proves the path runs, measures nothing.
 bench-smoke: install

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import asyncpg
 
-from benchmarks import charges, e2e, pipeline
+from benchmarks import charges, digests, e2e, pipeline, providers
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
@@ -25,7 +25,7 @@ from notifier.db.migrate import migrate
 OUT = Path(".devdata/bench.json")
 
 
-async def run(database_url: str, bootstrap: str, n: int) -> dict[str, float]:
+async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict[str, float]:
     conn = await asyncpg.connect(database_url)
     await migrate(conn)
     results: dict[str, float] = {}
@@ -46,6 +46,8 @@ async def run(database_url: str, bootstrap: str, n: int) -> dict[str, float]:
         results["service_records_per_s"] = await pipeline.service_consume(
             bootstrap, topic, n * 4, pool
         )
+        results |= await digests.digest_rate(pool, n_digests)
+    results |= await providers.dispatch_rates(n)
     return results
 
 
@@ -58,11 +60,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="charges per scenario (events: 4n)")
     parser.add_argument("--smoke", action="store_true", help="small sizes, under 90 s")
+    parser.add_argument("--digests", type=int, default=100_000, help="weekly digests to build")
     args = parser.parse_args()
     n, scale = (100, e2e.SMOKE) if args.smoke else (args.n, e2e.Scale())
+    n_digests = 2_000 if args.smoke else args.digests
     Path(".devdata").mkdir(exist_ok=True)
     with EmbeddedStack(Path(tempfile.mkdtemp(prefix="bench-", dir=".devdata"))) as stack:
-        results = asyncio.run(run(stack.database_url, stack.kafka_bootstrap, n))
+        results = asyncio.run(run(stack.database_url, stack.kafka_bootstrap, n, n_digests))
         results |= asyncio.run(e2e.run_e2e(stack.database_url, stack.kafka_bootstrap, scale))
     results["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results |= _machine()

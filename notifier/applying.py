@@ -9,6 +9,7 @@ caller retries the same records.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -74,8 +75,17 @@ async def apply_batch(
     """Apply records in order, queue their SMS, commit once. Records that cannot be applied
     are returned in `rejected` with a reason (for the dead-letter topic); transient errors
     propagate and the whole batch is retried (applied records are then duplicates)."""
-    async with pool.acquire() as conn, conn.transaction():
-        return await apply_records(conn, handler, topic, records, ctx)
+    try:  # the common case first: no record fails, so no savepoint is paid for
+        async with pool.acquire() as conn, conn.transaction():
+            return await apply_records(conn, handler, topic, records, ctx, savepoints=False)
+    except _Isolate:
+        async with pool.acquire() as conn, conn.transaction():
+            return await apply_records(conn, handler, topic, records, ctx)
+
+
+class _Isolate(Exception):
+    """A record failed in a batch applied without savepoints: the batch is rolled back and
+    applied again with one savepoint per record, so only that record is set aside."""
 
 
 async def apply_records(
@@ -84,11 +94,13 @@ async def apply_records(
     topic: str,
     records: Sequence[ConsumerRecord],
     ctx: HandlerContext,
+    *,
+    savepoints: bool = True,
 ) -> BatchResult:
     """apply_batch inside the caller's transaction."""
     result = BatchResult()
     for record in records:
-        await _apply_one(conn, handler, topic, record, ctx, result)
+        await _apply_one(conn, handler, topic, record, ctx, result, savepoints)
     await _queue(conn, ctx, result)
     return result
 
@@ -122,30 +134,41 @@ async def _in_window(
 
 async def _apply_one(
     conn: Conn, handler: Handler, topic: str, record: ConsumerRecord, ctx: HandlerContext,
-    result: BatchResult,
+    result: BatchResult, savepoints: bool,
 ) -> None:  # fmt: skip
     try:
-        event = parse_event(topic, record.value)
-        async with conn.transaction():  # a savepoint inside the batch transaction
+        event = parse_event(topic, record.value)  # before any write: needs no savepoint
+        # A savepoint inside the batch transaction, or nothing on the optimistic first pass.
+        async with conn.transaction() if savepoints else contextlib.nullcontext():
             first = await _record_event(conn, topic, record, event)
             pending = await handler(conn, event, ctx) if first else []
     except InvalidEvent as exc:
         return _reject(result, record, exc.reason)
-    except NotYetKnown as exc:
-        await park(conn, topic, record, event.event_id, str(exc), ctx.clock.now())
-        result.outcomes.append("parked")
-        return None
-    except RejectedEvent as exc:
-        return _reject(result, record, str(exc))
     except Exception as exc:
-        if is_transient(exc):
-            raise
-        # A bug must not stall the partition; the dead-letter topic keeps the event.
-        log.exception("handler failed on %s@%s", record.topic, record.offset)
-        return _reject(result, record, f"handler error: {type(exc).__name__}: {exc}")
+        if savepoints or is_transient(exc):
+            return await _set_aside(conn, topic, record, ctx, result, exc)
+        raise _Isolate from exc
     result.pending.extend(pending)
     result.outcomes.append("applied" if first else "duplicate")
     return None
+
+
+async def _set_aside(
+    conn: Conn, topic: str, record: ConsumerRecord, ctx: HandlerContext, result: BatchResult,
+    exc: Exception,
+) -> None:  # fmt: skip
+    """The record's own writes were rolled back with its savepoint: park or reject it."""
+    if is_transient(exc):
+        raise exc
+    if isinstance(exc, NotYetKnown):
+        event_id = parse_event(topic, record.value).event_id
+        await park(conn, topic, record, event_id, str(exc), ctx.clock.now())
+        result.outcomes.append("parked")
+    elif isinstance(exc, RejectedEvent):
+        _reject(result, record, str(exc))
+    else:  # a bug must not stall the partition; the dead-letter topic keeps the event
+        log.error("handler failed on %s@%s", record.topic, record.offset, exc_info=exc)
+        _reject(result, record, f"handler error: {type(exc).__name__}: {exc}")
 
 
 def _reject(result: BatchResult, record: ConsumerRecord, reason: str) -> None:

@@ -42,9 +42,6 @@ async def apply_homework_event(
         return []
     if not isinstance(event, Alertable):
         return []
-    known = await conn.fetchval("SELECT 1 FROM classes WHERE id = $1", event.class_id)
-    if known is None:
-        raise NotYetKnown(f"{event.event_type} names unknown class {event.class_id!r}")
     saved = await conn.fetchval(
         _SAVE,
         *(event.homework_id, event.school_id, event.class_id, event.subject, event.text),
@@ -61,6 +58,11 @@ def _dedupe_key(event: Alertable) -> str:
 
 
 async def _alerts(conn: Conn, event: Alertable, ctx: HandlerContext) -> list[PendingSms]:
+    recipients = await class_subscribers(conn, event.class_id, "homework", event.pupil_ids)
+    if not recipients and not await conn.fetchval(
+        "SELECT 1 FROM classes WHERE id = $1", event.class_id
+    ):  # asked only when nobody is subscribed: one round trip fewer per event
+        raise NotYetKnown(f"{event.event_type} names unknown class {event.class_id!r}")
     render = homework_updated_alert if isinstance(event, HomeworkUpdated) else homework_alert
     key = _dedupe_key(event)
     return [
@@ -82,5 +84,5 @@ async def _alerts(conn: Conn, event: Alertable, ctx: HandlerContext) -> list[Pen
                 max_parts=ctx.max_parts,
             ),
         )
-        for r in await class_subscribers(conn, event.class_id, "homework", event.pupil_ids)
+        for r in recipients
     ]

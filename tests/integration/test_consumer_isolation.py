@@ -12,8 +12,10 @@ from aiokafka.structs import ConsumerRecord
 from pydantic import BaseModel
 
 from billing.types import Conn
+from notifier.applying import apply_batch
 from notifier.clock import SystemClock
 from notifier.consumer import EventConsumer
+from notifier.errors import RejectedEvent
 from notifier.handlers import HandlerContext
 from notifier.handlers.grades import apply_grade_event
 from notifier.metrics import Metrics
@@ -72,3 +74,31 @@ async def test_a_record_refused_at_commit_is_dead_lettered_alone(pool: asyncpg.P
     stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
     assert [r["id"] for r in stored] == ["g1", "g3"]
     assert await pool.fetchval("SELECT count(*) FROM ledger_entries") == 0
+
+
+async def refusing_handler(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
+    """The real grade handler, then a refusal for grade 'refused' after it wrote its row."""
+    pending = await apply_grade_event(conn, event, ctx)
+    if getattr(event, "grade_id", "") == "refused":
+        raise RejectedEvent("refused after writing")
+    return pending
+
+
+async def test_a_record_failing_mid_batch_is_set_aside_and_the_rest_applied(
+    pool: asyncpg.Pool,
+) -> None:
+    """The first pass applies a batch without savepoints; a record that fails after writing
+    sends the batch round again with one savepoint per record, so only that record's writes
+    are undone and the others are applied once."""
+    records = [_record(0, "g1"), _record(1, "refused"), _record(2, "g3")]
+
+    result = await apply_batch(
+        pool, refusing_handler, "diary.grades", records,
+        HandlerContext(SystemClock(), 2, timedelta(hours=1)),
+    )  # fmt: skip
+
+    assert result.outcomes == ["applied", "dead_lettered", "applied"]
+    assert result.rejected[0][1] == "refused after writing"
+    stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
+    assert [r["id"] for r in stored] == ["g1", "g3"]
+    assert await pool.fetchval("SELECT count(*) FROM processed_events") == 2
