@@ -9,6 +9,7 @@ from notifier import keys, lifecycle
 from notifier import web as manager_page
 from notifier.clock import Clock, SystemClock
 from notifier.handlers import Handler
+from notifier.handlers.announcements import apply_announcement
 from notifier.handlers.grades import apply_grade_event
 from notifier.handlers.homework import apply_homework_event
 from notifier.handlers.roster import apply_roster_event
@@ -35,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,
     "diary.homework": apply_homework_event,
     "diary.grades": apply_grade_event,
+    "diary.announcements": apply_announcement,
 }
 
 

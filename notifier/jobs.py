@@ -7,6 +7,7 @@ retried at its next slot.
 from __future__ import annotations
 
 from notifier.digest.job import send_due_digests
+from notifier.grade_alert_sweep import sweep_grade_alerts
 from notifier.http import finance, payments
 from notifier.outbox.expiry import expire_stale_notifications
 from notifier.outbox.providers import poll_nikita_reports
@@ -26,4 +27,6 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("weekly-digests", send_due_digests, "interval", {"minutes": 1}),
     # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
     ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
+    # Grade alerts superseded within one consumer batch, withdrawn before their grace ends.
+    ScheduledJob("grade-alert-sweep", sweep_grade_alerts, "interval", {"seconds": 30}),
 ]

@@ -13,8 +13,8 @@ from schemas import TOPICS, dead_letter_topic
 
 log = logging.getLogger(__name__)
 
-# The topics this service consumes now; announcements are defined but consumed later.
-CONSUMED = ("diary.roster", "diary.homework", "diary.grades")
+# The topics this service consumes.
+CONSUMED = ("diary.roster", "diary.homework", "diary.grades", "diary.announcements")
 
 
 def topic_names(settings: Settings, bases: tuple[str, ...] = CONSUMED) -> list[str]:

@@ -171,6 +171,21 @@ class Settings(BaseSettings):
     nikita_id_prefix: str = Field(default="", max_length=3, pattern=r"^[A-Za-z0-9]*$")
     # --- end SMS providers ---
 
+    # --- Announcements and instant grade alerts ---
+    # An announcement longer than this many SMS parts (in any of its languages) is refused
+    # and dead-lettered with the count, never cut.
+    announcement_max_parts: int = Field(default=3, ge=1, le=10)
+    # Urgent announcements (school administrators only) skip the sending window, but never
+    # go out in the pupil's local night: from this hour to the next (0-23, local time).
+    urgent_night_start_hour: int = Field(default=22, ge=0, le=23)
+    urgent_night_end_hour: int = Field(default=7, ge=0, le=23)
+    # An instant grade alert waits this long before it is sent: a change within it replaces
+    # the alert, a deletion withdraws it (and releases its hold).
+    grade_alert_grace_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # A grade changed or deleted after its alert was sent: one short correction SMS.
+    grade_alert_corrections: bool = True
+    # --- end announcements ---
+
     @field_validator("send_window")
     @classmethod
     def _a_real_window(cls, value: str) -> str:

@@ -106,8 +106,8 @@ TOPICS: dict[str, Topic] = {
             "diary.announcements",
             "school_id",
             TypeAdapter(AnnouncementEvent),
-            (),
-            "Announcements by teachers and school administrators (not consumed yet).",
+            (NOTIFIER,),
+            "Announcements by teachers and school administrators to parents.",
         ),
     )
 }

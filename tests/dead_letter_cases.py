@@ -21,12 +21,16 @@ def example(topic: str, name: str, **changes: Any) -> dict[str, Any]:
 _ABSENT = object()
 GR, RO, HW, AN = "diary.grades", "diary.roster", "diary.homework", "diary.announcements"
 POINTS = "grade.posted--points"
+ANN, EN = "announcement.published", {"title": "Meeting", "text": "At 18:30"}
 
 # (case id, topic, message): every one is dead-lettered by the service.
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("whitespace subject", GR, example(GR, "grade.posted", subject="   ")),
     ("whitespace homework text", HW, example(HW, "homework.assigned", text=" \n\t ")),
     ("whitespace title", AN, example(AN, "announcement.published", title="  ")),
+    ("urgent by a teacher", AN, example(AN, "announcement.published--class", urgent=True)),
+    ("sender neither teacher nor admin", AN, example(AN, ANN, author_role="parent")),
+    ("translation to an unknown language", AN, example(AN, ANN, translations={"en": EN})),
     ("whitespace first name", RO, example(RO, "pupil.enrolled", first_name="  ")),
     ("unknown time zone", RO, example(RO, "pupil.enrolled", time_zone="Asia/Atlantis")),
     ("period on a lesson grade", GR, example(GR, "grade.posted", period=2)),

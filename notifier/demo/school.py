@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 SCHOOL_ID = "demo-school-1"
 SCHOOL_NAME = "Демо-школа №1, Алматы"
@@ -51,6 +52,21 @@ HOMEWORK = [
     "43-бет, 5-жаттығу. Мәтінді мәнерлеп оқу",
     "Эссе «Менің отбасым», 120 сөз",
     "Подготовить доклад о Великом шёлковом пути, 1–2 страницы",
+]
+# What the school administrator and a class teacher announce when the demo starts.
+ANNOUNCEMENTS: list[dict[str, Any]] = [
+    {
+        "title": "Родительское собрание",
+        "text": "В пятницу в 18:30 в актовом зале — общешкольное собрание.",
+        "translations": {
+            "kk": {"title": "Ата-аналар жиналысы", "text": "Жұмада 18:30-да мәжіліс залында."},
+            "ky": {
+                "title": "Ата-энелер чогулушу",
+                "text": "Жума күнү саат 18:30да жыйындар залында.",
+            },
+        },
+    },
+    {"title": "Экскурсия", "text": "Завтра 5А едет в музей, сбор в 9:00 у школы."},
 ]
 KZ_PREFIXES = ["701", "702", "705", "707", "747", "771", "775", "777"]
 KG_PREFIXES = ["555", "700", "772", "550", "990"]

@@ -1,4 +1,5 @@
-"""Plays the core diary for the demo: publishes roster events, then homework and grades."""
+"""Plays the core diary for the demo: publishes roster events, two announcements, then
+homework and grades."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import ClientSession
 from aiokafka import AIOKafkaProducer
 
 from notifier.demo.school import (
+    ANNOUNCEMENTS,
     CLASSES,
     HOMEWORK,
     SCHOOL_ID,
@@ -21,6 +23,7 @@ from notifier.demo.school import (
 )
 from notifier.demo.week import this_week, week_of_grades
 from schemas import (
+    AnnouncementPublished,
     Envelope,
     GradePosted,
     HomeworkAssigned,
@@ -65,6 +68,20 @@ class DiarySimulator:
             due_date=(datetime.now(UTC) + timedelta(days=2)).date(), teacher_id="demo-teacher-1",
         ))  # fmt: skip
 
+    async def publish_announcements(self) -> None:
+        """One to the whole school (translated) by the administrator, one to 5A by a teacher."""
+        school, trip = ANNOUNCEMENTS
+        await self._send("diary.announcements", SCHOOL_ID, AnnouncementPublished.model_validate({
+            **_envelope(), "announcement_id": f"demo-a-{uuid.uuid4().hex[:8]}",
+            "school_id": SCHOOL_ID, "audience": {"scope": "school"}, **school,
+            "author_id": "demo-admin-1", "author_role": "school_admin",
+        }))  # fmt: skip
+        await self._send("diary.announcements", SCHOOL_ID, AnnouncementPublished.model_validate({
+            **_envelope(), "announcement_id": f"demo-a-{uuid.uuid4().hex[:8]}",
+            "school_id": SCHOOL_ID, "audience": {"scope": "class", "class_ids": ["demo-5a"]},
+            **trip, "author_id": "demo-teacher-1", "author_role": "teacher",
+        }))  # fmt: skip
+
     async def publish_week(self, families: list[DemoFamily]) -> str:
         """A realistic week of grades for every pupil; returns the week's ISO label."""
         today = datetime.now(UTC).date()
@@ -91,8 +108,11 @@ async def subscribe_and_top_up(
     headers = {"Authorization": f"Bearer {token}"}
     async with ClientSession(base_url, headers=headers) as http:
         for f in families:
+            # Every fifth parent also wants each grade at once: every type the page offers.
+            types = ["homework", "weekly_grades", "announcements"]
+            types += ["grade_instant"] if int(f.pupil_id[-2:]) % 5 == 1 else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
-                    "types": ["homework", "weekly_grades"], "language": f.locale}  # fmt: skip
+                    "types": types, "language": f.locale}  # fmt: skip
             deadline = asyncio.get_running_loop().time() + timeout
             while (r := await http.put("/internal/v1/subscriptions", json=body)).status == 404:
                 if asyncio.get_running_loop().time() > deadline:
@@ -130,6 +150,9 @@ async def run_simulator(
     print(f"demo: a week of grades posted ({week}). Weekly digests go out Friday 18:00 Almaty;"
           f" to send them now:\n  curl -X POST -H 'Authorization: Bearer {token}'"
           f" {base_url}/internal/v1/schools/{SCHOOL_ID}/digests/{week}")  # fmt: skip
+    await sim.publish_announcements()
+    print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; every fifth parent")
+    print("      gets each grade at once, after GRADE_ALERT_GRACE_MINUTES (default 10)")
     while True:
         await sim.publish_homework()
         for _ in range(3):

@@ -16,6 +16,29 @@ from notifier.clock import Clock
 if TYPE_CHECKING:
     from notifier.outbox.enqueue import PendingSms
 from notifier.outbox.lowbalance import LowBalancePolicy
+from notifier.settings import Settings
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """Announcements and instant grade alerts (settings: "Announcements and instant grade
+    alerts"); the defaults are the settings' defaults."""
+
+    announcement_max_parts: int = 3
+    night_start_hour: int = 22  # urgent announcements wait from here (pupil's local time)...
+    night_end_hour: int = 7  # ...to here
+    grade_grace: timedelta = timedelta(minutes=10)
+    grade_corrections: bool = True
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> AlertPolicy:
+        return cls(
+            announcement_max_parts=s.announcement_max_parts,
+            night_start_hour=s.urgent_night_start_hour,
+            night_end_hour=s.urgent_night_end_hour,
+            grade_grace=timedelta(minutes=s.grade_alert_grace_minutes),
+            grade_corrections=s.grade_alert_corrections,
+        )
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,7 @@ class HandlerContext:
     low_balance: LowBalancePolicy | None = None
     # Default sending window (local time) for schools without one; None: send at any time.
     send_window: tuple[time, time] | None = None
+    alerts: AlertPolicy = AlertPolicy()
 
 
 Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable["list[PendingSms]"]]

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.handlers import HandlerContext
+from notifier.handlers.grade_alerts import grade_alerts
 from notifier.outbox.enqueue import PendingSms
 from schemas import GradeChanged, GradeDeleted, GradePosted
 
@@ -21,7 +22,7 @@ async def apply_grade_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -
         await _delete(conn, event)
     elif isinstance(event, GradePosted | GradeChanged):
         await _upsert(conn, event)
-    return []  # grades queue no SMS of their own; the weekly digest reads them
+    return await grade_alerts(conn, event, ctx)  # the weekly digest reads them too
 
 
 async def _delete(conn: Conn, event: GradeDeleted) -> None:

@@ -10,9 +10,11 @@ from billing.types import Conn
 from notifier.manager.paging import Page, decode_cursor, make_page
 
 _CODE = re.compile(r"\d{6}")
-# What the parent paid: SMS the house pays for (no hold on the wallet) cost them nothing.
+# What the parent paid: SMS the house pays for (no hold on the wallet) cost them nothing, nor
+# does an alert withdrawn before sending (its hold was released).
 _MESSAGES = """
-SELECT id, pupil_id, kind, body, parts, CASE WHEN hold_id IS NULL THEN 0 ELSE price END,
+SELECT id, pupil_id, kind, body, parts,
+       CASE WHEN hold_id IS NULL OR status = 'cancelled' THEN 0 ELSE price END,
        currency, status, created_at, sent_at
   FROM notifications
  WHERE parent_id = $1 AND ($2::text IS NULL OR pupil_id = $2)

@@ -10,7 +10,15 @@ from typing import Final, Literal
 from notifier.sms.segments import fits, truncate_to_parts
 
 Language = Literal["ru", "kk", "ky"]
-MessageKind = Literal["homework", "homework_updated", "verification_code", "low_balance"]
+MessageKind = Literal[
+    "homework",
+    "homework_updated",
+    "verification_code",
+    "low_balance",
+    "grade_final",
+    "grade_changed",
+    "grade_deleted",
+]
 LANGUAGES: Final[tuple[Language, ...]] = ("ru", "kk", "ky")
 
 ELLIPSIS: Final = "…"
@@ -38,6 +46,23 @@ TEXTS: Final[dict[MessageKind, dict[Language, str]]] = {
         "ru": "Баланс SMS заканчивается: {available}. Пополните баланс.",
         "kk": "SMS балансы аз қалды: {available}. Балансты толықтырыңыз.",
         "ky": "SMS балансы аз калды: {available}. Балансты толуктаңыз.",
+    },
+    # Instant grade alerts (notifier/sms/grade_texts.py): {grade} is "5" or "18/20"; a lesson's
+    # grade is "{subject} {grade} ({date})" in every language, so only these need words.
+    "grade_final": {
+        "ru": "{subject}, итоговая за {period}: {grade} ({date})",
+        "kk": "{subject}, {period} қорытынды бағасы: {grade} ({date})",
+        "ky": "{subject}, {period} үчүн жыйынтык баа: {grade} ({date})",
+    },
+    "grade_changed": {
+        "ru": "{name}: исправлено — {what}",
+        "kk": "{name}: түзетілді — {what}",
+        "ky": "{name}: оңдолду — {what}",
+    },
+    "grade_deleted": {
+        "ru": "{name}: отменена оценка {what}",
+        "kk": "{name}: баға жойылды — {what}",
+        "ky": "{name}: баа өчүрүлдү — {what}",
     },
 }
 
@@ -69,15 +94,25 @@ def low_balance(lang: Language, available: str) -> str:
     return _one_part(TEXTS["low_balance"][lang].format(available=available))
 
 
+def announcement(title: str, text: str) -> str:
+    """An announcement as the school wrote it (or its translation): the title, then the text.
+    Never shortened: one longer than the budget is refused before any SMS is made."""
+    head, body = _clean(title), _clean(text)
+    return f"{head} {body}" if head.endswith((".", "!", "?", ":")) else f"{head}. {body}"
+
+
 def _one_part(message: str) -> str:
     if not fits(message, 1):
         raise ValueError(f"text does not fit in one SMS part: {message!r}")
     return message
 
 
-def _clean(value: str) -> str:
-    # Runs of spaces and line breaks are paid for but carry nothing: collapse them.
+def clean(value: str) -> str:
+    """Runs of spaces and line breaks collapsed: they are paid for but carry nothing."""
     return " ".join(value.split())
+
+
+_clean = clean
 
 
 def _homework(

@@ -55,7 +55,12 @@ async def test_another_parent_s_money_and_messages_stay_invisible(api: Api) -> N
 def _signed_in_operations() -> list[tuple[str, str]]:
     """This module's routes (other teams' /api/v1 routes have their own tests)."""
     return [
-        (route.method, route.path.replace("{pupil_id}", "p-aida").replace("{type}", "homework"))
+        (
+            route.method,
+            route.path.replace("{pupil_id}", "p-aida")
+            .replace("{type}", "homework")
+            .replace("{announcement_id}", "a-1"),
+        )
         for route in TABLE
         if route.roles
     ]

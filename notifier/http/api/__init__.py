@@ -12,6 +12,7 @@ from aiohttp import web
 
 from notifier.http.api import (
     admin,
+    announcements,
     children,
     digest_preview,
     docs,
@@ -28,6 +29,7 @@ TABLE: list[ApiRoute] = [
     *wallet.TABLE,
     *digest_preview.TABLE,
     *admin.TABLE,
+    *announcements.TABLE,
     *docs.TABLE,
 ]
 

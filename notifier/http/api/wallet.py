@@ -7,9 +7,13 @@ from typing import cast
 from aiohttp import web
 
 from billing.money import format_amount
+from notifier import keys
 from notifier.http.api.io import json_model, now, pool, read_body, read_query
 from notifier.http.api.wallet_models import (
     BalanceOut,
+    CostHintOut,
+    CostHintsOut,
+    CostHintsQuery,
     CostPreviewIn,
     CostPreviewOut,
     Currency,
@@ -22,6 +26,7 @@ from notifier.http.api.wallet_models import (
 )
 from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
+from notifier.manager.cost_hints import cost_hints
 from notifier.manager.messages import messages
 from notifier.manager.roster import linked_child
 from notifier.manager.wallet import cost_preview, statement, wallet_view
@@ -90,6 +95,24 @@ async def preview_cost(request: web.Request) -> web.Response:
     )
 
 
+async def get_cost_hints(request: web.Request) -> web.Response:
+    parent = authenticate(request, "parent")
+    query = read_query(request, CostHintsQuery)
+    max_parts = request.app[keys.SETTINGS].sms_max_parts
+    async with pool(request).acquire() as conn:
+        child = await linked_child(conn, parent.subject, request.match_info["pupil_id"])
+        hints = await cost_hints(
+            conn, parent.subject, child.first_name, query.language, now(request), max_parts
+        )
+    items = [
+        CostHintOut(type=h.type, sample=h.sample, parts=h.preview.sms.parts,
+                    price=h.preview.price, currency=cast(Currency, h.preview.currency),
+                    price_display=format_amount(h.preview.price, h.preview.currency))
+        for h in hints
+    ]  # fmt: skip
+    return json_model(CostHintsOut(items=items))
+
+
 TABLE = [
     ApiRoute("GET", "/api/v1/balance", get_balance, "The prepaid SMS balance",
              response=BalanceOut),
@@ -98,6 +121,9 @@ TABLE = [
              response=StatementOut),
     ApiRoute("GET", "/api/v1/messages", list_messages, "SMS sent to the parent, newest first",
              query=MessagesQuery, response=MessagesOut, errors=(404,)),
+    ApiRoute("GET", "/api/v1/children/{pupil_id}/cost-hints", get_cost_hints,
+             "A typical SMS of each type for this child, its parts and price",
+             query=CostHintsQuery, response=CostHintsOut, errors=(404,)),
     ApiRoute("POST", "/api/v1/cost-preview", preview_cost,
              "SMS parts and price of a text, before it is sent", body=CostPreviewIn,
              response=CostPreviewOut),

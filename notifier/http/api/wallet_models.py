@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
+from notifier.manager.cost_hints import HintType
 from notifier.sms.texts import Language
 
 Currency = Literal["KZT", "KGS"]
@@ -81,3 +82,20 @@ class CostPreviewOut(BaseModel):
     price: int = Field(description="minor units")
     currency: Currency
     price_display: str
+
+
+class CostHintsQuery(Input):
+    language: Language = Field(default="ru", description="the language chosen for the SMS")
+
+
+class CostHintOut(BaseModel):
+    type: HintType
+    sample: str = Field(description="a typical SMS of this type for this child")
+    parts: int
+    price: int = Field(description="minor units, for one such SMS")
+    currency: Currency
+    price_display: str
+
+
+class CostHintsOut(BaseModel):
+    items: list[CostHintOut]

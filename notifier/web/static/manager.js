@@ -6,8 +6,10 @@ import { DICTIONARIES, LANGUAGES, translator } from "./i18n.js";
 const TOKEN_KEY = "manager.token";
 const LANG_KEY = "manager.lang";
 const TYPES = ["weekly_grades", "homework", "announcements", "grade_instant"];
-// Typical SMS parts of one message of each type; the weekly digest is measured instead.
-const TYPICAL_PARTS = { weekly_grades: 2, homework: 2, announcements: 2, grade_instant: 1 };
+// What one SMS of a type costs comes from the server (GET …/cost-hints: a typical SMS for
+// this child, rendered by the same code as the real ones); the weekly digest's from its
+// builder (POST /digest-preview), two parts until it answers.
+const DIGEST_PARTS = 2;
 const CURRENCY_SIGNS = { KZT: "₸", KGS: "сом" };
 const AMOUNTS = { KZT: [500_00, 1000_00, 2000_00], KGS: [200_00, 500_00, 1000_00] };
 const TOP_UP_TEXT = {
@@ -333,9 +335,11 @@ function renderCosts(card) {
   const perPart = state.balance?.price_per_part ?? (preview && preview.price / preview.parts);
   const currency = state.balance?.currency ?? preview?.currency;
   for (const type of TYPES) {
-    const parts = (type === "weekly_grades" && preview?.parts) || TYPICAL_PARTS[type];
+    const sample = card.hints?.find((item) => item.type === type);
+    const parts = preview?.parts || DIGEST_PARTS;
     const freq = state.t(`freq_${type}`);
-    const price = perPart && currency ? money(parts * perPart, currency) : null;
+    const price = sample ? money(sample.price, sample.currency)
+      : type === "weekly_grades" && perPart && currency ? money(parts * perPart, currency) : null;
     const hint = $(`#${card.box(type).getAttribute("aria-describedby")}`);
     setText(hint, price ? state.t("cost_each", { freq, price }) : freq);
   }
@@ -352,11 +356,18 @@ function renderCosts(card) {
 /** What a typical weekly digest for this child costs in the SMS language: the server builds
  * it with the digest's own builder, in Cyrillic and in Latin letters. */
 async function previewCost(card) {
-  const body = { pupil_id: card.child.pupil_id, language: card.language.value };
+  const language = card.language.value;
+  const body = { pupil_id: card.child.pupil_id, language };
+  const hints = `/api/v1/children/${encodeURIComponent(card.child.pupil_id)}/cost-hints`;
   try {
     card.preview = await api("POST", "/api/v1/digest-preview", body);
   } catch {
     card.preview = null; // only a hint: the page works without it
+  }
+  try {
+    card.hints = (await api("GET", `${hints}?language=${language}`)).items;
+  } catch {
+    card.hints = null;
   }
   renderBalance(); // the price may tell the currency before the first top-up; costs too
 }

@@ -1,0 +1,48 @@
+"""The reach report of one announcement, for its school's staff: how many parents it was
+for, how many were subscribed, and what became of their SMS (read live from the outbox and
+the providers' delivery reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.types import Conn
+
+
+@dataclass(frozen=True)
+class Reach:
+    announcement_id: str
+    title: str
+    scope: str
+    urgent: bool
+    published_at: datetime
+    targeted: int  # parents linked to the audience's pupils
+    subscribed: int  # of them, subscribed to announcements with a verified phone
+    pending: int  # queued or being sent (an urgent one may wait for the morning)
+    sent: int  # accepted by the SMS provider
+    delivered: int  # of those, reported delivered to the phone
+    undelivered: int  # of those, reported undeliverable
+    skipped_for_balance: int  # not sent: the parent's balance did not cover it
+    failed: int  # not sent: the provider refused it or it expired
+
+
+_REACH = """
+SELECT a.id, a.title, a.scope, a.urgent, a.published_at, a.targeted, a.subscribed,
+       count(n.id) FILTER (WHERE n.status IN ('queued', 'sending')),
+       count(n.id) FILTER (WHERE n.status = 'sent'),
+       count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status = 'delivered'),
+       count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status = 'undeliverable'),
+       count(n.id) FILTER (WHERE n.status = 'skipped_insufficient_funds'),
+       count(n.id) FILTER (WHERE n.status = 'failed')
+  FROM announcements a
+  LEFT JOIN notifications n ON n.event_id = a.event_id AND n.kind = 'announcement'
+ WHERE a.id = $1 AND a.school_id = $2
+ GROUP BY a.id
+"""
+
+
+async def reach(conn: Conn, announcement_id: str, school_id: str) -> Reach | None:
+    """None when the school has no such announcement (another school's is not theirs)."""
+    row = await conn.fetchrow(_REACH, announcement_id, school_id)
+    return Reach(*row.values()) if row is not None else None

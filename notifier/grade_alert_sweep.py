@@ -1,0 +1,47 @@
+"""Withdrawing instant grade alerts that a later event of the same consumer batch superseded.
+
+A handler sees only what earlier batches committed: when a grade is posted and changed (or
+deleted) within one partition batch, both alerts are queued together at the batch's end. They
+wait out the grace period (GRADE_ALERT_GRACE_MINUTES) before sending, and this job, run every
+half minute, cancels the older of each grade's queued alerts per subscription (ids follow the
+order of the events) and any alert of a grade deleted since, releasing their holds in the same
+transaction. The usual case (the change arrives in a later batch) is handled by the handler
+itself (notifier/handlers/grade_alerts.py).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from billing.batch_holds import release_holds
+from billing.types import Conn
+from notifier import keys
+
+_WITHDRAW = """
+WITH q AS (
+    SELECT id, dedupe_key, regexp_replace(dedupe_key, ':[^:]*$', '') AS grade_key,
+           row_number() OVER (PARTITION BY subscription_id,
+                              regexp_replace(dedupe_key, ':[^:]*$', '') ORDER BY id DESC) AS rank
+      FROM notifications WHERE status = 'queued' AND dedupe_key LIKE 'grade:%'),
+superseded AS (
+    SELECT q.id FROM q LEFT JOIN grades g ON g.id = substr(q.grade_key, 7)
+     WHERE q.rank > 1 OR (g.deleted AND q.dedupe_key NOT LIKE '%:deleted'))
+UPDATE notifications n SET status = 'cancelled',
+       last_error = 'replaced or withdrawn: the grade changed before the alert was sent'
+  FROM superseded s WHERE n.id = s.id AND n.status = 'queued'
+RETURNING n.hold_id
+"""
+
+
+async def withdraw_superseded(conn: Conn) -> int:
+    """Cancel superseded queued grade alerts and release their holds (caller's transaction);
+    returns how many were cancelled."""
+    rows = await conn.fetch(_WITHDRAW)
+    await release_holds(conn, [(r["hold_id"], "grade alert withdrawn") for r in rows if r[0]])
+    return len(rows)
+
+
+async def sweep_grade_alerts(app: web.Application) -> None:
+    """The scheduled job (notifier/jobs.py)."""
+    async with app[keys.POOL].acquire() as conn, conn.transaction():
+        await withdraw_superseded(conn)

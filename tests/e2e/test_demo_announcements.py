@@ -1,0 +1,56 @@
+"""`make run`'s demo school also announces: the whole school hears of the meeting in each
+family's language, 5A of its trip, and grades queue instant alerts for those who want them."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from notifier.demo.school import demo_families
+from notifier.demo.simulator import DiarySimulator, subscribe_and_top_up
+from tests.e2e.alerts_support import Alerts
+from tests.support import received_sms, wait_for
+
+pytestmark = pytest.mark.kafka
+pytest_plugins = ("tests.e2e.alerts_fixtures",)  # the `alerts` fixture: a daytime clock
+
+
+async def test_the_demo_school_announces_in_every_language(alerts: Alerts) -> None:
+    families = demo_families()
+    token = alerts.settings.internal_api_token
+    assert token is not None
+    producer = AIOKafkaProducer(
+        bootstrap_servers=alerts.settings.kafka_bootstrap_servers, enable_idempotence=False
+    )
+    await producer.start()
+    try:
+        diary = DiarySimulator(producer, alerts.settings.kafka_topic_prefix)
+        await diary.publish_roster(families)
+        base_url = str(alerts.client.make_url(""))
+        await subscribe_and_top_up(base_url, token.get_secret_value(), families)
+        await diary.publish_announcements()
+        for _ in range(5):
+            await diary.publish_grade(families)
+    finally:
+        await producer.stop()
+
+    async def all_sent() -> bool:  # 50 parents hear of the meeting, 25 of 5A's trip
+        return len(received_sms(alerts.settings.sms_dev_outbox)) >= 75
+
+    assert await wait_for(all_sent, 30)
+    texts = {s["text"] for s in received_sms(alerts.settings.sms_dev_outbox)}
+    assert (
+        "Родительское собрание. В пятницу в 18:30 в актовом зале — общешкольное собрание." in texts
+    )
+    assert "Ата-аналар жиналысы. Жұмада 18:30-да мәжіліс залында." in texts
+    assert "Ата-энелер чогулушу. Жума күнү саат 18:30да жыйындар залында." in texts
+    assert "Экскурсия. Завтра 5А едет в музей, сбор в 9:00 у школы." in texts
+    conn = await asyncpg.connect(alerts.settings.database_url)
+    try:
+        kinds = await conn.fetchval(
+            "SELECT count(*) FROM notifications WHERE kind = 'grade_instant' AND status = 'queued'"
+        )
+    finally:
+        await conn.close()
+    assert kinds >= 1  # waiting out the grace period
