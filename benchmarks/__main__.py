@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from benchmarks import charges, digests, e2e, pipeline, providers
+from benchmarks import announcements, charges, digests, e2e, pipeline, providers
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
@@ -50,8 +50,17 @@ async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict
     # Digests in a database of their own: their SMS must not flow into the end-to-end run.
     async with asyncpg.create_pool(await _fresh_database(database_url, "bench_digests")) as pool:
         results |= await digests.digest_rate(pool, n_digests)
+    async with asyncpg.create_pool(await _fresh_database(database_url, "bench_alerts")) as pool:
+        results |= await announcements.announcement_rates(pool, **_alert_sizes(n))
     results |= await providers.dispatch_rates(n)
     return results
+
+
+def _alert_sizes(n: int) -> dict[str, int]:
+    """A 2,600-parent school and 10,000 grades; a small school for the smoke size."""
+    if n < 1000:
+        return {"pupils": 200, "second_parents": 60, "grades": 500}
+    return {"pupils": 2000, "second_parents": 600, "grades": 10_000}
 
 
 async def _fresh_database(url: str, name: str) -> str:

@@ -20,7 +20,7 @@ from notifier import keys
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
-from notifier.handlers import Handler, HandlerContext
+from notifier.handlers import AlertPolicy, Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
@@ -126,7 +126,8 @@ def _handler_context(app: web.Application) -> HandlerContext:
     s = app[keys.SETTINGS]
     policy = LowBalancePolicy.from_settings(s)
     hold_ttl, window = timedelta(hours=s.hold_ttl_hours), parse_window(s.send_window)
-    return HandlerContext(app[keys.CLOCK], s.sms_max_parts, hold_ttl, policy, window)
+    alerts = AlertPolicy.from_settings(s)
+    return HandlerContext(app[keys.CLOCK], s.sms_max_parts, hold_ttl, policy, window, alerts)
 
 
 def _dead_letters(app: web.Application) -> DeadLetters:

@@ -202,11 +202,6 @@ async def test_an_urgent_announcement_at_night_goes_out_in_the_morning(alerts: A
     assert sms["text"] == "Занятия отменены. Из-за мороза."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notifier/lifecycle.py _handler_context must pass alerts=AlertPolicy.from_settings(s)"
-    " to HandlerContext (the lead's file); until then the handlers use the defaults",
-)
 async def test_the_budget_is_the_operators_setting(settings: Settings) -> None:
     configured = settings.model_copy(update={"announcement_max_parts": 1})
     app = create_app(configured, dispatch=False, schedule=False)
