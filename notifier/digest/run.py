@@ -25,7 +25,7 @@ from notifier.digest.load import Subscriber, count_subscribers, load_batch
 from notifier.digest.progress import Progress
 from notifier.digest.schedule import week_days
 from notifier.digest.schools import SchoolDigest, is_holiday, one_school
-from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid
+from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid, sms_to
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
 
 log = logging.getLogger(__name__)
@@ -125,10 +125,9 @@ def _sms(
         body = empty_digest(sub.week, sub.language, latin=sub.latin, max_parts=max_parts)
     else:
         return None
-    return PendingSms(
-        event_id=run_id, kind=KIND, dedupe_key=f"{KIND}:{week}",
-        subscription_id=sub.subscription_id, parent_id=sub.parent_id, pupil_id=sub.pupil_id,
-        phone=sub.phone, country=sub.country, body=body, not_before=not_before,
+    return sms_to(
+        sub, event_id=run_id, kind=KIND, dedupe_key=f"{KIND}:{week}", body=body,
+        not_before=not_before,
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from notifier.announcements.audience import Listener, listeners
 from notifier.announcements.night import after_night
 from notifier.errors import RejectedEvent
 from notifier.handlers import AlertPolicy, HandlerContext
-from notifier.outbox.enqueue import PendingSms
+from notifier.outbox.enqueue import PendingSms, sms_to
 from notifier.sms.segments import MULTI_LIMIT, SINGLE_LIMIT, Encoding, count_parts
 from notifier.sms.texts import LANGUAGES, announcement
 from schemas import AnnouncementPublished
@@ -80,15 +80,11 @@ def _sms(
     """Urgent: out of the sending window, at once, but not in the pupil's local night.
     Otherwise the batch's queueing holds it for the school's window (notifier/applying.py)."""
     night = policy.night_start_hour, policy.night_end_hour
-    return PendingSms(
+    return sms_to(
+        r,
         event_id=event.event_id,
         kind="announcement",
         dedupe_key=f"announcement:{event.announcement_id}",
-        subscription_id=r.subscription_id,
-        parent_id=r.parent_id,
-        pupil_id=r.pupil_id,
-        phone=r.phone,
-        country=r.country,
         body=bodies[r.language],
         not_before=after_night(now, r.time_zone, *night) if event.urgent else None,
         in_window=not event.urgent,

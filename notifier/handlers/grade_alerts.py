@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier.handlers import HandlerContext
-from notifier.outbox.enqueue import PendingSms
+from notifier.outbox.enqueue import PendingSms, sms_to
 from notifier.outbox.recipients import Recipient
 from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.grade_texts import GradeFacts, GradeNews, grade_alert
@@ -141,15 +141,11 @@ def _sms(
     event: GradePosted | GradeChanged | GradeDeleted, r: Recipient, news: GradeNews, key: str,
     facts: GradeFacts, due: datetime,
 ) -> PendingSms:  # fmt: skip
-    return PendingSms(
+    return sms_to(
+        r,
         event_id=event.event_id,
         kind="grade_instant" if news == "grade_posted" else "grade_correction",
         dedupe_key=key,
-        subscription_id=r.subscription_id,
-        parent_id=r.parent_id,
-        pupil_id=r.pupil_id,
-        phone=r.phone,
-        country=r.country,
         body=grade_alert(r.language, news, r.child_name, facts),  # type: ignore[arg-type]
         not_before=due,
     )

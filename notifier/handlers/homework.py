@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from billing.types import Conn
 from notifier.errors import NotYetKnown
 from notifier.handlers import HandlerContext
-from notifier.outbox.enqueue import PendingSms
+from notifier.outbox.enqueue import PendingSms, sms_to
 from notifier.outbox.recipients import class_subscribers
 from notifier.sms.texts import homework_alert, homework_updated_alert
 from schemas import HomeworkAssigned, HomeworkCancelled, HomeworkUpdated
@@ -66,15 +66,11 @@ async def _alerts(conn: Conn, event: Alertable, ctx: HandlerContext) -> list[Pen
     render = homework_updated_alert if isinstance(event, HomeworkUpdated) else homework_alert
     key = _dedupe_key(event)
     return [
-        PendingSms(
+        sms_to(
+            r,
             event_id=event.event_id,
             kind="homework_updated" if isinstance(event, HomeworkUpdated) else "homework",
             dedupe_key=key,
-            subscription_id=r.subscription_id,
-            parent_id=r.parent_id,
-            pupil_id=r.pupil_id,
-            phone=r.phone,
-            country=r.country,
             body=render(
                 r.language,  # type: ignore[arg-type]
                 child_name=r.child_name,

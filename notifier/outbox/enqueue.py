@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds
@@ -35,6 +36,34 @@ class PendingSms:
     body: str
     not_before: datetime | None = None  # not sent before (set by the caller, or the window)
     in_window: bool = True  # False: may go out at any hour (urgent announcements)
+
+
+class Addressee(Protocol):
+    """Whoever a handler found to notify: a subscription and where it goes."""
+
+    @property
+    def subscription_id(self) -> int: ...
+    @property
+    def parent_id(self) -> str: ...
+    @property
+    def pupil_id(self) -> str | None: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+
+
+def sms_to(
+    who: Addressee, *, event_id: UUID, kind: str, dedupe_key: str | None, body: str,
+    not_before: datetime | None = None, in_window: bool = True,
+) -> PendingSms:  # fmt: skip
+    """The PendingSms for one addressee: its subscription, parent, pupil, phone, country."""
+    return PendingSms(
+        event_id=event_id, kind=kind, dedupe_key=dedupe_key,
+        subscription_id=who.subscription_id, parent_id=who.parent_id, pupil_id=who.pupil_id,
+        phone=who.phone, country=who.country, body=body, not_before=not_before,
+        in_window=in_window,
+    )  # fmt: skip
 
 
 @dataclass
