@@ -44,6 +44,20 @@ ROWS: list[Row] = [
         ">= 3,334/s (1,000,000 in 5 min)",
     ),
     (
+        "school-wide announcement, queued and charged",
+        "announcement_sms_per_s",
+        "pg_outbox_rows_per_s",
+        None,
+        "",
+    ),
+    (
+        "instant grade alerts, queued and charged",
+        "grade_alerts_per_s",
+        "pg_outbox_rows_per_s",
+        None,
+        "",
+    ),
+    (
         "SMS submitted to Mobizon (loopback HTTP)",
         "mobizon_sms_per_s",
         None,
