@@ -19,17 +19,11 @@ from tests.e2e.conftest import Service
 from tests.fakes.mobizon import FakeMobizon, webhook_event
 from tests.support import homework_assigned, wait_for
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 pytestmark = pytest.mark.kafka
 SECRET = secrets.token_urlsafe(32)
 URL = "/sms/reports/mobizon"
-
-
-@pytest.fixture
-async def mobizon() -> AsyncIterator[FakeMobizon]:
-    fake = FakeMobizon()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

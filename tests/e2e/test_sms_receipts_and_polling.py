@@ -24,6 +24,8 @@ from tests.fakes.nikita import FakeNikita
 from tests.fakes.smsc import FakeSmsc
 from tests.support import homework_assigned, wait_for
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 pytestmark = pytest.mark.kafka
 
 
@@ -49,22 +51,6 @@ async def _homework_paid(service: Service, phone: str, currency: str, sent: obje
     posted = (await service.wallet("par-1"))["posted"]
     assert posted < 100_00
     return int(posted)
-
-
-@pytest.fixture
-async def smsc() -> AsyncIterator[FakeSmsc]:
-    fake = FakeSmsc()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def nikita() -> AsyncIterator[FakeNikita]:
-    fake = FakeNikita()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_an_smpp_receipt_saying_undeliverable_refunds_the_parent(

@@ -16,19 +16,13 @@ from gateways.sms import (
 from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from tests.fakes.mobizon import FakeMobizon
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 
 def sms(
     phone: str = "+77011234567", body: str = "Үй жұмысы: 42-бет", sender: str = "eMektep"
 ) -> OutgoingSms:
     return OutgoingSms("n1", phone, body, 1, "UCS-2", 20_00, "KZT", sender)
-
-
-@pytest.fixture
-async def mobizon() -> AsyncIterator[FakeMobizon]:
-    fake = FakeMobizon()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -13,18 +13,12 @@ from gateways.sms.nikita_xml import nikita_id
 from tests.fakes.nikita import FakeNikita
 from tests.support import MovableClock
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 
 def sms(reference: str = "n1234567", phone: str = "+996555123456") -> OutgoingSms:
     return OutgoingSms(reference, phone, "Үй тапшырмасы: 42-бет", 1, "UCS-2", 3_00, "KGS",
                        "eMektep")  # fmt: skip
-
-
-@pytest.fixture
-async def nikita() -> AsyncIterator[FakeNikita]:
-    fake = FakeNikita()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def config(nikita: FakeNikita, **changes: object) -> NikitaConfig:

@@ -24,6 +24,8 @@ from tests.fakes.smsc import FakeSmsc
 from tests.fakes.tcp_proxy import CuttableProxy
 from tests.support import MovableClock, wait_for
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 CYRILLIC = "Домашнее задание по математике: " + "решить задачи 1-15 на странице 42. " * 2
 
 
@@ -32,14 +34,6 @@ def sms(body: str = "Homework: p. 42", reference: str = "n1") -> OutgoingSms:
         reference=reference, phone="+77011234567", body=body, parts=1, encoding="GSM-7",
         price=20_00, currency="KZT", sender="eMektep",
     )  # fmt: skip
-
-
-@pytest.fixture
-async def smsc() -> AsyncIterator[FakeSmsc]:
-    fake = FakeSmsc()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 class Reports(list[Report]):

@@ -3,8 +3,6 @@ with the app; a route to an unconfigured provider stops start-up with a message.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 from aiohttp import web
@@ -17,13 +15,7 @@ from notifier.settings import ConfigError, Settings
 from tests.fakes.nikita import FakeNikita
 from tests.support import MovableClock
 
-
-@pytest.fixture
-async def nikita() -> AsyncIterator[FakeNikita]:
-    fake = FakeNikita()
-    await fake.start()
-    yield fake
-    await fake.stop()
+pytest_plugins = ("tests.fakes.fixtures",)
 
 
 def app_with(settings: Settings, pool: asyncpg.Pool) -> web.Application:
