@@ -9,13 +9,15 @@ the committed offsets so the same records come again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from functools import partial
 from typing import TypeVar
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from notifier.applying import BatchResult, apply_batch
 from notifier.deadletter import DeadLetters
@@ -33,7 +35,11 @@ class Stopping(Exception):
 
 
 class EventConsumer:
-    """One consumer group over the diary's topics."""
+    """One consumer group over the diary's topics; each partition is worked on by its own
+    task, so a school-wide announcement being fanned out never holds back a homework alert
+    in another partition, not even until the next poll. A partition is paused while its
+    batch is in hand and resumed once that batch is committed, so its records stay in order.
+    (Wallets are locked in one global order, so the partitions' transactions cannot deadlock.)"""
 
     def __init__(
         self,
@@ -52,46 +58,92 @@ class EventConsumer:
         self._prefix, self._ctx, self._dlq, self._metrics = prefix, ctx, dead_letters, metrics
         self._on_queued, self.beat = on_queued, beat
         self._stopping = asyncio.Event()
-        self._committing = asyncio.Lock()
+        self._working: dict[TopicPartition, asyncio.Task[None]] = {}
+        self._backoff: dict[TopicPartition, float] = {}
+        self._waiting_to_retry = 0  # steps in a retry backoff: the loop is not healthy then
 
     def stop(self) -> None:
-        """Finish the batch in hand, commit it, and return from run()."""
+        """Finish the batches in hand, commit them, and return from run()."""
         self._stopping.set()
+
+    def subscribe(self, topics: list[str]) -> None:
+        """Partitions taken away are finished and committed before the group moves them."""
+        self._kafka.subscribe(topics, listener=_FinishRevoked(self))
 
     async def run(self) -> None:
         backoff = 0.5
-        while not self._stopping.is_set():
-            self.beat()
-            try:
-                batch = await self._kafka.getmany(timeout_ms=200, max_records=2000)
-                await self._process(batch)
-                backoff = 0.5
-            except Stopping:
-                return
-            except Exception as exc:  # the consumer must neither die nor skip records
-                log.warning("consumer failed (%r); back to the committed offsets", exc)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                await self._rewind()
-
-    async def _process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
-        """Partitions side by side, each in its own transaction: a school-wide announcement
-        being fanned out never holds back a homework alert in another partition. (Wallets
-        are locked in one global order, so they cannot deadlock.)"""
         try:
-            async with asyncio.TaskGroup() as group:
+            while not self._stopping.is_set():
+                if not self._waiting_to_retry:
+                    self.beat()
+                try:
+                    batch = await self._kafka.getmany(timeout_ms=200, max_records=2000)
+                    backoff = 0.5
+                except Exception as exc:  # the consumer must neither die nor skip records
+                    log.warning("poll failed (%r); back to the committed offsets", exc)
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    await self._rewind(*self._idle())
+                    continue
                 for tp, records in batch.items():
-                    group.create_task(self._process_partition(tp, records))
-        except BaseExceptionGroup as failed:
-            if failed.subgroup(Stopping) is not None:
-                raise Stopping from None
-            raise failed.exceptions[0] from failed
+                    self._start(tp, records)
+        except Stopping:
+            pass
+        except asyncio.CancelledError:
+            for task in self._working.values():
+                task.cancel()
+            raise
+        finally:
+            await self.finish(list(self._working))
 
-    async def _rewind(self) -> None:
+    async def finish(self, partitions: Collection[TopicPartition]) -> None:
+        """Wait for the batches in hand on `partitions` (each ends committed or rewound)."""
+        tasks = [t for tp in partitions if (t := self._working.get(tp))]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def _start(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        self._kafka.pause(tp)
+        name = f"consume {tp.topic}/{tp.partition}"
+        self._working[tp] = asyncio.create_task(self._work(tp, records), name=name)
+
+    def _idle(self) -> list[TopicPartition]:
+        return [tp for tp in self._kafka.assignment() if tp not in self._working]
+
+    async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """One partition batch, start to commit. On failure the partition goes back to its
+        committed offset (after a backoff of its own), so the same records come again."""
         try:
-            assigned = self._kafka.assignment()
-            if assigned:
-                await self._kafka.seek_to_committed(*assigned)
+            await self._process_partition(tp, records)
+            self._backoff.pop(tp, None)
+        except Stopping:
+            pass
+        except Exception as exc:  # nothing skipped: the records come again from the commit
+            backoff = self._backoff[tp] = min(self._backoff.get(tp, 0.25) * 2, 30.0)
+            log.warning("%s/%s failed (%r); back to its committed offset in %.1fs",
+                        tp.topic, tp.partition, exc, backoff)  # fmt: skip
+            await self._pause_then_rewind(tp, backoff)
+        finally:
+            del self._working[tp]
+            with contextlib.suppress(IllegalStateError):  # no longer ours after a rebalance
+                self._kafka.resume(tp)
+
+    async def _pause_then_rewind(self, tp: TopicPartition, seconds: float) -> None:
+        self._waiting_to_retry += 1
+        try:
+            await self._sleep(seconds)
+        except Stopping:
+            return
+        finally:
+            self._waiting_to_retry -= 1
+        await self._rewind(tp)
+
+    async def _rewind(self, *partitions: TopicPartition) -> None:
+        assigned = set(self._kafka.assignment())
+        mine = [tp for tp in partitions if tp in assigned]
+        try:
+            if mine:
+                await self._kafka.seek_to_committed(*mine)
         except Exception as exc:  # a rebalance in between also restarts from committed
             log.warning("could not seek back to the committed offsets: %r", exc)
 
@@ -100,8 +152,7 @@ class EventConsumer:
         result = await self._retrying("apply", lambda: self._apply(topic, records), is_transient)
         for record, reason in result.rejected:
             await self._retrying("dead-letter", partial(self._dlq.send, record, reason), _always)
-        async with self._committing:  # one commit request at a time
-            await self._kafka.commit({tp: records[-1].offset + 1})
+        await self._kafka.commit({tp: records[-1].offset + 1})
         for outcome in result.outcomes:
             self._metrics.events.labels(topic, outcome).inc()
         if result.queued:
@@ -124,7 +175,11 @@ class EventConsumer:
                     raise
                 self._metrics.retries.labels(step).inc()
                 log.warning("%s failed, retrying in %.1fs: %r", step, backoff, exc)
-            await self._sleep(backoff)
+            self._waiting_to_retry += 1
+            try:
+                await self._sleep(backoff)
+            finally:
+                self._waiting_to_retry -= 1
             backoff = min(backoff * 2, 30.0)
 
     async def _sleep(self, seconds: float) -> None:
@@ -157,3 +212,14 @@ class EventConsumer:
 
 def _always(exc: BaseException) -> bool:
     return True
+
+
+class _FinishRevoked(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: EventConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._consumer.finish(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None

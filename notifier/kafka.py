@@ -33,8 +33,8 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
 
 
 def make_consumer(settings: Settings) -> AIOKafkaConsumer:
+    """The service's consumer group member, not subscribed yet (EventConsumer.subscribe)."""
     return AIOKafkaConsumer(
-        *topic_names(settings),
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=settings.kafka_group_id,
         enable_auto_commit=False,

@@ -21,7 +21,7 @@ from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
 from notifier.handlers import AlertPolicy, Handler, HandlerContext
-from notifier.kafka import ensure_topics, make_consumer, make_producer
+from notifier.kafka import ensure_topics, make_consumer, make_producer, topic_names
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
 from notifier.outbox.window import parse_window
@@ -93,8 +93,9 @@ def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         s = app[keys.SETTINGS]
         kafka = make_consumer(s)
-        await kafka.start()
         running = _event_consumer(app, kafka, handlers)
+        running.subscribe(topic_names(s))
+        await kafka.start()
         parked = ParkedEvents(
             pool=app[keys.POOL], handlers=handlers, prefix=s.kafka_topic_prefix,
             ctx=_handler_context(app), dead_letters=_dead_letters(app),

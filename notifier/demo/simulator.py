@@ -38,10 +38,13 @@ def _envelope() -> dict[str, object]:
 
 
 class DiarySimulator:
-    def __init__(self, producer: AIOKafkaProducer, topic_prefix: str) -> None:
+    def __init__(
+        self, producer: AIOKafkaProducer, topic_prefix: str, seed: int | None = None
+    ) -> None:
+        """`seed` makes the picks (class, subject, graded pupil) the same on every run."""
         self._producer = producer
         self._prefix = topic_prefix
-        self._rnd = random.Random()  # noqa: S311 - demo data
+        self._rnd = random.Random(seed)  # noqa: S311 - demo data
 
     async def _send(self, topic: str, key: str, event: Envelope) -> None:
         await self._producer.send_and_wait(
