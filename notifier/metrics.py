@@ -35,7 +35,14 @@ class Metrics:
             registry=self.registry,
         )
         self.queue_depth = Gauge(
-            "notifier_outbox_queued", "Notifications waiting to be sent.", registry=self.registry
+            "notifier_outbox_queued",
+            "Notifications due and waiting to be sent (read at scrape).",
+            registry=self.registry,
+        )
+        self.oldest_due = Gauge(
+            "notifier_outbox_oldest_due_seconds",
+            "How long the oldest due notification has waited; 0 when none is due (read at scrape).",
+            registry=self.registry,
         )
         # --- Weekly digest: progress of the current sending cycle ---
         self.digest_total = Gauge(

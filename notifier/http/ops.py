@@ -90,10 +90,10 @@ OPS: tuple[Role, ...] = ("ops",)
 TABLE = [
     ApiRoute("GET", "/api/v1/ops/overview", get_overview,
              "Ops: sending rate, failures by provider and class, queue, circuit breakers",
-             response=OverviewOut, roles=OPS, tag="ops"),
+             response=OverviewOut, roles=OPS, errors=(422,), tag="ops"),
     ApiRoute("GET", "/api/v1/ops/dead-letters", get_dead_letters,
              "Ops: dead letters waiting per topic, with the reasons of the latest",
-             response=DeadLettersOut, roles=OPS, errors=(503,), tag="ops"),
+             response=DeadLettersOut, roles=OPS, errors=(422, 503), tag="ops"),
     ApiRoute("POST", "/api/v1/ops/dead-letters/{topic}/redrive", post_redrive,
              "Ops: put a topic's dead letters back on it; answers how many moved",
              body=RedriveIn, response=RedriveOut, roles=OPS, errors=(503,), tag="ops"),
@@ -105,5 +105,5 @@ TABLE = [
 
 
 def routes() -> list[web.RouteDef]:
-    # A route declaring no query parameters refuses any, as the parents' API does.
+    # A route declaring no query parameters refuses any (422), as the parents' API does.
     return api_routes([replace(r, handler=no_query(r.handler)) for r in TABLE])

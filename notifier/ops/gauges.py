@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 import asyncpg
 from aiohttp import web
@@ -20,6 +21,7 @@ from notifier.kafka import CONSUMED
 from notifier.metrics import BREAKER_STATES, Metrics
 from notifier.ops import BrokerUnavailable
 from notifier.ops.offsets import BrokerOffsets
+from notifier.ops.overview import queue
 from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,17 +43,20 @@ async def refresh_gauges(app: web.Application) -> None:
         for name, state in provider.states().items():
             metrics.breaker_state.labels(name).set(BREAKER_STATES[state])
     if keys.POOL in app:
-        await _holds(metrics, app[keys.POOL])
+        try:
+            await asyncio.wait_for(_outbox(metrics, app[keys.POOL], app[keys.CLOCK].now()), TIMEOUT)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            log.warning("outbox and open holds not measured: %s", type(exc).__name__)
     if keys.OFFSETS in app:
         await _lag(metrics, app[keys.OFFSETS], app[keys.SETTINGS])
 
 
-async def _holds(metrics: Metrics, pool: asyncpg.Pool) -> None:
-    try:
-        rows = await asyncio.wait_for(pool.fetch(_HOLDS), TIMEOUT)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        log.warning("open holds not measured: %s", type(exc).__name__)
-        return
+async def _outbox(metrics: Metrics, pool: asyncpg.Pool, now: datetime) -> None:
+    async with pool.acquire() as conn:
+        waiting = await queue(conn, now)
+        rows = await conn.fetch(_HOLDS)
+    metrics.queue_depth.set(waiting.due)
+    metrics.oldest_due.set(waiting.oldest_due_seconds or 0)
     metrics.open_holds.clear()
     metrics.open_holds_amount.clear()
     for r in rows:
@@ -60,12 +65,12 @@ async def _holds(metrics: Metrics, pool: asyncpg.Pool) -> None:
 
 
 async def _lag(metrics: Metrics, offsets: BrokerOffsets, settings: Settings) -> None:
-    lag: dict[TopicPartition, int] = {}
+    lag: dict[TopicPartition, int] | None = None
     with contextlib.suppress(BrokerUnavailable, TimeoutError):
         lag = await asyncio.wait_for(consumer_lag(offsets, settings), TIMEOUT)
     metrics.consumer_lag.clear()
-    metrics.consumer_lag_known.set(1 if lag else 0)
-    for tp, records in lag.items():
+    metrics.consumer_lag_known.set(0 if lag is None else 1)
+    for tp, records in (lag or {}).items():
         metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(records)
 
 

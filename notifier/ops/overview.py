@@ -89,9 +89,12 @@ async def overview(conn: Conn, now: datetime) -> Overview:
         Failures(r["provider"], r["class"], r["count"])
         for r in await conn.fetch(_FAILED, now - FAILURE_WINDOW)
     ]
+    return Overview(rates, failures, await queue(conn, now))
+
+
+async def queue(conn: Conn, now: datetime) -> Queue:
     q = await conn.fetchrow(_QUEUE, now)
     assert q is not None  # an aggregate without GROUP BY always answers one row
     oldest = q["oldest_due_seconds"]
-    queue = Queue(q["due"], q["later"], q["sending"], q["in_doubt"],
-                  float(oldest) if oldest is not None else None)  # fmt: skip
-    return Overview(rates, failures, queue)
+    return Queue(q["due"], q["later"], q["sending"], q["in_doubt"],
+                 float(oldest) if oldest is not None else None)  # fmt: skip

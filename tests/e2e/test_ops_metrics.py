@@ -29,6 +29,15 @@ async def idle(settings: Settings) -> AsyncIterator[Service]:
 
 
 @pytest.fixture
+async def unsent(settings: Settings) -> AsyncIterator[Service]:
+    """The service with its dispatcher off: queued SMS stay queued."""
+    configured = with_tokens(settings)
+    app = create_app(configured, dispatch=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield Service(client, configured)
+
+
+@pytest.fixture
 async def failing(settings: Settings, mobizon: FakeMobizon) -> AsyncIterator[Service]:
     """The service with Mobizon as its only provider, and Mobizon answering 503."""
     mobizon.mode = "unavailable"
@@ -79,3 +88,19 @@ async def test_consumer_lag_counts_what_the_group_has_not_committed(idle: Servic
     lags = [await metric(idle, f'notifier_consumer_lag{{partition="{p}",topic="{topic}"}}')
             for p in range(3)]  # fmt: skip
     assert sum(lag or 0 for lag in lags) == 3
+
+
+async def test_queued_sms_show_in_the_queue_gauges_and_the_overview(unsent: Service) -> None:
+    await subscribed(unsent, "par-1", "pup-1")
+    await unsent.credit("par-1", 100_00)
+    await unsent.publish("diary.homework", "c-5a", homework_assigned(text="Стр. 45"))
+
+    async def queued() -> bool:
+        return await metric(unsent, "notifier_outbox_queued") == 1
+
+    assert await wait_for(queued, 20)
+    assert (await metric(unsent, "notifier_outbox_oldest_due_seconds") or 0) >= 0
+    assert await metric(unsent, 'notifier_holds_open_amount{currency="KZT"}') == 20_00
+    overview = await ops_json(unsent, "GET", "/api/v1/ops/overview")
+    assert overview["queue"]["due"] == 1
+    assert overview["rates"] == []
