@@ -11,6 +11,7 @@ from typing import TypeVar
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from notifier import keys
 from notifier.ops import BrokerUnavailable
@@ -81,7 +82,7 @@ class BrokerOffsets:
 async def _answer(call: Awaitable[T]) -> T:
     try:
         return await asyncio.wait_for(call, TIMEOUT)
-    except Exception as exc:
+    except (KafkaError, OSError, TimeoutError) as exc:
         raise BrokerUnavailable(f"the broker did not answer: {type(exc).__name__}: {exc}") from exc
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from gateways.sms.dev import DevSmsProvider
+from notifier.app import create_app
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
 from tests.e2e.ops_support import (
@@ -125,3 +128,11 @@ async def test_only_the_consumed_topics_can_be_redriven(service: Service) -> Non
     path = "/api/v1/ops/dead-letters/payments/redrive"
     response = await ops_call(service, "POST", path, json={})
     assert response.status == 404
+
+
+async def test_a_single_provider_without_routing_has_no_breaker(settings: Settings) -> None:
+    provider = DevSmsProvider(settings.sms_dev_outbox)
+    app = create_app(settings, sms_provider=provider, consume=False, dispatch=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        found = await ops_json(Service(client, settings), "GET", "/api/v1/ops/overview")
+    assert found["breakers"] == {"states": {}, "note": "no breaker: single provider"}
