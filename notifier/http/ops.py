@@ -73,7 +73,7 @@ async def post_redrive(request: web.Request) -> web.Response:
         moved = await redrive(request.app[keys.SETTINGS], topic, limit=body.limit)
     except (KafkaError, OSError) as exc:  # the broker, not the request: try again later
         raise ApiError(503, "broker_unavailable", f"re-drive failed: {exc!r}") from exc
-    log.warning("%s (ops) re-drove %d dead letters of %s", principal.subject, moved.moved, topic)
+    log.info("%s (ops) re-drove %d dead letters of %s", principal.subject, moved.moved, topic)
     return json_model(RedriveOut(topic=topic, moved=moved.moved))
 
 
