@@ -19,6 +19,7 @@ from notifier.http import (
     finance,
     health,
     internal,
+    ops,
     payments,
     sms_reports,
     stripe_webhook,
@@ -28,9 +29,11 @@ from notifier.http.errors import error_middleware
 from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS
 from notifier.metrics import Metrics
+from notifier.ops.offsets import broker_offsets
 from notifier.outbox import providers
 from notifier.settings import Settings
 from notifier.supervise import Supervisor
+from notifier.web import ops_page
 
 HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,
@@ -63,11 +66,13 @@ def create_app(
     app.add_routes(stripe_webhook.routes())  # POST /payments/stripe/webhook
     app.add_routes(finance.routes())  # finance reports and reconciliation
     app.add_routes(sms_reports.routes())  # SMS providers' delivery-report callbacks
+    app.add_routes(ops.routes() + ops_page.routes())  # /api/v1/ops/… and the /ops page
     app.cleanup_ctx.append(lifecycle.database)
     app.cleanup_ctx.append(lifecycle.kafka_producer)
     app.cleanup_ctx.append(providers.sms_providers(sms_provider))  # SMS_ROUTES
     app.cleanup_ctx.append(payments.payment_gateways)  # before finance uses them
     app.cleanup_ctx.append(finance.finance_context)  # gateways for reconciliation + metrics
+    app.cleanup_ctx.append(broker_offsets)  # dead letters and consumer lag, read-only
     if dispatch:
         app.cleanup_ctx.append(lifecycle.dispatcher)
     if consume:

@@ -17,6 +17,7 @@ from notifier.supervise import Supervisor
 
 if TYPE_CHECKING:
     from notifier.http.auth import TokenVerifier
+    from notifier.ops.offsets import BrokerOffsets
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
@@ -27,3 +28,4 @@ SMS_PROVIDER = web.AppKey("sms_provider", SmsProvider)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
 TOKEN_VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("token_verifier")
+OFFSETS: web.AppKey[BrokerOffsets] = web.AppKey("broker_offsets")  # the ops console, metrics

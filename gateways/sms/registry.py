@@ -18,7 +18,7 @@ from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from gateways.sms.nikita import NikitaConfig, NikitaProvider
 from gateways.sms.ratelimit import TokenBucket
 from gateways.sms.reports import ReportSink
-from gateways.sms.routed import Lane, RoutedProvider
+from gateways.sms.routed import Lane, RoutedProvider, SendObserver
 from gateways.sms.routing import validate_routes
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_receipts import PartStore
@@ -95,8 +95,9 @@ def build_providers(
 
 
 def build_routed(
-    settings: Settings, providers: dict[str, SmsProvider], *, clock: Clock
-) -> RoutedProvider:
+    settings: Settings, providers: dict[str, SmsProvider], *, clock: Clock,
+    observer: SendObserver | None = None,
+) -> RoutedProvider:  # fmt: skip
     """SMS_ROUTES over the providers, each in its own lane (raises InvalidRoutes)."""
     routes = validate_routes(settings.sms_routes, list(providers))
     cool_down = timedelta(seconds=settings.sms_breaker_cool_down_seconds)
@@ -109,4 +110,4 @@ def build_routed(
             asyncio.Semaphore(settings.sms_max_in_flight.get(name, DEFAULT_IN_FLIGHT)),
             TokenBucket(clock, rate=rate, burst=max(1, int(rate))) if rate else None,
         )
-    return RoutedProvider(lanes, routes)
+    return RoutedProvider(lanes, routes, observer=observer)

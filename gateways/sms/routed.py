@@ -15,9 +15,11 @@ Each provider has a lane: a token bucket (messages/s) and a bound on submits in 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 from gateways.sms.base import (
     GatewayError,
@@ -29,12 +31,25 @@ from gateways.sms.base import (
     SmsRejected,
     SmsTemporaryFailure,
 )
-from gateways.sms.breaker import CircuitBreaker
+from gateways.sms.breaker import CircuitBreaker, State
 from gateways.sms.ratelimit import TokenBucket
 from gateways.sms.routing import Routes, route_for
 
 Sleep = Callable[[float], Awaitable[None]]
 REMEMBERED_IN_DOUBT = 100_000
+ErrorClass = Literal["retryable", "permanent", "in_doubt"]
+
+
+class SendObserver(Protocol):
+    """Told of every submit that reached a provider: how long its answer took and, when it
+    did not accept, the class of the failure (notifier.metrics.Metrics is one)."""
+
+    def submitted(self, provider: str, seconds: float | None, error: ErrorClass | None) -> None: ...
+
+
+class _Unobserved:
+    def submitted(self, provider: str, seconds: float | None, error: ErrorClass | None) -> None:
+        pass
 
 
 class Queued(SmsTemporaryFailure):
@@ -54,7 +69,9 @@ class Lane:
     bucket: TokenBucket | None = None
     max_wait: float = 2.0
 
-    async def send(self, sms: OutgoingSms, sleep: Sleep) -> SendResult:
+    async def admit(self, sleep: Sleep) -> None:
+        """Wait for a slot (rate and in-flight); the caller releases `in_flight` after the
+        submit. Raises Queued when none comes within `max_wait`."""
         name = self.provider.name
         wait = self.bucket.reserve(self.max_wait) if self.bucket is not None else 0.0
         if wait is None:
@@ -65,17 +82,17 @@ class Lane:
             await asyncio.wait_for(self.in_flight.acquire(), self.max_wait)
         except TimeoutError as exc:
             raise Queued("too many submits in flight", provider=name) from exc
-        try:
-            return await self.provider.send(sms)
-        finally:
-            self.in_flight.release()
 
 
 class RoutedProvider:
     name = "routed"
 
-    def __init__(self, lanes: Mapping[str, Lane], routes: Routes, *, sleep: Sleep = asyncio.sleep):
+    def __init__(
+        self, lanes: Mapping[str, Lane], routes: Routes, *, sleep: Sleep = asyncio.sleep,
+        observer: SendObserver | None = None,
+    ) -> None:  # fmt: skip
         self.lanes, self._routes, self._sleep = dict(lanes), routes, sleep
+        self._observer = observer or _Unobserved()
         # Our reference -> the provider a maybe-accepted send went to, so `lookup` asks it
         # alone (in memory: after a restart every provider is asked).
         self._in_doubt: OrderedDict[str, str] = OrderedDict()
@@ -92,7 +109,7 @@ class RoutedProvider:
                 refusals.append(SmsTemporaryFailure("circuit open", provider=name))
                 continue
             try:
-                result = await self._attempt(lane, sms)
+                result = await self._attempt(name, lane, sms)
             except SmsTemporaryFailure as exc:
                 refusals.append(exc)
                 continue
@@ -112,18 +129,27 @@ class RoutedProvider:
             return [sticky]  # re-sent after an in-doubt: only where it may already be
         return [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
 
-    async def _attempt(self, lane: Lane, sms: OutgoingSms) -> SendResult:
+    async def _attempt(self, name: str, lane: Lane, sms: OutgoingSms) -> SendResult:
+        await lane.admit(self._sleep)  # Queued: the provider never saw it, says nothing of it
+        started = time.monotonic()
         try:
-            result = await lane.send(sms, self._sleep)
-        except Queued:
-            raise
+            result = await lane.provider.send(sms)
         except SmsRejected:
             lane.breaker.succeeded()  # it answered: healthy, the message was the problem
+            self._observer.submitted(name, time.monotonic() - started, "permanent")
+            raise
+        except SmsTemporaryFailure:
+            lane.breaker.failed()
+            self._observer.submitted(name, time.monotonic() - started, "retryable")
             raise
         except BaseException:
-            lane.breaker.failed()  # refused, timed out, in doubt, or cancelled mid-trial
+            lane.breaker.failed()  # timed out, in doubt, or cancelled mid-trial
+            self._observer.submitted(name, None, "in_doubt")  # no answer: no latency
             raise
+        finally:
+            lane.in_flight.release()
         lane.breaker.succeeded()
+        self._observer.submitted(name, time.monotonic() - started, None)
         return result
 
     def _remember(self, reference: str, provider: str) -> None:
@@ -157,6 +183,10 @@ class RoutedProvider:
         """Ask the one provider an in-doubt send went to (`SmsInDoubt.provider`)."""
         found = await self.lanes[provider].provider.lookup(reference)
         return replace(found, provider=provider) if found is not None else None
+
+    def states(self) -> dict[str, State]:
+        """Each provider's circuit breaker: closed, open or half_open (read-only)."""
+        return {name: lane.breaker.state for name, lane in self.lanes.items()}
 
     async def close(self) -> None:
         await asyncio.gather(*(lane.provider.close() for lane in self.lanes.values()))

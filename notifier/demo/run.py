@@ -33,6 +33,8 @@ async def _serve(settings: Settings, token: str, started: float) -> None:
     print(f"internal API token for this run: {token}")
     parent = mint_token(settings, "demo-parent-01", "parent", ttl_seconds=12 * 3600)
     print(f"Notification Manager as a demo parent: {url}/manager#token={parent}")
+    ops = mint_token(settings, "demo-ops", "ops", ttl_seconds=12 * 3600)
+    print(f"Ops console: {url}/ops#token={ops}")
     producer = make_producer(settings)
     await producer.start()
     try:

@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from notifier import keys
+from notifier.ops.gauges import refresh_gauges
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -63,6 +64,7 @@ async def _outbox(app: web.Application) -> str:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    await refresh_gauges(request.app)  # breakers, open holds, consumer lag: read now
     body = generate_latest(request.app[keys.METRICS].registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

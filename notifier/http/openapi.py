@@ -198,4 +198,5 @@ _REASONS = {
     410: "Gone",
     422: "Invalid input",
     429: "Too many requests (see Retry-After)",
+    503: "Not configured, or a service it needs is unavailable",
 }

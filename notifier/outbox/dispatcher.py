@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -143,16 +144,22 @@ class Dispatcher:
             )
             if self._low_balance is not None:
                 await check_low_balances(conn, charged, now, self._low_balance)
-        for o in outcomes:
-            self._count(o)
+        self._count(outcomes)
 
-    def _count(self, o: Outcome) -> None:
-        self._metrics.sms.labels(o.verdict if o.verdict != "accepted" else "sent").inc()
-        if o.verdict == "accepted":
-            self._metrics.sms_parts.inc(o.row["parts"])
-        elif o.verdict != "in_doubt" or o.error:
-            log.warning("SMS %s to %s: %s: %s", o.row["id"], mask_phone(o.row["phone"]),
-                        o.verdict, o.error)  # fmt: skip
+    def _count(self, outcomes: Sequence[Outcome]) -> None:
+        """Metrics once per batch and label (~3,000 SMS/s: not one increment per SMS)."""
+        tally = Counter((_status(o), o.provider or "-") for o in outcomes)
+        for (status, provider), count in tally.items():
+            self._metrics.notifications.labels(status, provider).inc(count)
+        for status, count in Counter(_status(o) for o in outcomes).items():
+            self._metrics.sms.labels(status).inc(count)
+        self._metrics.sms_parts.inc(
+            sum(o.row["parts"] for o in outcomes if o.verdict == "accepted")
+        )
+        for o in outcomes:
+            if o.verdict != "accepted" and (o.verdict != "in_doubt" or o.error):
+                log.warning("SMS %s to %s: %s: %s", o.row["id"], mask_phone(o.row["phone"]),
+                            o.verdict, o.error)  # fmt: skip
 
     async def _keep_leases(self, ids: list[int]) -> None:
         """Renew the batch's leases while it is in flight (a slow provider must not make
@@ -169,3 +176,7 @@ class Dispatcher:
     async def hand_back(self) -> int:
         """On shutdown: rows still leased to us go back to the queue, in doubt."""
         return await self.reclaim(own=True)
+
+
+def _status(o: Outcome) -> str:
+    return "sent" if o.verdict == "accepted" else o.verdict

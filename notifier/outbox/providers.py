@@ -40,7 +40,7 @@ def _routed(app: web.Application) -> RoutedProvider:
     sink = report_sink(pool, policy=s.undeliverable_policy)
     providers = build_providers(s, clock=clock, on_report=sink, parts=PgParts(pool))
     try:
-        return build_routed(s, providers, clock=clock)
+        return build_routed(s, providers, clock=clock, observer=app.get(keys.METRICS))
     except InvalidRoutes as exc:  # nothing to close: providers connect on first use
         raise ConfigError(f"invalid configuration:\n  SMS_ROUTES: {exc}") from exc
 

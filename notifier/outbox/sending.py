@@ -67,9 +67,9 @@ async def deliver(
     try:
         result = await asyncio.wait_for(provider.send(sms), timeout)
     except SmsRejected as exc:
-        return Outcome(row, "failed", error=f"rejected by {exc.provider}: {exc}")
+        return Outcome(row, "failed", exc.provider, error=f"rejected by {exc.provider}: {exc}")
     except SmsTemporaryFailure as exc:
-        return Outcome(row, "retry", error=f"{exc.provider}: {exc}")
+        return Outcome(row, "retry", exc.provider, error=f"{exc.provider}: {exc}")
     except Exception as exc:  # timeouts, lost connections, provider bugs: maybe it has it
         return Outcome(row, "in_doubt", error=f"{type(exc).__name__}: {exc}")
     return _accepted(row, provider, result)

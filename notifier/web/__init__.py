@@ -21,6 +21,7 @@ ASSET_TYPES = {
     "manager.js": "text/javascript",
     "i18n.js": "text/javascript",
 }
+CONTENT_TYPES = {".css": "text/css", ".js": "text/javascript"}
 # The page talks only to this service; the payment page is reached by navigation, which
 # these rules do not restrict.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -63,7 +64,7 @@ class ManagerPage:
         current = request.match_info["version"] == self.version
         response = web.Response(
             body=self.assets[name],
-            content_type=ASSET_TYPES[name],
+            content_type=CONTENT_TYPES[name[name.rindex(".") :]],
             charset="utf-8",
             headers={
                 "Cache-Control": ASSET_CACHE if current else "no-cache",
@@ -74,16 +75,18 @@ class ManagerPage:
         return response
 
 
-def load_page() -> ManagerPage:
-    """Read the page and its assets from the package (they are small)."""
+def load_page(
+    template: str = "manager.html", names: tuple[str, ...] = tuple(ASSET_TYPES)
+) -> ManagerPage:
+    """Read a page and its assets (.css, .js) from the package (they are small)."""
     root = resources.files(__name__)
-    assets = {name: (root / "static" / name).read_bytes() for name in ASSET_TYPES}
+    assets = {name: (root / "static" / name).read_bytes() for name in names}
     digest = hashlib.sha256()
     for name in sorted(assets):
         digest.update(name.encode() + b"\0" + assets[name])
     version = digest.hexdigest()[:12]
-    template = (root / "templates" / "manager.html").read_text("utf-8")
-    return ManagerPage(template.replace("{{version}}", version), version, assets)
+    html = (root / "templates" / template).read_text("utf-8")
+    return ManagerPage(html.replace("{{version}}", version), version, assets)
 
 
 def routes() -> list[web.RouteDef]:

@@ -37,10 +37,10 @@ async def horizontal_overflow(page: Page) -> int:
     return overflow
 
 
-def publish_screenshot(source: Path) -> Path | None:
-    """The README shows the manager as the browser test saw it. Refreshed only on request
+def publish_screenshot(source: Path, name: str = "manager.png") -> Path | None:
+    """The README shows the pages as the browser tests saw them. Refreshed only on request
     (`UPDATE_DOCS_SCREENSHOT=1 make test`), so a test run leaves the tree clean."""
     if os.environ.get("UPDATE_DOCS_SCREENSHOT") != "1":
         return None
     DOCS.mkdir(exist_ok=True)
-    return Path(shutil.copyfile(source, DOCS / "manager.png"))
+    return Path(shutil.copyfile(source, DOCS / name))

@@ -117,19 +117,20 @@ async def manager(settings: Settings) -> AsyncIterator[Manager]:
 
 @pytest.fixture
 async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[NewPage]:
-    """Opens a phone-sized page in a fresh Chromium profile; `locale` sets navigator.language.
+    """Opens a page (phone-sized unless `viewport` says otherwise) in a fresh Chromium profile;
+    `locale` sets navigator.language.
     Fails the test on any uncaught script error or Content-Security-Policy violation."""
     problems: list[str] = []
     async with async_playwright() as playwright:
         contexts: list[BrowserContext] = []
 
-        async def new_page(locale: str = "ru-RU") -> Page:
+        async def new_page(locale: str = "ru-RU", viewport: ViewportSize = PHONE_SCREEN) -> Page:
             context = await playwright.chromium.launch_persistent_context(
                 tmp_path / f"profile-{len(contexts)}",
                 executable_path=str(chromium),
                 headless=True,
                 args=CHROMIUM_ARGS,
-                viewport=PHONE_SCREEN,
+                viewport=viewport,
                 locale=locale,
             )
             contexts.append(context)

@@ -1,8 +1,9 @@
 """Schema fuzzing: schemathesis generates requests from the live /api/v1/openapi.json of a
 running service (valid and invalid ones) and checks every answer: never a server error and,
-for the parents' Notification Manager routes, status, content type, headers and body as the
-document says and invalid requests refused. Other teams' /api/v1 routes in the document are
-fuzzed for server errors only (their own tests hold their contracts)."""
+for the parents' Notification Manager routes and the ops console's, status, content type,
+headers and body as the document says and invalid requests refused. Other teams' /api/v1
+routes in the document are fuzzed for server errors only (their own tests hold their
+contracts)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from notifier.http import ops
 from notifier.http.api import TABLE
 from notifier.http.auth import Role
 from tests.e2e.api_support import Api
@@ -48,7 +50,7 @@ def fuzz(
     """Run every operation in both modes; returns a report line per failing operation."""
     schema = schemathesis.openapi.from_url(f"{base_url}{document}")
     failures: list[str] = []
-    ours = {(route.method, route.path) for route in TABLE}
+    ours = {(route.method, route.path) for route in [*TABLE, *ops.TABLE]}
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

@@ -1,0 +1,103 @@
+"""The per-phone support lookup: "why did I not get an SMS?".
+
+Everything about one phone number a support person needs on a call: the subscriptions that
+send to it (verified? active? which types?), the balance of each parent using it, and the
+last messages to it with what became of each. Parents are found by the phone (their
+subscriptions, verified phones and verification codes), then their messages through the
+per-parent index, filtered to this phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.types import Conn
+
+LAST_MESSAGES = 20
+
+_PARENTS = """
+SELECT parent_id FROM subscriptions WHERE phone = $1
+UNION SELECT parent_id FROM parent_phones WHERE phone = $1
+UNION SELECT parent_id FROM phone_verifications WHERE phone = $1
+"""
+
+_SUBSCRIPTIONS = """
+SELECT s.parent_id, s.pupil_id, p.first_name AS pupil_name, p.school_id, s.types, s.language,
+       s.active, s.phone_verified_at, s.updated_at
+  FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id
+ WHERE s.phone = $1 ORDER BY s.parent_id, s.pupil_id
+"""
+
+_WALLETS = """
+SELECT owner AS parent_id, currency, posted, held, posted - held AS available
+  FROM ledger_accounts WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY owner
+"""
+
+_MESSAGES = """
+SELECT id, parent_id, kind, status, parts, price, currency, provider, provider_message_id,
+       last_error, attempts, in_doubt, created_at, next_attempt_at, sent_at, delivery_status,
+       delivery_reported_at, delivery_detail
+  FROM notifications WHERE parent_id = ANY($2::text[]) AND phone = $1
+ ORDER BY created_at DESC, id DESC LIMIT $3
+"""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    parent_id: str
+    pupil_id: str
+    pupil_name: str
+    school_id: str
+    types: list[str]
+    language: str
+    active: bool
+    phone_verified_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Wallet:
+    parent_id: str
+    currency: str
+    posted: int
+    held: int
+    available: int
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    parent_id: str
+    kind: str
+    status: str
+    parts: int
+    price: int
+    currency: str | None
+    provider: str | None
+    provider_message_id: str | None
+    last_error: str | None
+    attempts: int
+    in_doubt: bool
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    delivery_status: str | None
+    delivery_reported_at: datetime | None
+    delivery_detail: str | None
+
+
+@dataclass(frozen=True)
+class PhoneLookup:
+    phone: str
+    subscriptions: list[Subscription]
+    wallets: list[Wallet]  # parents without a wallet (never topped up) have none
+    messages: list[Message]  # newest first
+
+
+async def look_up_phone(conn: Conn, phone: str) -> PhoneLookup:
+    """`phone` in E.164 (normalised by the caller)."""
+    parents = [r["parent_id"] for r in await conn.fetch(_PARENTS, phone)]
+    subscriptions = [Subscription(**r) for r in await conn.fetch(_SUBSCRIPTIONS, phone)]
+    wallets = [Wallet(**r) for r in await conn.fetch(_WALLETS, parents)]
+    rows = await conn.fetch(_MESSAGES, phone, parents, LAST_MESSAGES)
+    return PhoneLookup(phone, subscriptions, wallets, [Message(**r) for r in rows])
