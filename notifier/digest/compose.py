@@ -9,10 +9,12 @@ and is not averaged, even when it also carries a mark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from decimal import Decimal
+from functools import partial
+from typing import Final, NamedTuple
 
 from notifier.digest.subjects import abbreviate
 from notifier.sms.texts import Language
@@ -33,8 +35,7 @@ WORDS: Final[dict[str, dict[Language, str]]] = {
 FINALS: Final = ("quarter", "half_year", "year")
 
 
-@dataclass(frozen=True)
-class Grade:
+class Grade(NamedTuple):  # a tuple: tens of thousands are built per digest batch
     lesson_date: date
     assessment: str  # lesson | quarter | half_year | year
     period: int | None = None
@@ -53,16 +54,22 @@ class SubjectWeek:
     subject: str
     grades: tuple[Grade, ...]  # in date order
 
-    @property
-    def lessons(self) -> tuple[Grade, ...]:
-        return tuple(g for g in self.grades if g.assessment == "lesson")
+    lessons: tuple[Grade, ...] = field(init=False, repr=False, compare=False)
+    average: Decimal | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def average(self) -> Decimal | None:
-        marks = [g.mark for g in self.lessons if g.mark is not None and g.points is None]
-        if len(marks) < 2:
-            return None
-        return (Decimal(sum(marks)) / len(marks)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    def __post_init__(self) -> None:  # computed once: the budget asks for them many times
+        lessons = tuple(g for g in self.grades if g.assessment == "lesson")
+        object.__setattr__(self, "lessons", lessons)
+        object.__setattr__(self, "average", _average(lessons))
+
+
+def _average(lessons: tuple[Grade, ...]) -> Decimal | None:
+    """Of the numeric per-lesson marks, half up to one decimal, in integers."""
+    marks = [g.mark for g in lessons if g.mark is not None and g.points is None]
+    if len(marks) < 2:
+        return None
+    tenths = (20 * sum(marks) + len(marks)) // (2 * len(marks))  # round(10 * sum / n)
+    return Decimal(f"{tenths // 10}.{tenths % 10}")
 
 
 @dataclass(frozen=True)
@@ -92,16 +99,39 @@ def empty_week(week: PupilWeek, lang: Language) -> str:
     return WORDS["empty"][lang].format(name=_clean(week.first_name), dates=_dates(week))
 
 
-def digest_text(week: PupilWeek, lang: Language, detail: Detail = Detail()) -> str:
+SubjectTexts = dict[tuple[str, int, bool], str]
+
+
+def digest_text(
+    week: PupilWeek, lang: Language, detail: Detail = Detail(), memo: SubjectTexts | None = None
+) -> str:
+    """`memo` keeps the pieces (header, subject names, marks) across the budget's tries for
+    the same week and language: each try asks for the same pieces with less detail."""
+    memo = {} if memo is None else memo
     shown = week.subjects[: detail.subjects]
     averaged = [i for i, s in enumerate(shown) if s.average is not None]
     bare = set(averaged[len(averaged) - detail.without_marks :]) if detail.without_marks else set()
-    parts = [_subject(s, lang, detail.short_names, i in bare) for i, s in enumerate(shown)]
+    parts = []
+    for i, s in enumerate(shown):
+        short, without = detail.short_names, i in bare
+        name = _piece(memo, ("name", i, short), partial(_name, s, short))
+        body = _piece(memo, ("body", i, without), partial(_body, s, lang, without))
+        parts.append(name + " " + body)
     rest = len(week.subjects) - len(shown)
     if rest:
         parts.append(f"+{rest}")
-    head = WORDS["head"][lang].format(name=_clean(week.first_name), dates=_dates(week))
-    return head + "; ".join(parts)
+    return _piece(memo, ("head", 0, False), partial(_head, week, lang)) + "; ".join(parts)
+
+
+def _piece(memo: SubjectTexts, key: tuple[str, int, bool], make: Callable[[], str]) -> str:
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = make()
+    return found
+
+
+def _head(week: PupilWeek, lang: Language) -> str:
+    return WORDS["head"][lang].format(name=_clean(week.first_name), dates=_dates(week))
 
 
 def _clean(value: str) -> str:
@@ -113,8 +143,11 @@ def _dates(week: PupilWeek) -> str:
     return dates(week.first_day, week.last_day)
 
 
-def _subject(s: SubjectWeek, lang: Language, short: bool, bare: bool) -> str:
-    name = abbreviate(s.subject) if short else _clean(s.subject)
+def _name(s: SubjectWeek, short: bool) -> str:
+    return abbreviate(s.subject) if short else _clean(s.subject)
+
+
+def _body(s: SubjectWeek, lang: Language, bare: bool) -> str:
     average = s.average
     avg = WORDS["average"][lang].format(value=str(average).replace(".", ",")) if average else ""
     marks = " ".join(g.shown() for g in s.lessons)
@@ -124,4 +157,4 @@ def _subject(s: SubjectWeek, lang: Language, short: bool, bare: bool) -> str:
         for g in s.grades
         if g.assessment in FINALS
     ]
-    return name + " " + ", ".join(p for p in (lesson_part, *finals) if p)
+    return ", ".join(p for p in (lesson_part, *finals) if p)

@@ -10,8 +10,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import groupby
-from typing import Any
+from operator import itemgetter
 
 from billing.types import Conn
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek
@@ -78,12 +79,20 @@ async def count_subscribers(conn: Conn, school_ids: Sequence[str]) -> dict[str, 
 def _subjects(raw: str | None) -> tuple[SubjectWeek, ...]:
     rows = json.loads(raw) if raw else []
     return tuple(
-        SubjectWeek(subject, tuple(_grade(g) for g in grades))
-        for subject, grades in groupby(rows, key=lambda g: g[0])
+        SubjectWeek(subject, tuple(_grade(*g) for g in grades))
+        for subject, grades in groupby(rows, key=itemgetter(0))
     )
 
 
-def _grade(g: list[Any]) -> Grade:
-    # [subject, lesson_date, assessment, period, mark, points, max_points], as json_agg built it
-    _, day, assessment, period, mark, points, max_points = g
-    return Grade(date.fromisoformat(day), assessment, period, mark, points, max_points)
+def _grade(
+    _subject: str, day: str, assessment: str, period: int | None, mark: int | None,
+    points: int | None, max_points: int | None,
+) -> Grade:  # fmt: skip
+    """[subject, lesson_date, assessment, period, mark, points, max_points], as json_agg
+    built it."""
+    return Grade(_day(day), assessment, period, mark, points, max_points)
+
+
+@lru_cache(maxsize=64)  # a week has seven days
+def _day(iso: str) -> date:
+    return date.fromisoformat(iso)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from notifier.digest.budget import empty_digest, fit_digest
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek
@@ -85,3 +89,10 @@ def test_an_empty_week_says_no_new_marks_in_each_language() -> None:
         "Ерлан: 30.11-06.12 жаңа баға жоқ.",
         "Ерлан: 30.11-06.12 жаңы баа жок.",
     ]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10), min_size=2, max_size=30))
+def test_the_average_is_the_arithmetic_one_rounded_half_up(marks: list[int]) -> None:
+    week = SubjectWeek("Химия", tuple(Grade(day(23), "lesson", mark=m) for m in marks))
+    exact = Decimal(sum(marks)) / len(marks)
+    assert week.average == exact.quantize(Decimal("0.1"), ROUND_HALF_UP)
