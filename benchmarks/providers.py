@@ -1,6 +1,7 @@
 """SMS handed over per second, and submit latency, through the real providers to their local
 peers: Mobizon over HTTP to tests/fakes/mobizon.py, SMPP to smpp34's server
-(tests/fakes/smsc.py). Both peers answer at once, so this measures our side of the wire.
+(tests/fakes/smsc.py). Both peers answer at once, each in a process of its own (a real
+provider is another system), so this measures our side of the wire.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
+from benchmarks.peers import peer
 from gateways.sms.base import OutgoingSms, SendResult
 from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_session import SmppConfig
 from tests.fakes.mobizon import FakeMobizon
-from tests.fakes.smsc import FakeSmsc
 
 CONCURRENCY = 32
 TEXT = "Домашнее задание: стр. 45, № 3–7."  # one UCS-2 part, like most alerts
@@ -50,23 +51,19 @@ async def _measure(
 
 async def dispatch_rates(n: int) -> dict[str, float]:
     results: dict[str, float] = {}
-    mobizon = FakeMobizon()
-    await mobizon.start()
-    provider = MobizonProvider(MobizonConfig(mobizon.api_key, mobizon.url))
-    try:
-        results |= await _measure("mobizon", provider.send, n)
-    finally:
-        await provider.close()
-        await mobizon.stop()
-    smsc = FakeSmsc()
-    await smsc.start()
-    config = SmppConfig("127.0.0.1", smsc.port, "bench", "pw", window=CONCURRENCY)
-    smpp = SmppProvider(config)
-    try:
-        results |= await _measure("smpp", smpp.send, n)
-    finally:
-        await smpp.close()
-        await smsc.stop()
+    async with peer("mobizon") as url:
+        provider = MobizonProvider(MobizonConfig(FakeMobizon.api_key, url))
+        try:
+            results |= await _measure("mobizon", provider.send, n)
+        finally:
+            await provider.close()
+    async with peer("smsc") as port:
+        config = SmppConfig("127.0.0.1", int(port), "bench", "pw", window=CONCURRENCY)
+        smpp = SmppProvider(config)
+        try:
+            results |= await _measure("smpp", smpp.send, n)
+        finally:
+            await smpp.close()
     return results
 
 
