@@ -4,10 +4,11 @@ For a number it tries the route's providers in order, and moves to the next only
 current one *certainly* does not have the message: it refused with `SmsTemporaryFailure`, or
 its circuit breaker is open. `SmsRejected` (a bad number, refused content) and `SmsInDoubt`
 (maybe accepted) end the attempt at once: a maybe-accepted message is never handed to a
-second provider - a later send of the same reference goes only to the provider that may
-have it (remembered in memory; after a restart the route is followed again). The result
-names the provider that accepted (`SendResult.provider`), as does
-`SmsInDoubt.provider`, so reports and in-doubt lookups go to the right one.
+second provider. `in_doubt_at(reference)` names the provider it may be at (also when the
+caller's timeout cancelled the send); the dispatcher keeps that name on the outbox row
+(`in_doubt_provider`), so after a restart too the message is looked up (`lookup_at`) and
+re-sent (`send_at`) only there. The result names the provider that accepted
+(`SendResult.provider`), so delivery reports are matched to the right one.
 
 Each provider has a lane: a token bucket (messages/s) and a bound on submits in flight.
 """
@@ -93,41 +94,51 @@ class RoutedProvider:
     ) -> None:  # fmt: skip
         self.lanes, self._routes, self._sleep = dict(lanes), routes, sleep
         self._observer = observer or _Unobserved()
-        # Our reference -> the provider a maybe-accepted send went to, so `lookup` asks it
-        # alone (in memory: after a restart every provider is asked).
+        # Our reference -> the provider a maybe-accepted send went to (`in_doubt_at`); a later
+        # send of it goes there alone. Memory only: the dispatcher keeps it on the outbox row.
         self._in_doubt: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, sms: OutgoingSms) -> SendResult:
-        names = self._candidates(sms)
+        sticky = self._in_doubt.get(sms.reference)
+        if sticky is not None:
+            return await self.send_at(sticky, sms)  # only where it may already be
+        names = [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
         if not names:
             raise SmsRejected(f"no SMS route to {sms.phone[:5]}...", provider=self.name,
                               status="no_route")  # fmt: skip
         refusals: list[GatewayError] = []
         for name in names:
-            lane = self.lanes[name]
-            if not lane.breaker.allows():
-                refusals.append(SmsTemporaryFailure("circuit open", provider=name))
-                continue
             try:
-                result = await self._attempt(name, lane, sms)
+                return await self.send_at(name, sms)
             except SmsTemporaryFailure as exc:
                 refusals.append(exc)
-                continue
-            except (SmsInDoubt, asyncio.CancelledError):
-                self._remember(sms.reference, name)  # a caller's timeout too: maybe sent
-                raise
-            self._in_doubt.pop(sms.reference, None)
-            return replace(result, provider=name)
         summary = "; ".join(f"{e.provider}: {e}" for e in refusals)
         raise SmsTemporaryFailure(f"no provider took it ({summary})", provider=self.name) from (
             refusals[-1]
         )
 
-    def _candidates(self, sms: OutgoingSms) -> list[str]:
-        sticky = self._in_doubt.get(sms.reference)
-        if sticky is not None and sticky in self.lanes:
-            return [sticky]  # re-sent after an in-doubt: only where it may already be
-        return [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
+    async def send_at(self, provider: str, sms: OutgoingSms) -> SendResult:
+        """Send through this one provider's lane (rate limit, in-flight bound, breaker), never
+        another: the re-send of a message that may already be there. Its breaker open or no
+        slot soon -> SmsTemporaryFailure (the message waits); a provider no longer configured
+        -> SmsRejected (nobody else may send what it may have)."""
+        lane = self.lanes.get(provider)
+        if lane is None:
+            raise SmsRejected(f"{provider} may have it and is not configured any more",
+                              provider=provider, status="not_configured")  # fmt: skip
+        if not lane.breaker.allows():
+            raise SmsTemporaryFailure("circuit open", provider=provider)
+        try:
+            result = await self._attempt(provider, lane, sms)
+        except (SmsInDoubt, asyncio.CancelledError):
+            self._remember(sms.reference, provider)  # a caller's timeout too: maybe sent
+            raise
+        self._in_doubt.pop(sms.reference, None)
+        return replace(result, provider=provider)
+
+    def in_doubt_at(self, reference: str) -> str | None:
+        """The provider a send of `reference` ended in doubt at (None: none did, here)."""
+        return self._in_doubt.get(reference)
 
     async def _attempt(self, name: str, lane: Lane, sms: OutgoingSms) -> SendResult:
         await lane.admit(self._sleep)  # Queued: the provider never saw it, says nothing of it
@@ -162,7 +173,7 @@ class RoutedProvider:
         """Asks the provider the in-doubt send went to, or (not known) every provider: found
         -> with its name; None only if every provider asked said "no"."""
         known = self._in_doubt.get(reference)
-        if known is not None and known in self.lanes:
+        if known is not None:
             return await self.lookup_at(known, reference)
         unsure: list[GatewayError] = []
         for name, lane in self.lanes.items():
@@ -180,8 +191,12 @@ class RoutedProvider:
         return None
 
     async def lookup_at(self, provider: str, reference: str) -> SendResult | None:
-        """Ask the one provider an in-doubt send went to (`SmsInDoubt.provider`)."""
-        found = await self.lanes[provider].provider.lookup(reference)
+        """Ask the one provider an in-doubt send went to (`in_doubt_at`, or the outbox row's
+        `in_doubt_provider` after a restart); LookupUnsupported when it is not configured."""
+        lane = self.lanes.get(provider)
+        if lane is None:
+            raise LookupUnsupported(f"{provider} is not configured any more", provider=provider)
+        found = await lane.provider.lookup(reference)
         return replace(found, provider=provider) if found is not None else None
 
     def states(self) -> dict[str, State]:
