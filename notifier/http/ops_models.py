@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
+from notifier.outbox.delivery import DeliveryStatus
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -118,7 +119,9 @@ class MessageOut(BaseModel):
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
-    delivery_status: Literal["delivered", "undeliverable"] | None
+    delivery_status: DeliveryStatus | None = Field(
+        description="the provider's final report: delivered, undeliverable, expired or failed"
+    )
     delivery_reported_at: datetime | None
     delivery_detail: str | None
 
