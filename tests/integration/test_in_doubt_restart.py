@@ -63,14 +63,15 @@ async def _queue_one(pool: asyncpg.Pool, clock: MovableClock) -> int:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, pool: asyncpg.Pool, clock: MovableClock
+    settings: Settings, pool: asyncpg.Pool, clock: MovableClock, send_timeout: float = 10.0
 ) -> AsyncIterator[Dispatcher]:
     """One life of the service's sending side: its routed provider and a dispatcher."""
     app = web.Application()
     app[keys.SETTINGS], app[keys.CLOCK], app[keys.POOL] = settings, clock, pool
     opened = sms_providers()(app)
     await anext(opened)
-    config = DispatchConfig(owner="instance-a", sender="eMektep", in_doubt_policy="resend")
+    config = DispatchConfig(owner="instance-a", sender="eMektep", in_doubt_policy="resend",
+                            send_timeout=send_timeout)  # fmt: skip
     yield Dispatcher(pool=pool, provider=app[keys.SMS_PROVIDER], clock=clock,
                      metrics=Metrics(), config=config)  # fmt: skip
     with pytest.raises(StopAsyncIteration):
@@ -151,4 +152,24 @@ async def test_after_a_restart_an_sms_in_doubt_is_looked_up_only_where_it_went(
         await dispatcher.dispatch_once()
     assert await _row(pool, nid) == ("sent", "nikita", None)
     assert (mobizon.requests, list(nikita.messages)) == (1, [f"n{nid}"])  # the one refusal
+    assert await _wallet(pool) == (10_00 - PRICE, 0)
+
+
+async def test_a_send_the_dispatcher_stopped_waiting_for_stays_with_its_provider(
+    settings: Settings, pool: asyncpg.Pool, mobizon: FakeMobizon, nikita: FakeNikita
+) -> None:
+    clock = MovableClock(T0)
+    settings = routed_over(settings, mobizon, nikita, ["mobizon", "nikita"])
+    nid = await _queue_one(pool, clock)
+    mobizon.mode, nikita.mode = "throttled", "silent"  # Nikita takes it and never answers
+    async with running(settings, pool, clock, send_timeout=0.5) as dispatcher:
+        await dispatcher.dispatch_once()
+    assert await _row(pool, nid) == ("queued", None, "nikita")
+
+    mobizon.mode, nikita.mode = "normal", "normal"
+    async with running(settings, pool, clock) as dispatcher:
+        clock.advance(timedelta(seconds=5))
+        await dispatcher.dispatch_once()  # Nikita never got it: sent there, not to Mobizon
+    assert await _row(pool, nid) == ("sent", "nikita", None)
+    assert (mobizon.messages, list(nikita.messages)) == ({}, [f"n{nid}"])
     assert await _wallet(pool) == (10_00 - PRICE, 0)
