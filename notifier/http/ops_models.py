@@ -116,6 +116,9 @@ class MessageOut(BaseModel):
     last_error: str | None = Field(description="why it failed, was skipped or is retried")
     attempts: int
     in_doubt: bool
+    in_doubt_provider: str | None = Field(
+        description="the provider it may be at: looked up and re-sent there alone"
+    )
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
