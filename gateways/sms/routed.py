@@ -10,7 +10,8 @@ caller's timeout cancelled the send); the dispatcher keeps that name on the outb
 re-sent (`send_at`) only there. The result names the provider that accepted
 (`SendResult.provider`), so delivery reports are matched to the right one.
 
-Each provider has a lane: a token bucket (messages/s) and a bound on submits in flight.
+Each provider has a lane (lanes.py): a token bucket (messages/s), a bound on submits in
+flight and a circuit breaker.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal, Protocol
 
 from gateways.sms.base import (
@@ -28,15 +29,13 @@ from gateways.sms.base import (
     OutgoingSms,
     SendResult,
     SmsInDoubt,
-    SmsProvider,
     SmsRejected,
     SmsTemporaryFailure,
 )
-from gateways.sms.breaker import CircuitBreaker, State
-from gateways.sms.ratelimit import TokenBucket
+from gateways.sms.breaker import State
+from gateways.sms.lanes import Lane, Sleep
 from gateways.sms.routing import Routes, route_for
 
-Sleep = Callable[[float], Awaitable[None]]
 REMEMBERED_IN_DOUBT = 100_000
 ErrorClass = Literal["retryable", "permanent", "in_doubt"]
 
@@ -51,38 +50,6 @@ class SendObserver(Protocol):
 class _Unobserved:
     def submitted(self, provider: str, seconds: float | None, error: ErrorClass | None) -> None:
         pass
-
-
-class Queued(SmsTemporaryFailure):
-    """Refused here, before the provider saw it: says nothing about the provider's health."""
-
-
-@dataclass
-class Lane:
-    """One provider's way in: at most `bucket` messages/s and `in_flight` submits at once.
-    A send that would wait longer than `max_wait` for either is refused as temporary before
-    anything reaches the provider (so it can fail over, and a dispatcher's timeout never
-    cancels it while it merely queues - which would look like a maybe-accepted send)."""
-
-    provider: SmsProvider
-    breaker: CircuitBreaker
-    in_flight: asyncio.Semaphore
-    bucket: TokenBucket | None = None
-    max_wait: float = 2.0
-
-    async def admit(self, sleep: Sleep) -> None:
-        """Wait for a slot (rate and in-flight); the caller releases `in_flight` after the
-        submit. Raises Queued when none comes within `max_wait`."""
-        name = self.provider.name
-        wait = self.bucket.reserve(self.max_wait) if self.bucket is not None else 0.0
-        if wait is None:
-            raise Queued("rate limit: no slot soon enough", provider=name)
-        if wait > 0:
-            await sleep(wait)
-        try:
-            await asyncio.wait_for(self.in_flight.acquire(), self.max_wait)
-        except TimeoutError as exc:
-            raise Queued("too many submits in flight", provider=name) from exc
 
 
 class RoutedProvider:

@@ -14,8 +14,9 @@ import pytest
 from gateways.sms import OutgoingSms, SendResult, SmsInDoubt, SmsRejected, SmsTemporaryFailure
 from gateways.sms.base import LookupUnsupported
 from gateways.sms.breaker import CircuitBreaker
+from gateways.sms.lanes import Lane
 from gateways.sms.ratelimit import TokenBucket
-from gateways.sms.routed import Lane, RoutedProvider
+from gateways.sms.routed import RoutedProvider
 from gateways.sms.routing import InvalidRoutes, route_for, validate_routes
 from tests.support import MovableClock
 
