@@ -173,3 +173,25 @@ async def test_a_send_the_dispatcher_stopped_waiting_for_stays_with_its_provider
     assert await _row(pool, nid) == ("sent", "nikita", None)
     assert (mobizon.messages, list(nikita.messages)) == ({}, [f"n{nid}"])
     assert await _wallet(pool) == (10_00 - PRICE, 0)
+
+
+async def test_an_sms_in_doubt_at_a_provider_since_removed_fails_uncharged(
+    settings: Settings, pool: asyncpg.Pool, mobizon: FakeMobizon, nikita: FakeNikita
+) -> None:
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock)
+    mobizon.mode = "accept_then_drop"
+    routed = routed_over(settings, mobizon, nikita, ["mobizon", "nikita"])
+    async with running(routed, pool, clock) as dispatcher:
+        await dispatcher.dispatch_once()
+    assert await _row(pool, nid) == ("queued", None, "mobizon")
+
+    without_mobizon = routed.model_copy(
+        update={"mobizon_api_key": None, "sms_routes": {"+996": ["nikita"], "*": ["dev"]}}
+    )
+    async with running(without_mobizon, pool, clock) as dispatcher:
+        clock.advance(timedelta(seconds=5))
+        await dispatcher.dispatch_once()  # nobody may send what Mobizon may have
+    assert await _row(pool, nid) == ("failed", None, None)
+    assert nikita.messages == {}
+    assert await _wallet(pool) == (10_00, 0)
