@@ -14,11 +14,12 @@ from datetime import timedelta
 from gateways.sms.base import SmsProvider
 from gateways.sms.breaker import CircuitBreaker
 from gateways.sms.dev import DevSmsProvider
+from gateways.sms.lanes import Lane
 from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from gateways.sms.nikita import NikitaConfig, NikitaProvider
 from gateways.sms.ratelimit import TokenBucket
 from gateways.sms.reports import ReportSink
-from gateways.sms.routed import Lane, RoutedProvider, SendObserver
+from gateways.sms.routed import RoutedProvider, SendObserver
 from gateways.sms.routing import validate_routes
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_receipts import PartStore

@@ -1,9 +1,11 @@
 """Delivery reports from every provider, in one status model.
 
 Providers speak their own dialects (SMPP `stat:DELIVRD`, Mobizon `DELIVRD`, Nikita report
-code 3); each module maps them onto `ReportStatus`. Only final states reach the ledger:
-`apply_delivery_report` knows "delivered" and "undeliverable" today, so `expired` and `failed`
-are passed as "undeliverable" with the original state kept in `detail`.
+code 3); each module maps them onto `ReportStatus`: `queued` and `submitted` while the
+message is on its way, then one final status - `delivered`, `undeliverable` (the phone
+could not be reached), `expired` (its validity ran out at the operator) or `failed` (the
+operator refused it after accepting). Only final ones reach the outbox, as they are
+(`apply_delivery_report`; README "What happened to an SMS").
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final, Literal, TypeGuard, get_args
 
-ReportStatus = Literal["queued", "submitted", "delivered", "undeliverable", "expired", "failed"]
-LedgerStatus = Literal["delivered", "undeliverable"]
+FinalStatus = Literal["delivered", "undeliverable", "expired", "failed"]
+ReportStatus = Literal["queued", "submitted", FinalStatus]
 
-FINAL: Final[frozenset[ReportStatus]] = frozenset(
-    {"delivered", "undeliverable", "expired", "failed"}
-)
+FINAL: Final[frozenset[ReportStatus]] = frozenset(get_args(FinalStatus))
+
+
+def is_final(status: ReportStatus) -> TypeGuard[FinalStatus]:
+    return status in FINAL
 
 
 @dataclass(frozen=True)
@@ -33,20 +37,12 @@ class Report:
 
     @property
     def final(self) -> bool:
-        return self.status in FINAL
+        return is_final(self.status)
 
     @property
-    def ledger_status(self) -> LedgerStatus | None:
-        """What `apply_delivery_report` is told, or None while the message is on its way."""
-        if not self.final:
-            return None
-        return "delivered" if self.status == "delivered" else "undeliverable"
-
-    @property
-    def ledger_detail(self) -> str | None:
-        if self.status in ("expired", "failed"):
-            return f"{self.status}: {self.detail}" if self.detail else self.status
-        return self.detail
+    def final_status(self) -> FinalStatus | None:
+        """What the outbox records, or None while the message is on its way."""
+        return self.status if is_final(self.status) else None
 
 
 ReportSink = Callable[[Report], Awaitable[None]]

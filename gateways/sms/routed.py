@@ -4,12 +4,14 @@ For a number it tries the route's providers in order, and moves to the next only
 current one *certainly* does not have the message: it refused with `SmsTemporaryFailure`, or
 its circuit breaker is open. `SmsRejected` (a bad number, refused content) and `SmsInDoubt`
 (maybe accepted) end the attempt at once: a maybe-accepted message is never handed to a
-second provider - a later send of the same reference goes only to the provider that may
-have it (remembered in memory; after a restart the route is followed again). The result
-names the provider that accepted (`SendResult.provider`), as does
-`SmsInDoubt.provider`, so reports and in-doubt lookups go to the right one.
+second provider. `in_doubt_at(reference)` names the provider it may be at (also when the
+caller's timeout cancelled the send); the dispatcher keeps that name on the outbox row
+(`in_doubt_provider`), so after a restart too the message is looked up (`lookup_at`) and
+re-sent (`send_at`) only there. The result names the provider that accepted
+(`SendResult.provider`), so delivery reports are matched to the right one.
 
-Each provider has a lane: a token bucket (messages/s) and a bound on submits in flight.
+Each provider has a lane (lanes.py): a token bucket (messages/s), a bound on submits in
+flight and a circuit breaker.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal, Protocol
 
 from gateways.sms.base import (
@@ -27,15 +29,13 @@ from gateways.sms.base import (
     OutgoingSms,
     SendResult,
     SmsInDoubt,
-    SmsProvider,
     SmsRejected,
     SmsTemporaryFailure,
 )
-from gateways.sms.breaker import CircuitBreaker, State
-from gateways.sms.ratelimit import TokenBucket
+from gateways.sms.breaker import State
+from gateways.sms.lanes import Lane, Sleep
 from gateways.sms.routing import Routes, route_for
 
-Sleep = Callable[[float], Awaitable[None]]
 REMEMBERED_IN_DOUBT = 100_000
 ErrorClass = Literal["retryable", "permanent", "in_doubt"]
 
@@ -52,38 +52,6 @@ class _Unobserved:
         pass
 
 
-class Queued(SmsTemporaryFailure):
-    """Refused here, before the provider saw it: says nothing about the provider's health."""
-
-
-@dataclass
-class Lane:
-    """One provider's way in: at most `bucket` messages/s and `in_flight` submits at once.
-    A send that would wait longer than `max_wait` for either is refused as temporary before
-    anything reaches the provider (so it can fail over, and a dispatcher's timeout never
-    cancels it while it merely queues - which would look like a maybe-accepted send)."""
-
-    provider: SmsProvider
-    breaker: CircuitBreaker
-    in_flight: asyncio.Semaphore
-    bucket: TokenBucket | None = None
-    max_wait: float = 2.0
-
-    async def admit(self, sleep: Sleep) -> None:
-        """Wait for a slot (rate and in-flight); the caller releases `in_flight` after the
-        submit. Raises Queued when none comes within `max_wait`."""
-        name = self.provider.name
-        wait = self.bucket.reserve(self.max_wait) if self.bucket is not None else 0.0
-        if wait is None:
-            raise Queued("rate limit: no slot soon enough", provider=name)
-        if wait > 0:
-            await sleep(wait)
-        try:
-            await asyncio.wait_for(self.in_flight.acquire(), self.max_wait)
-        except TimeoutError as exc:
-            raise Queued("too many submits in flight", provider=name) from exc
-
-
 class RoutedProvider:
     name = "routed"
 
@@ -93,41 +61,51 @@ class RoutedProvider:
     ) -> None:  # fmt: skip
         self.lanes, self._routes, self._sleep = dict(lanes), routes, sleep
         self._observer = observer or _Unobserved()
-        # Our reference -> the provider a maybe-accepted send went to, so `lookup` asks it
-        # alone (in memory: after a restart every provider is asked).
+        # Our reference -> the provider a maybe-accepted send went to (`in_doubt_at`); a later
+        # send of it goes there alone. Memory only: the dispatcher keeps it on the outbox row.
         self._in_doubt: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, sms: OutgoingSms) -> SendResult:
-        names = self._candidates(sms)
+        sticky = self._in_doubt.get(sms.reference)
+        if sticky is not None:
+            return await self.send_at(sticky, sms)  # only where it may already be
+        names = [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
         if not names:
             raise SmsRejected(f"no SMS route to {sms.phone[:5]}...", provider=self.name,
                               status="no_route")  # fmt: skip
         refusals: list[GatewayError] = []
         for name in names:
-            lane = self.lanes[name]
-            if not lane.breaker.allows():
-                refusals.append(SmsTemporaryFailure("circuit open", provider=name))
-                continue
             try:
-                result = await self._attempt(name, lane, sms)
+                return await self.send_at(name, sms)
             except SmsTemporaryFailure as exc:
                 refusals.append(exc)
-                continue
-            except (SmsInDoubt, asyncio.CancelledError):
-                self._remember(sms.reference, name)  # a caller's timeout too: maybe sent
-                raise
-            self._in_doubt.pop(sms.reference, None)
-            return replace(result, provider=name)
         summary = "; ".join(f"{e.provider}: {e}" for e in refusals)
         raise SmsTemporaryFailure(f"no provider took it ({summary})", provider=self.name) from (
             refusals[-1]
         )
 
-    def _candidates(self, sms: OutgoingSms) -> list[str]:
-        sticky = self._in_doubt.get(sms.reference)
-        if sticky is not None and sticky in self.lanes:
-            return [sticky]  # re-sent after an in-doubt: only where it may already be
-        return [n for n in route_for(self._routes, sms.phone) if n in self.lanes]
+    async def send_at(self, provider: str, sms: OutgoingSms) -> SendResult:
+        """Send through this one provider's lane (rate limit, in-flight bound, breaker), never
+        another: the re-send of a message that may already be there. Its breaker open or no
+        slot soon -> SmsTemporaryFailure (the message waits); a provider no longer configured
+        -> SmsRejected (nobody else may send what it may have)."""
+        lane = self.lanes.get(provider)
+        if lane is None:
+            raise SmsRejected(f"{provider} may have it and is not configured any more",
+                              provider=provider, status="not_configured")  # fmt: skip
+        if not lane.breaker.allows():
+            raise SmsTemporaryFailure("circuit open", provider=provider)
+        try:
+            result = await self._attempt(provider, lane, sms)
+        except (SmsInDoubt, asyncio.CancelledError):
+            self._remember(sms.reference, provider)  # a caller's timeout too: maybe sent
+            raise
+        self._in_doubt.pop(sms.reference, None)
+        return replace(result, provider=provider)
+
+    def in_doubt_at(self, reference: str) -> str | None:
+        """The provider a send of `reference` ended in doubt at (None: none did, here)."""
+        return self._in_doubt.get(reference)
 
     async def _attempt(self, name: str, lane: Lane, sms: OutgoingSms) -> SendResult:
         await lane.admit(self._sleep)  # Queued: the provider never saw it, says nothing of it
@@ -162,7 +140,7 @@ class RoutedProvider:
         """Asks the provider the in-doubt send went to, or (not known) every provider: found
         -> with its name; None only if every provider asked said "no"."""
         known = self._in_doubt.get(reference)
-        if known is not None and known in self.lanes:
+        if known is not None:
             return await self.lookup_at(known, reference)
         unsure: list[GatewayError] = []
         for name, lane in self.lanes.items():
@@ -180,8 +158,12 @@ class RoutedProvider:
         return None
 
     async def lookup_at(self, provider: str, reference: str) -> SendResult | None:
-        """Ask the one provider an in-doubt send went to (`SmsInDoubt.provider`)."""
-        found = await self.lanes[provider].provider.lookup(reference)
+        """Ask the one provider an in-doubt send went to (`in_doubt_at`, or the outbox row's
+        `in_doubt_provider` after a restart); LookupUnsupported when it is not configured."""
+        lane = self.lanes.get(provider)
+        if lane is None:
+            raise LookupUnsupported(f"{provider} is not configured any more", provider=provider)
+        found = await lane.provider.lookup(reference)
         return replace(found, provider=provider) if found is not None else None
 
     def states(self) -> dict[str, State]:

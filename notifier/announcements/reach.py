@@ -22,7 +22,7 @@ class Reach:
     pending: int  # queued or being sent (an urgent one may wait for the morning)
     sent: int  # accepted by the SMS provider
     delivered: int  # of those, reported delivered to the phone
-    undelivered: int  # of those, reported undeliverable
+    undelivered: int  # of those, reported undeliverable, expired or failed
     skipped_for_balance: int  # not sent: the parent's balance did not cover it
     failed: int  # not sent: the provider refused it or it expired
 
@@ -32,7 +32,7 @@ SELECT a.id, a.title, a.scope, a.urgent, a.published_at, a.targeted, a.subscribe
        count(n.id) FILTER (WHERE n.status IN ('queued', 'sending')),
        count(n.id) FILTER (WHERE n.status = 'sent'),
        count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status = 'delivered'),
-       count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status = 'undeliverable'),
+       count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status <> 'delivered'),
        count(n.id) FILTER (WHERE n.status = 'skipped_insufficient_funds'),
        count(n.id) FILTER (WHERE n.status = 'failed')
   FROM announcements a

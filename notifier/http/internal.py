@@ -88,7 +88,7 @@ async def delivery_report(request: web.Request) -> web.Response:
 SERVICE: tuple[Role, ...] = ("service",)  # documented as INTERNAL_API_TOKEN, not a JWT
 TABLE = [
     ApiRoute("POST", "/internal/v1/delivery-reports", delivery_report,
-             "Apply an SMS delivery report (undeliverable: refund per UNDELIVERABLE_POLICY)",
+             "Apply an SMS delivery report (not delivered: refund per UNDELIVERABLE_POLICY)",
              body=DeliveryReportIn, response=DeliveryReportOut, errors=(404, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("PUT", "/internal/v1/subscriptions", put_subscription,

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notifier.outbox.delivery import DeliveryStatus
+
 NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
 Language = Literal["ru", "kk", "ky"]
 Id = Field(min_length=1, max_length=64)
@@ -64,9 +66,15 @@ class WalletOut(BaseModel):
 
 
 class DeliveryReportIn(Input):
+    """What finally happened to an SMS the provider accepted; the first report counts."""
+
     provider: str = Field(min_length=1, max_length=40)
     provider_message_id: str = Field(min_length=1, max_length=200)
-    status: Literal["delivered", "undeliverable"]
+    status: DeliveryStatus = Field(
+        description="delivered (the charge stays); undeliverable (the phone could not be"
+        " reached), expired (its validity ran out at the operator) or failed (the operator"
+        " refused it after accepting): each refunded once under UNDELIVERABLE_POLICY=refund"
+    )
     detail: str | None = Field(default=None, max_length=500)
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
+from notifier.outbox.delivery import DeliveryStatus
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -115,10 +116,15 @@ class MessageOut(BaseModel):
     last_error: str | None = Field(description="why it failed, was skipped or is retried")
     attempts: int
     in_doubt: bool
+    in_doubt_provider: str | None = Field(
+        description="the provider it may be at: looked up and re-sent there alone"
+    )
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
-    delivery_status: Literal["delivered", "undeliverable"] | None
+    delivery_status: DeliveryStatus | None = Field(
+        description="the provider's final report: delivered, undeliverable, expired or failed"
+    )
     delivery_reported_at: datetime | None
     delivery_detail: str | None
 

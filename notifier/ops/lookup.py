@@ -35,8 +35,8 @@ SELECT owner AS parent_id, currency, posted, held, posted - held AS available
 
 _MESSAGES = """
 SELECT id, parent_id, kind, status, parts, price, currency, provider, provider_message_id,
-       last_error, attempts, in_doubt, created_at, next_attempt_at, sent_at, delivery_status,
-       delivery_reported_at, delivery_detail
+       last_error, attempts, in_doubt, in_doubt_provider, created_at, next_attempt_at, sent_at,
+       delivery_status, delivery_reported_at, delivery_detail
   FROM notifications WHERE parent_id = ANY($2::text[]) AND phone = $1
  ORDER BY created_at DESC, id DESC LIMIT $3
 """
@@ -78,6 +78,7 @@ class Message:
     last_error: str | None
     attempts: int
     in_doubt: bool
+    in_doubt_provider: str | None
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None

@@ -1,4 +1,10 @@
-"""Delivery reports: record what finally happened to an SMS, and apply the money policy."""
+"""Delivery reports: record what finally happened to an SMS, and apply the money policy.
+
+A sent SMS ends `delivered` (the charge stays) or not: `undeliverable` (the phone could not
+be reached), `expired` (its validity ran out at the operator) or `failed` (the operator
+refused it after accepting). The three are recorded as they are and treated alike for money:
+refunded once under UNDELIVERABLE_POLICY=refund, kept under `keep`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ from typing import Literal
 
 from billing.delivery import refund_undelivered
 from billing.types import Conn
+from gateways.sms.reports import FinalStatus
 
-DeliveryStatus = Literal["delivered", "undeliverable"]
+DeliveryStatus = FinalStatus
 UndeliverablePolicy = Literal["refund", "keep"]
 
 
@@ -41,7 +48,7 @@ async def apply_delivery_report(
             provider_message_id,
         )
         return "duplicate" if known else "unknown_message"
-    refundable = status == "undeliverable" and policy == "refund" and row["hold_id"] is not None
+    refundable = status != "delivered" and policy == "refund" and row["hold_id"] is not None
     if refundable and await refund_undelivered(conn, row["hold_id"]) is not None:
         return "refunded"
     return "recorded"

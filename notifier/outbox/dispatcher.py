@@ -35,10 +35,11 @@ UPDATE notifications n SET status = 'sending', attempts = attempts + 1,
  WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1
               ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
 RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id, attempts,
-          kind, in_doubt
+          kind, in_doubt, in_doubt_provider
 """
 
-# Rows whose owner died (or stalled past its lease) go back to the queue, in doubt.
+# Rows whose owner died (or stalled past its lease) go back to the queue, in doubt (at the
+# provider a previous attempt was in doubt at, if one was: the row keeps it).
 _RECLAIM = """
 UPDATE notifications SET status = 'queued', in_doubt = true, next_attempt_at = $1,
        lease_owner = NULL, lease_until = NULL

@@ -2,8 +2,8 @@
 
 Used by the Mobizon webhook (notifier/http/sms_reports.py), the SMPP receipt callback
 (`report_sink`) and the Nikita poller (`poll_nikita`). Non-final reports (queued,
-submitted) change nothing; expired and failed are recorded as "undeliverable" with the
-original state in the detail, since that is what `apply_delivery_report` knows.
+submitted) change nothing; final ones (delivered, undeliverable, expired, failed) are
+recorded as they are.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ async def record_report(
     pool: asyncpg.Pool, report: Report, *, policy: UndeliverablePolicy
 ) -> str | None:
     """The outcome of `apply_delivery_report`, or None for a report that is not final."""
-    status = report.ledger_status
+    status = report.final_status
     if status is None:
         return None
     async with pool.acquire() as conn, conn.transaction():
         return await apply_delivery_report(
             conn, provider=report.provider, provider_message_id=report.provider_message_id,
-            status=status, detail=report.ledger_detail, at=report.at, policy=policy,
+            status=status, detail=report.detail, at=report.at, policy=policy,
         )  # fmt: skip
 
 

@@ -1,5 +1,10 @@
 """Handing one claimed SMS to the provider and classifying what happened. No database here:
-the dispatcher settles the outcomes of a whole batch at once (notifier/outbox/settle.py)."""
+the dispatcher settles the outcomes of a whole batch at once (notifier/outbox/settle.py).
+
+A send that ends in doubt names the provider it may be at (`Outcome.in_doubt_at`), which
+the row keeps (`in_doubt_provider`): its next attempt looks it up and re-sends it there
+alone, also after a restart (through `RoutedProvider.lookup_at` / `send_at`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from gateways.sms import (
     SmsRejected,
     SmsTemporaryFailure,
 )
+from gateways.sms.routed import RoutedProvider
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,7 @@ class Outcome:
     provider: str | None = None
     provider_message_id: str | None = None
     error: str | None = None
+    in_doubt_at: str | None = None  # the provider that may have it (verdict in_doubt)
 
 
 def outgoing(row: asyncpg.Record, sender: str) -> OutgoingSms:
@@ -59,20 +66,39 @@ async def deliver(
 ) -> Outcome:
     """Send the row's SMS once, unless the provider already has it (a row in doubt is looked
     up by our reference first). Never raises for the provider's failures."""
-    sms = outgoing(row, sender)
+    sms, at = outgoing(row, sender), row["in_doubt_provider"]
     if row["in_doubt"]:
         found = await _look_up(provider, row, sms.reference, timeout, in_doubt_policy)
         if found is not None:
             return found
     try:
-        result = await asyncio.wait_for(provider.send(sms), timeout)
+        result = await asyncio.wait_for(_send(provider, sms, at), timeout)
     except SmsRejected as exc:
         return Outcome(row, "failed", exc.provider, error=f"rejected by {exc.provider}: {exc}")
     except SmsTemporaryFailure as exc:
         return Outcome(row, "retry", exc.provider, error=f"{exc.provider}: {exc}")
     except Exception as exc:  # timeouts, lost connections, provider bugs: maybe it has it
-        return Outcome(row, "in_doubt", error=f"{type(exc).__name__}: {exc}")
+        where = at or _in_doubt_at(provider, sms.reference)
+        return Outcome(row, "in_doubt", error=f"{type(exc).__name__}: {exc}", in_doubt_at=where)
     return _accepted(row, provider, result)
+
+
+async def _send(provider: SmsProvider, sms: OutgoingSms, at: str | None) -> SendResult:
+    if at is not None and isinstance(provider, RoutedProvider):
+        return await provider.send_at(at, sms)  # only where it may already be
+    return await provider.send(sms)
+
+
+async def _lookup(provider: SmsProvider, reference: str, at: str | None) -> SendResult | None:
+    if at is not None and isinstance(provider, RoutedProvider):
+        return await provider.lookup_at(at, reference)
+    return await provider.lookup(reference)
+
+
+def _in_doubt_at(provider: SmsProvider, reference: str) -> str | None:
+    if isinstance(provider, RoutedProvider):
+        return provider.in_doubt_at(reference)  # None: it never reached a provider
+    return provider.name
 
 
 async def _look_up(
@@ -80,14 +106,16 @@ async def _look_up(
     policy: InDoubtPolicy,
 ) -> Outcome | None:  # fmt: skip
     """An outcome when the lookup settles it; None when the SMS should be sent now."""
+    at = row["in_doubt_provider"]
     try:
-        found = await asyncio.wait_for(provider.lookup(reference), timeout)
+        found = await asyncio.wait_for(_lookup(provider, reference, at), timeout)
     except LookupUnsupported:
         if policy == "resend":
             return None
         return Outcome(row, "failed", error="in doubt, and the provider cannot tell: not re-sent")
     except Exception as exc:
-        return Outcome(row, "in_doubt", error=f"lookup failed: {type(exc).__name__}: {exc}")
+        error = f"lookup failed: {type(exc).__name__}: {exc}"
+        return Outcome(row, "in_doubt", error=error, in_doubt_at=at)
     if found is None:
         return None
     log.info("SMS %s was accepted before its acknowledgement was lost", row["id"])

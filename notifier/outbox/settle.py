@@ -1,7 +1,8 @@
 """Settling a dispatched batch in one transaction: accepted SMS are marked sent and their
 holds captured, refused ones failed and released, the rest queued again (in doubt when the
-provider may have them). Only rows this instance still leases are touched, so a row another
-instance took over after our lease ran out is never settled twice."""
+provider may have them, with the provider that may). Only rows this instance still leases
+are touched, so a row another instance took over after our lease ran out is never settled
+twice."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from notifier.outbox.sending import Outcome
 _SENT = """
 UPDATE notifications n SET status = 'sent', sent_at = $3, provider = d.provider,
        provider_message_id = d.mid, last_error = NULL, in_doubt = false,
-       lease_owner = NULL, lease_until = NULL
+       in_doubt_provider = NULL, lease_owner = NULL, lease_until = NULL
   FROM unnest($1::bigint[], $4::text[], $5::text[]) AS d(id, provider, mid)
  WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
 RETURNING n.id, n.hold_id, n.parent_id
@@ -24,16 +25,21 @@ RETURNING n.id, n.hold_id, n.parent_id
 
 _FAILED = """
 UPDATE notifications n SET status = 'failed', last_error = d.error, in_doubt = false,
-       lease_owner = NULL, lease_until = NULL
+       in_doubt_provider = NULL, lease_owner = NULL, lease_until = NULL
   FROM unnest($1::bigint[], $3::text[]) AS d(id, error)
  WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
 RETURNING n.id, n.hold_id, d.error
 """
 
+# The first provider a row is known to be in doubt at stays its provider (every later
+# attempt went there alone).
 _AGAIN = """
 UPDATE notifications n SET status = 'queued', next_attempt_at = d.at, last_error = d.error,
-       in_doubt = n.in_doubt OR d.doubt, lease_owner = NULL, lease_until = NULL
-  FROM unnest($1::bigint[], $3::timestamptz[], $4::text[], $5::bool[]) AS d(id, at, error, doubt)
+       in_doubt = n.in_doubt OR d.doubt,
+       in_doubt_provider = coalesce(n.in_doubt_provider, d.maybe_at),
+       lease_owner = NULL, lease_until = NULL
+  FROM unnest($1::bigint[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
+       AS d(id, at, error, doubt, maybe_at)
  WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
 """
 
@@ -98,6 +104,7 @@ async def _again(conn: Conn, owner: str, again: Sequence[Outcome], now: datetime
         [now + (retry_delay(o.row["attempts"]) if o.verdict == "retry" else _DOUBT) for o in again],
         [o.error for o in again],
         [o.verdict == "in_doubt" for o in again],
+        [o.in_doubt_at for o in again],
     )
 
 

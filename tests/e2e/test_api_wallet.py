@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import pytest
@@ -177,3 +177,35 @@ async def test_a_kyrgyz_parent_sees_prices_in_som(api: Api) -> None:
 async def test_a_text_too_long_to_preview_is_refused(api: Api) -> None:
     r = await api.call("POST", "/api/v1/cost-preview", json={"text": "a" * 2001})
     assert r.status == 422
+
+
+async def test_each_message_shows_its_final_report_and_a_refunded_one_cost_nothing(
+    api: Api,
+) -> None:
+    await _top_up(api, "par-1", 100_00)
+    for pupil in ("p-aida", "p-bek", "p-aida"):
+        await _charge_sms(api, "par-1", pupil, 20_00, capture=True)
+    ids = [m["id"] for m in (await (await api.call("GET", "/api/v1/messages")).json())["items"]]
+    conn = await asyncpg.connect(api.settings.database_url)
+    try:
+        await conn.execute("UPDATE notifications SET provider = 'dev',"
+                           " provider_message_id = 'dev-' || id")  # fmt: skip
+    finally:
+        await conn.close()
+    token = api.settings.internal_api_token
+    assert token is not None
+    for message_id, status in zip(ids, ("expired", "delivered"), strict=False):
+        r = await api.client.post(
+            "/internal/v1/delivery-reports",
+            json={"provider": "dev", "provider_message_id": f"dev-{message_id}", "status": status},
+            headers={"Authorization": f"Bearer {token.get_secret_value()}"},
+        )
+        assert r.status == 200
+    items = (await (await api.call("GET", "/api/v1/messages")).json())["items"]
+    assert [(m["delivery_status"], m["price"]) for m in items] == [
+        ("expired", 0), ("delivered", 20_00), (None, 20_00),
+    ]  # fmt: skip
+    reported = [m["delivery_reported_at"] for m in items]
+    assert reported[2] is None
+    assert datetime.fromisoformat(reported[0]) == api.clock.now()
+    assert (await (await api.call("GET", "/api/v1/balance")).json())["posted"] == 60_00

@@ -102,3 +102,14 @@ async def test_a_non_ascii_token_is_refused_not_a_server_error(api: Api) -> None
     assert r.status == 401
     r = await api.client.get("/api/v1/children", headers={"Authorization": "Bearer é.é.é"})
     assert r.status == 401
+
+
+async def test_a_delivery_report_says_one_of_the_four_final_statuses(api: Api) -> None:
+    document = await (await api.client.get("/internal/v1/openapi.json")).json()
+    status = document["components"]["schemas"]["DeliveryReportIn"]["properties"]["status"]
+    assert set(status["enum"]) == {"delivered", "undeliverable", "expired", "failed"}
+    for said, expected in (("expired", 404), ("failed", 404), ("submitted", 422)):
+        report = {"provider": "dev", "provider_message_id": "dev-n999", "status": said}
+        r = await api.client.post("/internal/v1/delivery-reports", json=report,
+                                  headers=_auth(api))  # fmt: skip
+        assert r.status == expected, said  # 404: a final status, but no such SMS

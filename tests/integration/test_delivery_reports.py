@@ -1,18 +1,26 @@
-"""Delivery reports: an undeliverable SMS is refunded once (by default), a delivered one is
-not, and reports about messages we never sent are refused."""
+"""Delivery reports: an SMS that never reached the phone (undeliverable, expired, failed) keeps
+that status and is refunded once (by default), a delivered one is not, a long SMS one of
+whose parts failed stays failed, and reports about messages we never sent are refused."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from billing.ledger import wallet_balance
+from gateways.sms.smpp import SmppProvider
+from gateways.sms.smpp_session import SmppConfig
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
+from notifier.outbox.parts import PgParts
+from notifier.outbox.reports import report_sink
+from tests.fakes.smsc import FakeSmsc
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.integration.test_dispatcher import T0, ScriptedProvider, _dispatcher, _queue_one
-from tests.support import MovableClock
+from tests.integration.test_sms_parts import LONG
+from tests.support import MovableClock, wait_for
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -39,14 +47,19 @@ async def _posted(pool: asyncpg.Pool) -> int:
     return bal.posted
 
 
-async def test_an_undeliverable_sms_is_refunded_once(pool: asyncpg.Pool) -> None:
+@pytest.mark.parametrize("status", ["undeliverable", "expired", "failed"])
+async def test_an_sms_that_never_reached_the_phone_keeps_its_status_and_is_refunded_once(
+    pool: asyncpg.Pool, status: str
+) -> None:
     await _sent_sms(pool)
     assert await _posted(pool) == 60_00
-    assert await _report(pool, "undeliverable") == "refunded"
-    assert await _report(pool, "undeliverable") == "duplicate"
+    assert await _report(pool, status) == "refunded"
+    assert await _report(pool, status) == "duplicate"
+    assert await _report(pool, "delivered") == "duplicate"  # the first report counts
     assert await _posted(pool) == 100_00
-    status = await pool.fetchval("SELECT delivery_status FROM notifications")
-    assert status == "undeliverable"
+    row = await pool.fetchrow("SELECT delivery_status, delivery_reported_at FROM notifications")
+    assert row is not None
+    assert (row["delivery_status"], row["delivery_reported_at"]) == (status, AT)
 
 
 async def test_a_delivered_sms_stays_charged(pool: asyncpg.Pool) -> None:
@@ -56,9 +69,10 @@ async def test_a_delivered_sms_stays_charged(pool: asyncpg.Pool) -> None:
     assert await _posted(pool) == 60_00
 
 
-async def test_the_keep_policy_keeps_the_charge(pool: asyncpg.Pool) -> None:
+@pytest.mark.parametrize("status", ["undeliverable", "expired", "failed"])
+async def test_the_keep_policy_keeps_the_charge(pool: asyncpg.Pool, status: str) -> None:
     await _sent_sms(pool)
-    assert await _report(pool, "undeliverable", policy="keep") == "recorded"
+    assert await _report(pool, status, policy="keep") == "recorded"
     assert await _posted(pool) == 60_00
 
 
@@ -67,3 +81,32 @@ async def test_a_report_about_an_unknown_message_changes_nothing(
     pool: asyncpg.Pool, status: str
 ) -> None:
     assert await _report(pool, status) == "unknown_message"
+
+
+async def test_a_long_sms_whose_first_part_expired_stays_expired_when_the_next_is_delivered(
+    pool: asyncpg.Pool,
+) -> None:
+    smsc, clock = FakeSmsc(), MovableClock(T0)
+    await smsc.start()
+    nid = await _queue_one(pool, clock, price=40_00)
+    await pool.execute("UPDATE notifications SET body = $2 WHERE id = $1", nid, LONG)
+    config = SmppConfig("127.0.0.1", smsc.port, "school", "pw")
+    smpp = SmppProvider(config, on_report=report_sink(pool, policy="refund"), parts=PgParts(pool))
+    try:
+        await _dispatcher(pool, smpp, clock).dispatch_once()
+        first, second = (p.message_id for p in smsc.submitted)
+        assert first is not None
+        assert second is not None
+        await smsc.receipt(first, "EXPIRED")
+        await smsc.receipt(second, "DELIVRD")
+
+        async def reported() -> bool:
+            return await pool.fetchval("SELECT delivery_status FROM notifications") is not None
+
+        assert await wait_for(reported, 5)
+        await asyncio.sleep(0.2)  # the second part's receipt is judged too, and changes nothing
+    finally:
+        await smpp.close()
+        await smsc.stop()
+    assert await pool.fetchval("SELECT delivery_status FROM notifications") == "expired"
+    assert await _posted(pool) == 100_00

@@ -16,6 +16,7 @@ from gateways.sms import (
     OutgoingSms,
     SendResult,
     SmsInDoubt,
+    SmsProvider,
     SmsRejected,
     SmsTemporaryFailure,
 )
@@ -87,7 +88,7 @@ async def _queue_one(pool: asyncpg.Pool, clock: MovableClock, price: int = 40_00
 
 
 def _dispatcher(
-    pool: asyncpg.Pool, provider: ScriptedProvider, clock: MovableClock, **config: Any
+    pool: asyncpg.Pool, provider: SmsProvider, clock: MovableClock, **config: Any
 ) -> Dispatcher:
     config = {"owner": "instance-a", "sender": "eMektep", "max_attempts": 3} | config
     return Dispatcher(pool=pool, provider=provider, clock=clock, metrics=Metrics(),

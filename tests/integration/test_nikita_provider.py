@@ -118,7 +118,7 @@ async def test_the_poller_reads_reports_by_id_in_one_status_model(
     nikita.messages[waiting.provider_message_id].report = 1
     ids = [r.provider_message_id for r in (delivered, failed, waiting)] + ["nzzz"]
     reports = await poll_reports(provider, ids)
-    assert [(r.provider_message_id, r.status, r.ledger_status) for r in reports] == [
+    assert [(r.provider_message_id, r.status, r.final_status) for r in reports] == [
         ("n1", "delivered", "delivered"),
         ("n2", "undeliverable", "undeliverable"),
         ("n3", "submitted", None),

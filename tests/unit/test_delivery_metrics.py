@@ -10,7 +10,8 @@ import pytest
 
 from gateways.sms import SmsInDoubt, SmsRejected, SmsTemporaryFailure
 from gateways.sms.breaker import CircuitBreaker
-from gateways.sms.routed import Lane, RoutedProvider
+from gateways.sms.lanes import Lane
+from gateways.sms.routed import RoutedProvider
 from notifier.metrics import Metrics
 from tests.support import MovableClock
 from tests.unit.test_routing import ROUTES, Scripted, sms

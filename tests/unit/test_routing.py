@@ -14,8 +14,9 @@ import pytest
 from gateways.sms import OutgoingSms, SendResult, SmsInDoubt, SmsRejected, SmsTemporaryFailure
 from gateways.sms.base import LookupUnsupported
 from gateways.sms.breaker import CircuitBreaker
+from gateways.sms.lanes import Lane
 from gateways.sms.ratelimit import TokenBucket
-from gateways.sms.routed import Lane, RoutedProvider
+from gateways.sms.routed import RoutedProvider
 from gateways.sms.routing import InvalidRoutes, route_for, validate_routes
 from tests.support import MovableClock
 
@@ -235,3 +236,27 @@ async def test_a_resend_after_an_in_doubt_goes_only_to_the_provider_that_may_hav
     assert (await router.send(sms(reference="n4"))).provider == "mobizon"
     with pytest.raises(SmsTemporaryFailure, match="circuit open"):
         await router.send(sms(reference="n3"))
+
+
+async def test_a_send_pinned_to_a_provider_waits_for_it_and_never_fails_over() -> None:
+    clock = MovableClock()
+    smpp, mobizon = Scripted("smpp"), Scripted("mobizon", "temporary", "temporary")
+    router = routed(clock, smpp, mobizon)  # fresh (a restart): nothing remembered about n3
+    for _ in range(2):
+        with pytest.raises(SmsTemporaryFailure):
+            await router.send_at("mobizon", sms(reference="n3"))  # what the outbox row says
+    with pytest.raises(SmsTemporaryFailure, match="circuit open"):
+        await router.send_at("mobizon", sms(reference="n3"))
+    assert (smpp.calls, mobizon.calls) == (0, 2)  # smpp, first on the route, never tried
+    clock.advance(timedelta(seconds=31))
+    assert (await router.send_at("mobizon", sms(reference="n3"))).provider == "mobizon"
+
+
+async def test_a_provider_no_longer_configured_is_neither_asked_nor_replaced() -> None:
+    smpp = Scripted("smpp", has="n4")
+    router = routed(MovableClock(), smpp)
+    with pytest.raises(LookupUnsupported, match="not configured"):
+        await router.lookup_at("mobizon", "n4")
+    with pytest.raises(SmsRejected, match="not configured"):
+        await router.send_at("mobizon", sms(reference="n4"))
+    assert smpp.calls == 0

@@ -29,7 +29,7 @@ class ReachOut(BaseModel):
     pending: int = Field(description="queued or being sent")
     sent: int = Field(description="accepted by the SMS provider")
     delivered: int = Field(description="reported delivered to the phone")
-    undelivered: int = Field(description="reported undeliverable (refunded)")
+    undelivered: int = Field(description="reported undeliverable, expired or failed")
     skipped_for_balance: int = Field(description="not sent: the balance did not cover it")
     failed: int = Field(description="not sent: refused by the provider or expired")
 

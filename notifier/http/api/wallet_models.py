@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
 from notifier.manager.cost_hints import HintType
+from notifier.outbox.delivery import DeliveryStatus
 from notifier.sms.texts import Language
 
 Currency = Literal["KZT", "KGS"]
@@ -56,11 +57,19 @@ class MessageOut(BaseModel):
     kind: str
     text: str
     parts: int
-    price: int = Field(description="minor units the parent paid (0 for free service SMS)")
+    price: int = Field(
+        description="minor units the parent paid: 0 for free service SMS and for SMS refunded"
+        " because they never reached the phone"
+    )
     currency: Currency | None
     status: str
     created_at: datetime
     sent_at: datetime | None
+    delivery_status: DeliveryStatus | None = Field(
+        description="the operator's final report: delivered, undeliverable, expired or failed;"
+        " null until it comes"
+    )
+    delivery_reported_at: datetime | None
 
 
 class MessagesOut(BaseModel):

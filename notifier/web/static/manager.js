@@ -610,7 +610,9 @@ function messageLine(message) {
   const item = element("li");
   const child = state.cards.get(message.pupil_id)?.child.first_name;
   const cost = message.currency && message.price ? money(message.price, message.currency) : null;
-  const status = state.t(`status_${message.status}`);
+  // The operator's final report, when it came, says more than "sent".
+  const status = state.t(message.delivery_status ? `delivery_${message.delivery_status}`
+    : `status_${message.status}`);
   const parts = state.t("parts", { n: message.parts });
   item.append(
     element("span", "when", [when(message.created_at), child].filter(Boolean).join(" · ")),

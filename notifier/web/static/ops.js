@@ -178,7 +178,8 @@ function renderLookup(data) {
     row(w.parent_id, money(w.available, w.currency), money(w.held, w.currency))),
     "No wallet: never topped up");
   fill("#messages", data.messages.map((m) => row(when(m.created_at), m.kind,
-    cell(m.status, `status-${m.status}`), m.parts, money(m.price, m.currency), m.provider,
+    cell(m.status, `status-${m.status}`), m.parts, money(m.price, m.currency),
+    m.provider ?? (m.in_doubt_provider ? `in doubt at ${m.in_doubt_provider}` : null),
     m.provider_message_id, m.last_error, when(m.sent_at),
     m.delivery_status ? `${m.delivery_status} ${when(m.delivery_reported_at)}` : null)),
     "No messages to this phone");
