@@ -16,6 +16,7 @@ from uuid import UUID
 
 from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds
 from billing.ledger import Balance
+from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
 from billing.types import Conn
 from notifier.sms.segments import SmsParts, count_parts
@@ -144,7 +145,8 @@ def _price(
         if per_part is None:
             why: str | None = f"no SMS tariff in force for {wallet.currency} ({item.country})"
         elif cost > left[item.parent_id]:
-            why = f"balance {left[item.parent_id]} {wallet.currency} is short of {cost}"
+            have = format_amount(left[item.parent_id], wallet.currency)
+            why = f"balance {have} is short of {format_amount(cost, wallet.currency)}"
         else:
             why = None
             left[item.parent_id] -= cost

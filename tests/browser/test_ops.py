@@ -69,7 +69,7 @@ async def test_a_support_lookup_and_a_redrive_from_the_console(
     messages = page.locator("#messages tbody tr")
     await expect(messages).to_have_count(2)
     await expect(messages.nth(0)).to_contain_text("skipped_insufficient_funds")
-    await expect(messages.nth(0)).to_contain_text("balance 0 KZT is short of 2000")
+    await expect(messages.nth(0)).to_contain_text("balance 0.00 KZT is short of 20.00 KZT")
     await expect(messages.nth(1)).to_contain_text("sent")
     await expect(page.locator("#subscriptions")).to_contain_text("Айгерим (pup-1)")
     await expect(page.locator("#wallets")).to_contain_text("0.00 KZT")
