@@ -23,7 +23,7 @@ class ProviderRateOut(BaseModel):
 class FailuresOut(BaseModel):
     provider: str = Field(description="the provider that refused, or '-' when none did")
     error_class: Literal["permanent", "retryable", "in_doubt", "expired", "other"]
-    count: int = Field(description="failed SMS created in the last hour")
+    count: int = Field(description="SMS that failed in the last hour")
 
 
 class QueueOut(BaseModel):

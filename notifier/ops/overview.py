@@ -32,7 +32,7 @@ SELECT coalesce(substring(last_error from '^rejected by ([^:]+):'),
             WHEN last_error = 'expired' THEN 'expired'
             ELSE 'other' END AS class,
        count(*) AS count
-  FROM notifications WHERE status = 'failed' AND created_at >= $1
+  FROM notifications WHERE status = 'failed' AND failed_at >= $1
  GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
 """
 

@@ -26,9 +26,10 @@ async def expire_stale_notifications(app: web.Application) -> int:
             )
             released = set(await release_holds(conn, [(r["hold_id"], _WHY) for r in rows]))
             await conn.execute(
-                "UPDATE notifications SET status = 'failed', last_error = 'expired'"
-                " WHERE id = ANY($1::bigint[])",
+                "UPDATE notifications SET status = 'failed', last_error = 'expired',"
+                " failed_at = $2 WHERE id = ANY($1::bigint[])",
                 [r["id"] for r in rows if r["hold_id"] in released],
+                now,
             )
         expired += len(released)
         if len(rows) < 5000:

@@ -25,7 +25,7 @@ RETURNING n.id, n.hold_id, n.parent_id
 
 _FAILED = """
 UPDATE notifications n SET status = 'failed', last_error = d.error, in_doubt = false,
-       in_doubt_provider = NULL, lease_owner = NULL, lease_until = NULL
+       failed_at = $4, in_doubt_provider = NULL, lease_owner = NULL, lease_until = NULL
   FROM unnest($1::bigint[], $3::text[]) AS d(id, error)
  WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
 RETURNING n.id, n.hold_id, d.error
@@ -60,7 +60,7 @@ async def settle(
         )
         by[key].append(o)
     charged = await _sent(conn, owner, by["accepted"], now)
-    await _failed(conn, owner, by["failed"], max_attempts)
+    await _failed(conn, owner, by["failed"], max_attempts, now)
     await _again(conn, owner, by["again"], now)
     return charged
 
@@ -80,14 +80,16 @@ async def _sent(conn: Conn, owner: str, done: Sequence[Outcome], now: datetime) 
     return sorted({r["parent_id"] for r in rows if r["hold_id"] is not None})
 
 
-async def _failed(conn: Conn, owner: str, failed: Sequence[Outcome], max_attempts: int) -> None:
+async def _failed(
+    conn: Conn, owner: str, failed: Sequence[Outcome], max_attempts: int, now: datetime
+) -> None:
     if not failed:
         return
     errors = [
         o.error if o.verdict == "failed" else f"gave up after {max_attempts} attempts: {o.error}"
         for o in failed
     ]
-    rows = await conn.fetch(_FAILED, [o.row["id"] for o in failed], owner, errors)
+    rows = await conn.fetch(_FAILED, [o.row["id"] for o in failed], owner, errors, now)
     await release_holds(conn, [(r["hold_id"], r["error"]) for r in rows if r["hold_id"]])
     for row in rows:
         if row["hold_id"] is None:  # a free SMS: the house paid when it was queued

@@ -4,7 +4,9 @@ breaker open, the money held for the SMS that wait, and the consumer keeping up.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
@@ -104,3 +106,41 @@ async def test_queued_sms_show_in_the_queue_gauges_and_the_overview(unsent: Serv
     overview = await ops_json(unsent, "GET", "/api/v1/ops/overview")
     assert overview["queue"]["due"] == 1
     assert overview["rates"] == []
+
+
+@pytest.fixture
+async def refusing(settings: Settings, mobizon: FakeMobizon) -> AsyncIterator[Service]:
+    """Mobizon as the only provider, refusing our sender name: every SMS fails for good."""
+    mobizon.alphanames = set()
+    configured = with_tokens(settings, sms_routes={"*": ["mobizon"]},
+                             mobizon_api_key=SecretStr(mobizon.api_key),
+                             mobizon_base_url=mobizon.url)  # fmt: skip
+    async with TestClient(TestServer(create_app(configured), host="127.0.0.1")) as client:
+        yield Service(client, configured)
+
+
+async def test_a_failure_counts_in_the_hour_it_happened_not_when_the_sms_was_queued(
+    refusing: Service,
+) -> None:
+    await subscribed(refusing, "par-1", "pup-1")
+    await refusing.credit("par-1", 100_00)
+    await refusing.publish("diary.homework", "c-5a", homework_assigned(text="Стр. 45"))
+
+    async def failed() -> bool:
+        return await _sql(refusing, "SELECT count(*) FROM notifications WHERE status = 'failed'")
+
+    assert await wait_for(failed, 20)
+    # Queued two hours ago, as a retried SMS or one that waited for the sending window is.
+    await _sql(refusing, "UPDATE notifications SET created_at = created_at - interval '2 hours'")
+    overview = await ops_json(refusing, "GET", "/api/v1/ops/overview")
+    assert [(f["provider"], f["error_class"], f["count"]) for f in overview["failures"]] == [
+        ("mobizon", "permanent", 1)
+    ]
+
+
+async def _sql(service: Service, statement: str) -> Any:
+    conn = await asyncpg.connect(service.settings.database_url)
+    try:
+        return await conn.fetchval(statement)
+    finally:
+        await conn.close()
