@@ -111,32 +111,40 @@ class EventConsumer:
         return [tp for tp in self._kafka.assignment() if tp not in self._working]
 
     async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        """One partition batch, start to commit. On failure the partition goes back to its
-        committed offset (after a backoff of its own), so the same records come again."""
+        """One partition batch, start to commit. A batch not committed (failed, or the
+        consumer stopping mid-retry) puts the partition back at the batch's first record
+        before it is resumed, so the same records come again and none after them is taken
+        first; after a failure the partition also waits a backoff of its own."""
+        committed = False
         try:
             await self._process_partition(tp, records)
+            committed = True
             self._backoff.pop(tp, None)
         except Stopping:
             pass
-        except Exception as exc:  # nothing skipped: the records come again from the commit
+        except Exception as exc:  # nothing skipped: the records come again
             backoff = self._backoff[tp] = min(self._backoff.get(tp, 0.25) * 2, 30.0)
-            log.warning("%s/%s failed (%r); back to its committed offset in %.1fs",
+            log.warning("%s/%s failed (%r); its batch comes again in %.1fs",
                         tp.topic, tp.partition, exc, backoff)  # fmt: skip
-            await self._pause_then_rewind(tp, backoff)
+            await self._wait_to_retry(backoff)
         finally:
-            del self._working[tp]
             with contextlib.suppress(IllegalStateError):  # no longer ours after a rebalance
+                if not committed:  # local: needs no broker, so it cannot fail half-way
+                    self._kafka.seek(tp, records[0].offset)
                 self._kafka.resume(tp)
+            del self._working[tp]
 
-    async def _pause_then_rewind(self, tp: TopicPartition, seconds: float) -> None:
+    async def _wait_to_retry(self, seconds: float, *, stop: bool = False) -> None:
+        """Sleep a backoff (raising Stopping if `stop` and the consumer stops meanwhile);
+        the loop reports no heartbeat while any step waits to retry."""
         self._waiting_to_retry += 1
         try:
             await self._sleep(seconds)
         except Stopping:
-            return
+            if stop:
+                raise
         finally:
             self._waiting_to_retry -= 1
-        await self._rewind(tp)
 
     async def _rewind(self, *partitions: TopicPartition) -> None:
         assigned = set(self._kafka.assignment())
@@ -175,11 +183,7 @@ class EventConsumer:
                     raise
                 self._metrics.retries.labels(step).inc()
                 log.warning("%s failed, retrying in %.1fs: %r", step, backoff, exc)
-            self._waiting_to_retry += 1
-            try:
-                await self._sleep(backoff)
-            finally:
-                self._waiting_to_retry -= 1
+            await self._wait_to_retry(backoff, stop=True)
             backoff = min(backoff * 2, 30.0)
 
     async def _sleep(self, seconds: float) -> None:
