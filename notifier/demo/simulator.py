@@ -103,6 +103,11 @@ class DiarySimulator:
         ))  # fmt: skip
 
 
+def wants_instant_grades(f: DemoFamily) -> bool:
+    """Every fifth demo parent also wants each grade at once: every type the page offers."""
+    return int(f.pupil_id[-2:]) % 5 == 1
+
+
 async def subscribe_and_top_up(
     base_url: str, token: str, families: list[DemoFamily], *, timeout: float = 30
 ) -> int:
@@ -111,9 +116,8 @@ async def subscribe_and_top_up(
     headers = {"Authorization": f"Bearer {token}"}
     async with ClientSession(base_url, headers=headers) as http:
         for f in families:
-            # Every fifth parent also wants each grade at once: every type the page offers.
             types = ["homework", "weekly_grades", "announcements"]
-            types += ["grade_instant"] if int(f.pupil_id[-2:]) % 5 == 1 else []
+            types += ["grade_instant"] if wants_instant_grades(f) else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
                     "types": types, "language": f.locale}  # fmt: skip
             deadline = asyncio.get_running_loop().time() + timeout

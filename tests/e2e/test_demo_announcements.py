@@ -8,7 +8,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from notifier.demo.school import demo_families
-from notifier.demo.simulator import DiarySimulator, subscribe_and_top_up
+from notifier.demo.simulator import DiarySimulator, subscribe_and_top_up, wants_instant_grades
 from tests.e2e.alerts_support import Alerts
 from tests.support import received_sms, wait_for
 
@@ -30,8 +30,7 @@ async def test_the_demo_school_announces_in_every_language(alerts: Alerts) -> No
         base_url = str(alerts.client.make_url(""))
         await subscribe_and_top_up(base_url, token.get_secret_value(), families)
         await diary.publish_announcements()
-        # Every fifth parent wants each grade at once (subscribe_and_top_up): grade theirs.
-        alerted = [f for f in families if int(f.pupil_id[-2:]) % 5 == 1]
+        alerted = [f for f in families if wants_instant_grades(f)]
         for _ in range(5):
             await diary.publish_grade(alerted)
     finally:
