@@ -6,56 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.batch_holds import capture_holds, release_holds
-from billing.ledger import credit_wallet, wallet_balance
-from notifier.outbox.enqueue import PendingSms, enqueue_paid
+from billing.ledger import wallet_balance
+from notifier.outbox.enqueue import enqueue_paid
 from tests.integration.ledger_checks import assert_ledger_invariants
-
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-TTL = timedelta(hours=24)
-ONE_PART = "Айгерим: ДЗ «Математика» до 25.11: стр. 45"  # 1 UCS-2 part: 20.00 KZT
-TWO_PARTS = ONE_PART + ", упражнения 1-12, выучить правило на стр. 44"  # 2 parts: 40.00 KZT
-
-
-async def _roster(conn: asyncpg.Connection, parents: list[str]) -> dict[str, int]:
-    """A pupil and a verified homework subscription per parent; their subscription ids."""
-    await conn.execute(
-        "INSERT INTO schools VALUES ('s', 'S', 'KZ') ON CONFLICT DO NOTHING;"
-        " INSERT INTO classes VALUES ('c', 's', '5А') ON CONFLICT DO NOTHING"
-    )
-    subs: dict[str, int] = {}
-    for i, parent in enumerate(parents):
-        pupil = f"pu-{parent}"
-        await conn.execute(
-            "INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_of)"
-            " VALUES ($1, 's', 'c', 'Дана', 'ru', 'Asia/Almaty', now())",
-            pupil,
-        )
-        subs[parent] = await conn.fetchval(
-            "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
-            " phone_verified_at) VALUES ($1, $2, $3, '{homework}', 'ru', now()) RETURNING id",
-            parent, pupil, f"+7701{i:07d}",
-        )  # fmt: skip
-    return subs
-
-
-def _sms(parent: str, sub: int, body: str, key: str | None = None) -> PendingSms:
-    return PendingSms(
-        event_id=uuid.uuid4(), kind="homework", dedupe_key=key, subscription_id=sub,
-        parent_id=parent, pupil_id=f"pu-{parent}", phone="+77010000000", country="KZ",
-        body=body,
-    )  # fmt: skip
-
-
-async def _top_up(conn: asyncpg.Connection, parent: str, amount: int) -> None:
-    await credit_wallet(conn, parent, amount, "KZT", source=("gateway_clearing", "t"),
-                        kind="top_up", reference=f"{parent}-{uuid.uuid4().hex[:6]}")  # fmt: skip
+from tests.integration.money_support import ONE_PART, T0, TTL, TWO_PARTS, roster, sms, top_up
 
 
 async def test_a_class_where_only_parents_with_enough_money_get_the_sms(
@@ -63,12 +23,12 @@ async def test_a_class_where_only_parents_with_enough_money_get_the_sms(
 ) -> None:
     parents = ["no-wallet", "too-little", "exactly", "plenty"]
     async with pool.acquire() as conn, conn.transaction():
-        subs = await _roster(conn, parents)
-        await _top_up(conn, "too-little", 39_99)
-        await _top_up(conn, "exactly", 40_00)
-        await _top_up(conn, "plenty", 1000_00)
+        subs = await roster(conn, parents)
+        await top_up(conn, "too-little", 39_99)
+        await top_up(conn, "exactly", 40_00)
+        await top_up(conn, "plenty", 1000_00)
         result = await enqueue_paid(
-            conn, [_sms(p, subs[p], TWO_PARTS) for p in parents], now=T0, hold_ttl=TTL
+            conn, [sms(p, subs[p], TWO_PARTS) for p in parents], now=T0, hold_ttl=TTL
         )
     assert (result.queued, result.skipped) == (2, 2)
     rows = await pool.fetch("SELECT parent_id, status, price FROM notifications ORDER BY id")
@@ -89,9 +49,9 @@ async def test_one_wallet_pays_for_as_many_sms_of_a_batch_as_it_affords_in_order
     pool: asyncpg.Pool,
 ) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        subs = await _roster(conn, ["p"])
-        await _top_up(conn, "p", 100_00)
-        items = [_sms("p", subs["p"], TWO_PARTS) for _ in range(3)]  # 40 + 40 + 40 > 100
+        subs = await roster(conn, ["p"])
+        await top_up(conn, "p", 100_00)
+        items = [sms("p", subs["p"], TWO_PARTS) for _ in range(3)]  # 40 + 40 + 40 > 100
         result = await enqueue_paid(conn, items, now=T0, hold_ttl=TTL)
     assert (result.queued, result.skipped) == (2, 1)
     statuses = await pool.fetch("SELECT status FROM notifications ORDER BY id")
@@ -100,11 +60,11 @@ async def test_one_wallet_pays_for_as_many_sms_of_a_batch_as_it_affords_in_order
 
 async def test_the_same_dedupe_key_queues_and_charges_once(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        subs = await _roster(conn, ["p"])
-        await _top_up(conn, "p", 100_00)
-        first = await enqueue_paid(conn, [_sms("p", subs["p"], ONE_PART, "hw:1")] * 2,
+        subs = await roster(conn, ["p"])
+        await top_up(conn, "p", 100_00)
+        first = await enqueue_paid(conn, [sms("p", subs["p"], ONE_PART, "hw:1")] * 2,
                                    now=T0, hold_ttl=TTL)  # fmt: skip
-        again = await enqueue_paid(conn, [_sms("p", subs["p"], ONE_PART, "hw:1")],
+        again = await enqueue_paid(conn, [sms("p", subs["p"], ONE_PART, "hw:1")],
                                    now=T0, hold_ttl=TTL)  # fmt: skip
     assert (first.queued, first.duplicates, again.queued, again.duplicates) == (1, 1, 0, 1)
     async with pool.acquire() as conn:
@@ -118,13 +78,13 @@ async def test_batches_locking_the_same_wallets_concurrently_never_deadlock(
 ) -> None:
     parents = [f"par-{i}" for i in range(20)]
     async with pool.acquire() as conn, conn.transaction():
-        subs = await _roster(conn, parents)
+        subs = await roster(conn, parents)
         for p in parents:
-            await _top_up(conn, p, 10_000_00)
+            await top_up(conn, p, 10_000_00)
 
     async def batch(order: list[str]) -> int:
         async with pool.acquire() as conn, conn.transaction():
-            r = await enqueue_paid(conn, [_sms(p, subs[p], ONE_PART) for p in order],
+            r = await enqueue_paid(conn, [sms(p, subs[p], ONE_PART) for p in order],
                                    now=T0, hold_ttl=TTL)  # fmt: skip
             await asyncio.sleep(0.01)  # keep the locks while the other batch runs
             return r.queued
@@ -157,7 +117,7 @@ async def test_random_batches_keep_every_ledger_invariant(
     open_holds: list[tuple[int, int, int]] = []  # hold id, parent index, amount
     async with pool.acquire() as conn:
         async with conn.transaction():
-            subs = await _roster(conn, parents)
+            subs = await roster(conn, parents)
         for s in steps:
             async with conn.transaction():
                 await _step(conn, s, parents, subs, available, open_holds)
@@ -174,13 +134,13 @@ async def _step(
     kind = s[0]
     if kind == "top_up":
         i, amount = int(s[1]), int(s[2])  # type: ignore[call-overload]
-        await _top_up(conn, parents[i], amount)
+        await top_up(conn, parents[i], amount)
         available[i] += amount
     elif kind == "enqueue":
         who: list[int] = s[1]  # type: ignore[assignment]
         body = TWO_PARTS if s[2] else ONE_PART
         cost = 40_00 if s[2] else 20_00
-        result = await enqueue_paid(conn, [_sms(parents[i], subs[parents[i]], body) for i in who],
+        result = await enqueue_paid(conn, [sms(parents[i], subs[parents[i]], body) for i in who],
                                     now=T0, hold_ttl=TTL)  # fmt: skip
         expected = []
         for i in who:  # in order: a wallet pays while it can

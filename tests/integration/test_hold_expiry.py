@@ -14,7 +14,7 @@ from notifier.app import create_app
 from notifier.outbox.enqueue import enqueue_paid
 from notifier.outbox.expiry import expire_stale_notifications
 from notifier.settings import Settings
-from tests.integration.test_batch_money import ONE_PART, T0, _roster, _sms, _top_up
+from tests.integration.money_support import ONE_PART, T0, roster, sms, top_up
 from tests.support import MovableClock
 
 
@@ -26,9 +26,9 @@ async def test_an_sms_whose_hold_expired_in_the_queue_fails_and_gives_the_money_
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         pool = client.app[keys.POOL]
         async with pool.acquire() as conn, conn.transaction():
-            subs = await _roster(conn, ["par-1"])
-            await _top_up(conn, "par-1", 100_00)
-            queued = await enqueue_paid(conn, [_sms("par-1", subs["par-1"], ONE_PART)],
+            subs = await roster(conn, ["par-1"])
+            await top_up(conn, "par-1", 100_00)
+            queued = await enqueue_paid(conn, [sms("par-1", subs["par-1"], ONE_PART)],
                                         now=T0, hold_ttl=timedelta(hours=24))  # fmt: skip
         assert queued.queued == 1
 
