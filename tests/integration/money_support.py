@@ -50,3 +50,16 @@ def sms(parent: str, sub: int, body: str, key: str | None = None) -> PendingSms:
 async def top_up(conn: asyncpg.Connection, parent: str, amount: int) -> None:
     await credit_wallet(conn, parent, amount, "KZT", source=("gateway_clearing", "t"),
                         kind="top_up", reference=f"{parent}-{uuid.uuid4().hex[:6]}")  # fmt: skip
+
+
+async def pin_to(conn: asyncpg.Connection, at: datetime) -> None:
+    """Move every ledger transaction the current database transaction wrote to `at`.
+
+    TODAY is fixed when the module is imported; a suite that crosses midnight in Almaty would
+    otherwise find its "today" entries on the next day.
+    """
+    await conn.execute("SET LOCAL session_replication_role = replica")
+    await conn.execute(
+        "UPDATE ledger_transactions SET created_at = $1 WHERE created_at = now()", at
+    )
+    await conn.execute("SET LOCAL session_replication_role = DEFAULT")

@@ -17,6 +17,7 @@ from billing.reconciliation import load_run, run_reconciliation
 from billing.reports import FINANCE_TZ, Period
 from billing.topups import TopUpLimits, apply_payment_event, attach_payment, create_top_up
 from gateways.payments import EventKind, GatewayTransaction, PaymentEvent, PaymentSession
+from tests.integration.money_support import pin_to
 
 TODAY = datetime.now(ZoneInfo(FINANCE_TZ)).date()
 NOON = datetime.combine(TODAY, datetime.min.time(), ZoneInfo(FINANCE_TZ)) + timedelta(hours=12)
@@ -81,6 +82,7 @@ async def seed(conn: asyncpg.Connection) -> None:
         assert await _event(conn, "dispute_won", "pi_won", "dp_won", 400_00) == "dispute_won"
         await credit_wallet(conn, "par", 50_00, "KZT", source=("gateway_clearing", "manual"),
                             kind="manual_credit", reference="ops-1")  # fmt: skip
+        await pin_to(conn, NOON)
 
 
 STRIPE = ListedGateway(

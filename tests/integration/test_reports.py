@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,8 +23,10 @@ from billing.reports import (
 )
 from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
+from tests.integration.money_support import pin_to
 
 TODAY = datetime.now(ZoneInfo(FINANCE_TZ)).date()
+NOON = datetime.combine(TODAY, time(12), ZoneInfo(FINANCE_TZ))
 LAST_MONTH = datetime.combine(TODAY - timedelta(days=30), datetime.min.time(), ZoneInfo(FINANCE_TZ))
 
 
@@ -101,6 +103,7 @@ async def seed_ledger(conn: asyncpg.Connection) -> None:
         await sms(conn, "p2", "b1", 60_00, "KZT")
         await sms(conn, "p3", "c1", 6_00, "KGS")
         await place_hold(conn, "p2", 20_00, reference="open", expires_at=LAST_MONTH + timedelta(90))
+        await pin_to(conn, NOON)
 
 
 def _pick(rows: list[dict[str, Any]], *columns: str) -> list[tuple[Any, ...]]:
@@ -205,9 +208,10 @@ async def test_refunds_and_unsent_free_sms_are_netted_where_they_belong(
             await refund_undelivered(conn, charge)  # a1's 40.00 SMS was undeliverable
             free = await queue_house_sms(
                 conn, parent_id="p2", pupil_id="b1", phone="+77011234567", kind="verification",
-                body="Код: 123456", now=datetime.now(ZoneInfo(FINANCE_TZ)),
+                body="Код: 123456", now=NOON,
             )  # fmt: skip
             await reverse_house_sms(conn, free)  # and it was never sent
+            await pin_to(conn, NOON)
         report = await sms_revenue(conn, Period(TODAY, TODAY))
         await assert_ledger_invariants(conn)
     rows = _pick(report.rows, "school_id", "currency", "messages", "paid_by_parents",
