@@ -92,13 +92,15 @@ async def _phases(
     await watch_outbox(
         conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s), base=base
     )
-    lat, missing = await latencies(conn, work / "sms.jsonl", published, want)
+    lat = await latencies(conn, work / "sms.jsonl", published, want)
     return r | {
         "steady_events": len(steady),
         "steady_rate": scale.rate,
-        "latency_p50_s": percentile(lat, 0.50),
-        "latency_p99_s": percentile(lat, 0.99),
-        "latency_unsent": missing,
+        "latency_p50_s": percentile(lat.total, 0.50),
+        "latency_p99_s": percentile(lat.total, 0.99),
+        "latency_unsent": lat.missing,
+        "latency_queued_p50_s": percentile(lat.queued, 0.50),
+        "latency_queued_p99_s": percentile(lat.queued, 0.99),
     }
 
 

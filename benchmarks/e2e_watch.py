@@ -60,14 +60,24 @@ def _rate(first: tuple[float, int] | None, last: tuple[float, int] | None) -> fl
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
+@dataclass
+class Latency:
+    """Seconds from publish to hand-over, sorted; SMS expected but not handed over count with
+    their age so far (a lower bound). `queued`: publish -> the start of the transaction that
+    queued the SMS (what the consumer side takes), sorted."""
+
+    total: list[float]
+    missing: int
+    queued: list[float]
+
+
 async def latencies(
     conn: asyncpg.Connection, outbox: Path, published: Mapping[str, float], expected: int
-) -> tuple[list[float], int]:
-    """Seconds from publish to hand-over for each SMS of `published` events; SMS expected but
-    not handed over count with their age so far (a lower bound). Returns (sorted, missing)."""
+) -> Latency:
+    """Publish -> provider latency of each SMS of the `published` events."""
     rows = await conn.fetch(
-        "SELECT id, event_id::text AS event_id FROM notifications"
-        " WHERE event_id = ANY ($1::uuid[]) AND status = 'sent'",
+        "SELECT id, event_id::text AS event_id, extract(epoch FROM created_at) AS queued_at"
+        " FROM notifications WHERE event_id = ANY ($1::uuid[]) AND status = 'sent'",
         list(published),
     )
     event_of = {f"n{r['id']}": r["event_id"] for r in rows}
@@ -75,7 +85,8 @@ async def latencies(
     found = [at - published[event_of[ref]] for ref, at in handed.items()]
     missing = max(0, expected - len(found))
     oldest = time.time() - max(published.values(), default=time.time())
-    return sorted(found + [oldest] * missing), missing
+    queued = [float(r["queued_at"]) - published[r["event_id"]] for r in rows]
+    return Latency(sorted(found + [oldest] * missing), missing, sorted(queued))
 
 
 def _handed_over(outbox: Path, wanted: Collection[str]) -> dict[str, float]:

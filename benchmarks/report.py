@@ -112,3 +112,7 @@ def _latency(r: dict[str, float]) -> None:
         f"({r['latency_unsent']:,.0f} not sent by the end)   "
         f"{'MET' if met else 'MISSED'} p99 <= 1 s"
     )
+    print(
+        f"{'  publish -> queued (consumer side) p50 / p99':44s} "
+        f"{r['latency_queued_p50_s']:6.2f}s / {r['latency_queued_p99_s']:.2f}s"
+    )
