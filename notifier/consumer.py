@@ -158,13 +158,13 @@ class EventConsumer:
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         topic = tp.topic.removeprefix(self._prefix)
         result = await self._retrying("apply", lambda: self._apply(topic, records), is_transient)
+        if result.queued:  # committed in PostgreSQL: the dispatcher may send them now
+            self._on_queued()
         for record, reason in result.rejected:
             await self._retrying("dead-letter", partial(self._dlq.send, record, reason), _always)
         await self._kafka.commit({tp: records[-1].offset + 1})
         for outcome in result.outcomes:
             self._metrics.events.labels(topic, outcome).inc()
-        if result.queued:
-            self._on_queued()
 
     async def _retrying(
         self,
