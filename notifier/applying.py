@@ -15,13 +15,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 from aiokafka import ConsumerRecord
 
 from billing.types import Conn
 from notifier.errors import NotYetKnown, RejectedEvent
-from notifier.handlers import Handler, HandlerContext
+from notifier.handlers import BatchForm, Handler, HandlerContext, batch_form
 from notifier.outbox.enqueue import PendingSms, enqueue_paid
 from notifier.outbox.lowbalance import check_low_balances
 from notifier.outbox.window import not_before_by_subscription
@@ -99,10 +100,73 @@ async def apply_records(
 ) -> BatchResult:
     """apply_batch inside the caller's transaction."""
     result = BatchResult()
-    for record in records:
-        await _apply_one(conn, handler, topic, record, ctx, result, savepoints)
+    form = None if savepoints else batch_form(handler)
+    if form is None or not await _apply_all(conn, form, topic, records, ctx, result):
+        for record in records:
+            await _apply_one(conn, handler, topic, record, ctx, result, savepoints)
     await _queue(conn, ctx, result)
     return result
+
+
+async def _apply_all(
+    conn: Conn, form: BatchForm, topic: str, records: Sequence[ConsumerRecord],
+    ctx: HandlerContext, result: BatchResult,
+) -> bool:  # fmt: skip
+    """The optimistic pass through the handler's batch form: every record's event recorded
+    in one statement and applied together. False, having written nothing, when the batch has
+    another shape (the caller then applies record by record); any failure isolates."""
+    parsed: list[tuple[ConsumerRecord, DiaryEvent | None]] = []
+    for record in records:
+        try:
+            parsed.append((record, parse_event(topic, record.value)))
+        except InvalidEvent as exc:
+            parsed.append((record, None))
+            result.rejected.append((record, exc.reason))
+    events = [e for _, e in parsed if e is not None]
+    if len({e.event_id for e in events}) != len(events) or not form.fits(events):
+        result.rejected.clear()
+        return False
+    try:
+        first = await _record_events(conn, topic, [(r, e) for r, e in parsed if e is not None])
+        result.pending.extend(
+            await form.apply(conn, [e for e in events if e.event_id in first], ctx)
+        )
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        raise _Isolate from exc
+    for _, event in parsed:
+        if event is None:
+            result.outcomes.append("dead_lettered")
+        else:
+            result.outcomes.append("applied" if event.event_id in first else "duplicate")
+    return True
+
+
+async def _record_events(
+    conn: Conn, topic: str, items: Sequence[tuple[ConsumerRecord, DiaryEvent]]
+) -> set[UUID]:
+    """_record_event for distinct events at once: the ids seen for the first time. A reused
+    id with another body is refused (the batch is then isolated, and the record rejected)."""
+    digests = {e.event_id: body_hash(e) for _, e in items}
+    rows = await conn.fetch(
+        'INSERT INTO processed_events (event_id, topic, event_type, partition, "offset",'
+        " body_sha256) SELECT i, $2, t, p, o, d FROM unnest($1::uuid[], $3::text[],"
+        " $4::int[], $5::bigint[], $6::bytea[]) AS x(i, t, p, o, d)"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        list(digests), topic, [e.event_type for _, e in items],
+        [r.partition for r, _ in items], [r.offset for r, _ in items], list(digests.values()),
+    )  # fmt: skip
+    first = {r["event_id"] for r in rows}
+    seen = [i for i in digests if i not in first]
+    if seen:
+        known = await conn.fetch(
+            "SELECT event_id, body_sha256 FROM processed_events WHERE event_id = ANY ($1::uuid[])",
+            seen,
+        )
+        if any(bytes(k["body_sha256"]) != digests[k["event_id"]] for k in known):
+            raise RejectedEvent("an event_id was reused with a different body")
+    return first
 
 
 async def _queue(conn: Conn, ctx: HandlerContext, result: BatchResult) -> None:

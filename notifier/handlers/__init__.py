@@ -3,7 +3,7 @@ SMS it calls for; the caller prices, holds and queues the SMS of a whole batch a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import TYPE_CHECKING
@@ -53,3 +53,30 @@ class HandlerContext:
 
 
 Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable["list[PendingSms]"]]
+
+
+@dataclass(frozen=True)
+class BatchForm:
+    """A handler's whole-batch version, for the common shape of a batch: `fits` says whether
+    these events have it (asked before anything is written); `apply` then does for all of
+    them what the handler does for each, in order, in a constant number of statements."""
+
+    fits: Callable[[Sequence[BaseModel]], bool]
+    apply: Callable[[Conn, Sequence[BaseModel], HandlerContext], Awaitable[list[PendingSms]]]
+
+
+_BATCH_FORMS: dict[Handler, BatchForm] = {}
+
+
+def with_batch_form(form: BatchForm) -> Callable[[Handler], Handler]:
+    """Register `form` as the decorated handler's whole-batch version."""
+
+    def register(handler: Handler) -> Handler:
+        _BATCH_FORMS[handler] = form
+        return handler
+
+    return register
+
+
+def batch_form(handler: Handler) -> BatchForm | None:
+    return _BATCH_FORMS.get(handler)

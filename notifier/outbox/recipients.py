@@ -40,3 +40,34 @@ async def class_subscribers(
         list(pupil_ids) if pupil_ids is not None else None,
     )
     return [Recipient(*row.values()) for row in rows]
+
+
+async def subscribers_of_many(
+    conn: Conn,
+    asks: Sequence[tuple[str, Sequence[str] | None]],
+    notification_type: str,
+) -> list[list[Recipient]]:
+    """class_subscribers for each (class, pupils or None for the whole class) of `asks`, in
+    one query; the answers in the same order."""
+    index: list[int] = []
+    classes: list[str] = []
+    pupils: list[str | None] = []
+    for i, (class_id, pupil_ids) in enumerate(asks):
+        for pupil in [None] if pupil_ids is None else dict.fromkeys(pupil_ids):
+            index.append(i)
+            classes.append(class_id)
+            pupils.append(pupil)
+    rows = await conn.fetch(
+        "SELECT q.i, s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.country"
+        " FROM unnest($1::int[], $2::text[], $3::text[]) AS q(i, class_id, pupil_id)"
+        " JOIN pupils p ON p.class_id = q.class_id AND (q.pupil_id IS NULL OR p.id = q.pupil_id)"
+        " JOIN parent_links l ON l.pupil_id = p.id"
+        " JOIN subscriptions s ON s.parent_id = l.parent_id AND s.pupil_id = p.id"
+        " WHERE p.active AND s.active AND s.phone_verified_at IS NOT NULL AND $4 = ANY (s.types)"
+        " ORDER BY q.i, s.id",
+        index, classes, pupils, notification_type,
+    )  # fmt: skip
+    found: list[list[Recipient]] = [[] for _ in asks]
+    for row in rows:
+        found[row["i"]].append(Recipient(*list(row.values())[1:]))
+    return found
