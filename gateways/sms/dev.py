@@ -45,6 +45,9 @@ class DevSmsProvider:
         self._accepted: dict[str, str] = {}
         self._read_to = 0
         self._file: TextIO | None = None  # opened on the first send, kept open
+        # Sends of the same moment, written and flushed together (see _hand_over).
+        self._group: list[tuple[str, str, str, str]] = []
+        self._group_written: asyncio.Future[None] | None = None
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
     async def send(self, sms: OutgoingSms) -> SendResult:
@@ -63,16 +66,38 @@ class DevSmsProvider:
             "currency": sms.currency,
             "sent_at": datetime.now(UTC).isoformat(),
         }
-        async with self._lock:
-            if self._file is None:
-                self._file = self._outbox.open("a", encoding="utf-8")
-            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self._file.flush()  # on the "handset" before we answer: a crash cannot unsend it
-            self._accepted[sms.reference] = message_id
-        self._print(sms)
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        await self._hand_over(sms.reference, message_id, line, self._console_line(sms))
         if self._lose_ack_rate and self._random.random() < self._lose_ack_rate:
             raise SmsInDoubt("acknowledgement lost (injected)", provider=self.name)
         return SendResult(provider_message_id=message_id)
+
+    async def _hand_over(self, reference: str, message_id: str, line: str, console: str) -> None:
+        """Return once the line is on the "handset" (written and flushed: a crash cannot
+        unsend it). The sends of one moment (a dispatcher's batch in flight) are written
+        together, in one write and one flush, as a provider's batch endpoint takes them."""
+        self._group.append((reference, message_id, line, console))
+        if self._group_written is None:
+            loop = asyncio.get_running_loop()
+            self._group_written = loop.create_future()
+            loop.call_soon(self._write_group)
+        await asyncio.shield(self._group_written)  # one send timing out stops no other
+
+    def _write_group(self) -> None:
+        group, self._group = self._group, []
+        written, self._group_written = self._group_written, None
+        assert written is not None
+        try:
+            if self._file is None:
+                self._file = self._outbox.open("a", encoding="utf-8")
+            self._file.write("".join(line for _, _, line, _ in group))
+            self._file.flush()
+        except OSError as exc:
+            written.set_exception(exc)
+            return
+        self._accepted.update((reference, mid) for reference, mid, _, _ in group)
+        print("\n".join(console for *_, console in group), file=self._console, flush=True)
+        written.set_result(None)
 
     async def lookup(self, reference: str) -> SendResult | None:
         async with self._lock:
@@ -100,15 +125,14 @@ class DevSmsProvider:
                 continue  # a line torn by a killed writer was never accepted
             self._accepted[record["id"]] = record.get("message_id", f"dev-{record['id']}")
 
-    def _print(self, sms: OutgoingSms) -> None:
+    @staticmethod
+    def _console_line(sms: OutgoingSms) -> str:
         cost = format_amount(sms.price, sms.currency) if sms.currency else "free"
         paid = "" if sms.paid_by == "parent" else f", paid by {sms.paid_by}"
         parts = "part" if sms.parts == 1 else "parts"
-        print(
+        return (
             f"SMS -> {_console_phone(sms.phone)} [{sms.kind or 'sms'}] "
-            f"({sms.parts} {parts}, {cost}{paid}): {sms.body}",
-            file=self._console,
-            flush=True,
+            f"({sms.parts} {parts}, {cost}{paid}): {sms.body}"
         )
 
     async def close(self) -> None:
