@@ -40,6 +40,10 @@ def make_consumer(settings: Settings) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
+        # A partition resumed after its batch commits joins the next fetch request, which the
+        # broker holds this long while the other partitions are idle: it bounds what a fresh
+        # event waits behind the previous batch (aiokafka's default is 500 ms).
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 4, 300),
     )

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = ""
     # Also bounds how long a new consumer waits for its first partition assignment.
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
+    kafka_fetch_max_wait_ms: int = Field(default=100, ge=10, le=5_000)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     # Bearer token for /internal/v1 (demo, operations). Unset: the internal API is disabled.
