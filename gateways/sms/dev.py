@@ -10,6 +10,7 @@ so the dispatcher's in-doubt path runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -92,12 +93,13 @@ class DevSmsProvider:
                 self._file = self._outbox.open("a", encoding="utf-8")
             self._file.write("".join(line for _, _, line, _ in group))
             self._file.flush()
-        except OSError as exc:
+        except Exception as exc:  # every send of the group fails with it (then in doubt)
             written.set_exception(exc)
             return
         self._accepted.update((reference, mid) for reference, mid, _, _ in group)
-        print("\n".join(console for *_, console in group), file=self._console, flush=True)
-        written.set_result(None)
+        written.set_result(None)  # on the handset: the console line is only a courtesy
+        with contextlib.suppress(Exception):
+            print("\n".join(console for *_, console in group), file=self._console, flush=True)
 
     async def lookup(self, reference: str) -> SendResult | None:
         async with self._lock:
