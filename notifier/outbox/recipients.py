@@ -26,20 +26,8 @@ async def class_subscribers(
     pupil_ids: Sequence[str] | None = None,
 ) -> list[Recipient]:
     """Subscribers of `notification_type` for pupils of a class (or a subset of it)."""
-    rows = await conn.fetch(
-        "SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.country"
-        " FROM pupils p"
-        " JOIN parent_links l ON l.pupil_id = p.id"
-        " JOIN subscriptions s ON s.parent_id = l.parent_id AND s.pupil_id = p.id"
-        " WHERE p.class_id = $1 AND p.active AND s.active"
-        " AND s.phone_verified_at IS NOT NULL AND $2 = ANY (s.types)"
-        " AND ($3::text[] IS NULL OR p.id = ANY ($3::text[]))"
-        " ORDER BY s.id",
-        class_id,
-        notification_type,
-        list(pupil_ids) if pupil_ids is not None else None,
-    )
-    return [Recipient(*row.values()) for row in rows]
+    [found] = await subscribers_of_many(conn, [(class_id, pupil_ids)], notification_type)
+    return found
 
 
 async def subscribers_of_many(
@@ -47,8 +35,8 @@ async def subscribers_of_many(
     asks: Sequence[tuple[str, Sequence[str] | None]],
     notification_type: str,
 ) -> list[list[Recipient]]:
-    """class_subscribers for each (class, pupils or None for the whole class) of `asks`, in
-    one query; the answers in the same order."""
+    """Active, verified subscribers of `notification_type` for each (class, its pupils or
+    None for the whole class) of `asks`, in one query; the answers in the same order."""
     index: list[int] = []
     classes: list[str] = []
     pupils: list[str | None] = []
