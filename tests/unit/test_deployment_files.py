@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from notifier.production import settings_problems
 from notifier.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +46,16 @@ def _check(checker: Path, compose_file: Path, **env: str) -> subprocess.Complete
     )
 
 
-# What an operator with Stripe and a JWKS file from the e-school system would put in .env:
-# no JWT_HS256_SECRET, no INTERNAL_API_TOKEN.
+# What an operator with Stripe, an SMPP account and a JWKS file from the e-school system
+# would put in .env: no JWT_HS256_SECRET, no INTERNAL_API_TOKEN.
 REALISTIC_ENV = """\
 POSTGRES_PASSWORD=pg-Secret-9f2c1d7e
 LINK_SIGNING_SECRET=link-signing-secret-0123456789abcdef
 PUBLIC_BASE_URL=https://notify.example.kz
+SMS_ROUTES={"*": ["smpp"]}
+SMPP_HOST=smsc.example.kz
+SMPP_SYSTEM_ID=school
+SMPP_PASSWORD=smpp-pw
 PAYMENT_GATEWAY=stripe
 STRIPE_API_KEY=sk_live_0123456789abcdefghijklmn
 STRIPE_WEBHOOK_SECRET=whsec_0123456789abcdefghijklmn
@@ -76,6 +81,7 @@ def test_compose_gives_the_service_every_variable_it_reads(
     assert environment["PAYMENT_GATEWAY"] == "stripe"
     assert environment["STRIPE_API_KEY"] == "sk_live_0123456789abcdefghijklmn"
     assert environment["JWT_JWKS_FILE"] == "/keys/e-school.jwks.json"
+    assert environment["DEPLOYMENT_MODE"] == "production"
 
 
 def test_a_jwks_only_compose_deployment_starts_with_its_payment_gateway(
@@ -93,13 +99,14 @@ def test_a_jwks_only_compose_deployment_starts_with_its_payment_gateway(
     assert settings.payment_gateway == "stripe"
     assert settings.stripe_api_key is not None
     assert settings.dev_payments_secret is None
-    assert not settings.development_mode
+    assert settings.deployment_mode == "production"
+    assert settings_problems(settings) == []  # so production start-up does not refuse it
 
 
 def test_docker_compose_file_is_valid(composecheck: Path) -> None:
     result = _check(
         composecheck, ROOT / "docker-compose.yml", POSTGRES_PASSWORD="x", LINK_SIGNING_SECRET="y",
-        PAYMENT_GATEWAY="stripe",
+        PAYMENT_GATEWAY="stripe", PUBLIC_BASE_URL="https://n.example.kz",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "services: 3" in result.stdout
