@@ -15,14 +15,17 @@ import ipaddress
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+import jwt
 from aiohttp import web
 
 from notifier import keys
+from notifier.http.auth import TokenVerifier
 from notifier.settings import ConfigError, Settings
 
 # The countries a school may be in (schools.country) and their E.164 calling codes.
 CALLING_CODES: Mapping[str, str] = {"KZ": "+7", "KG": "+996"}
 REAL_ROUTES_EXAMPLE = '{"+7": ["smpp"], "+996": ["nikita"]}'
+_MOUNT = "put the e-school system's key there (compose mounts JWT_KEYS_DIR at /keys)"
 
 
 class StartupRefused(ConfigError):
@@ -56,9 +59,32 @@ def unrouted_countries(
     return problems
 
 
+def key_file_problems(s: Settings) -> list[str]:
+    """A problem per token key file that cannot be read or holds no usable key (it reads
+    them: a missing mount would otherwise refuse every token, or crash the start)."""
+    problems = []
+    for variable, field in (("JWT_PUBLIC_KEY_FILE", "jwt_public_key_file"),
+                            ("JWT_JWKS_FILE", "jwt_jwks_file")):  # fmt: skip
+        path = getattr(s, field)
+        if path is None:
+            continue
+        only = {"jwt_hs256_secret": None, "jwt_public_key_file": None, "jwt_jwks_file": None}
+        try:
+            usable = TokenVerifier(s.model_copy(update=only | {field: path})).configured
+        except (OSError, ValueError, jwt.PyJWTError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            problems.append(f"{variable}: cannot use {path} ({reason}); {_MOUNT}")
+            continue
+        if not usable:
+            problems.append(f"{variable}: {path} holds no usable key; {_MOUNT}")
+    return problems
+
+
 def check_settings(s: Settings) -> None:
     """Raise StartupRefused in production when the settings are unsafe."""
-    problems = settings_problems(s) if s.deployment_mode == "production" else []
+    if s.deployment_mode != "production":
+        return
+    problems = settings_problems(s) + key_file_problems(s)
     if problems:
         raise StartupRefused(problems)
 

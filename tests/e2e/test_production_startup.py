@@ -68,6 +68,10 @@ BAD = {
         'SMS_ROUTES: route "*" names the dev provider',
     ),
     "no token key": ({"JWT_HS256_SECRET": ""}, "JWT_HS256_SECRET / JWT_JWKS_FILE"),
+    "a token key file that is not there": (
+        {"JWT_HS256_SECRET": "", "JWT_JWKS_FILE": "/keys/e-school.jwks.json"},
+        "JWT_JWKS_FILE: cannot use /keys/e-school.jwks.json (No such file or directory)",
+    ),
     "no link secret": ({"LINK_SIGNING_SECRET": ""}, "LINK_SIGNING_SECRET: unset"),
     "dev gateway": ({"PAYMENT_GATEWAY": "dev"}, "PAYMENT_GATEWAY: dev credits wallets"),
     "dev gateway secret": ({"DEV_PAYMENTS_SECRET": "d" * 32}, "DEV_PAYMENTS_SECRET: set"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from notifier.production import (
     StartupRefused,
     check_settings,
+    key_file_problems,
     settings_problems,
     unrouted_countries,
 )
@@ -103,3 +106,20 @@ def test_a_country_with_schools_needs_a_route_for_its_calling_code() -> None:
     assert problem.startswith("SMS_ROUTES: no route for +996 numbers")
     assert "1 school(s) in KG" in problem
     assert unrouted_countries({"+77": ["smpp"]}, {}) == []  # no school yet: nothing to route
+
+
+def test_a_token_key_file_that_is_missing_or_empty_is_named(tmp_path: Path) -> None:
+    jwks = tmp_path / "e-school.jwks.json"
+    settings = Settings(**(GOOD | {"jwt_hs256_secret": None, "jwt_jwks_file": jwks}))
+    (missing,) = key_file_problems(settings)
+    assert missing.startswith(f"JWT_JWKS_FILE: cannot use {jwks} (No such file or directory)")
+    jwks.write_text(json.dumps({"keys": []}))
+    (empty,) = key_file_problems(settings)
+    assert empty.startswith("JWT_JWKS_FILE: ")
+    key = {"kty": "oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA", "alg": "HS256"}
+    jwks.write_text(json.dumps({"keys": [key | {"kid": "k1"}]}))
+    assert key_file_problems(settings) == []
+    pem = tmp_path / "e-school.pem"
+    pem.write_text("not a key")
+    bad = settings.model_copy(update={"jwt_public_key_file": pem})
+    assert [p.split(":")[0] for p in key_file_problems(bad)] == ["JWT_PUBLIC_KEY_FILE"]
