@@ -1,12 +1,13 @@
 """What production requires (DEPLOYMENT_MODE=production; README "Deployment").
 
 Production refuses to start on settings that would charge parents for SMS nobody receives,
-lock every parent and staff member out, or offer a top-up that cannot complete. The checks
-are pure: each returns one line per problem, naming the variable and what to set, and
-`create_app` refuses with all of them at once (`StartupRefused`). The settings are checked
-before anything connects; the schools' countries need the database, so their routes are
-checked right after it opens (a school that arrives later in a country without a route has
-its SMS refused with `no_route` and its money released, never charged).
+lock every parent and staff member out, or offer a top-up that cannot complete. Each check
+returns one line per problem, naming the variable and what to set, and `create_app` refuses
+with all of them at once (`StartupRefused`). The settings checks are pure; the token key
+files are read (through the real verifier) before anything connects; the schools' countries
+need the database, so their routes are checked right after it opens (a school that arrives
+later in a country without a route has its SMS failed ("no SMS route") and its money
+released, never charged).
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import jwt
+import phonenumbers
 from aiohttp import web
 
 from notifier import keys
 from notifier.http.auth import TokenVerifier
 from notifier.settings import ConfigError, Settings
 
-# The countries a school may be in (schools.country) and their E.164 calling codes.
-CALLING_CODES: Mapping[str, str] = {"KZ": "+7", "KG": "+996"}
 REAL_ROUTES_EXAMPLE = '{"+7": ["smpp"], "+996": ["nikita"]}'
 _MOUNT = "put the e-school system's key there (compose mounts JWT_KEYS_DIR at /keys)"
 
@@ -49,7 +49,7 @@ def unrouted_countries(
     covers. Checked by calling code: "+7", "+77" and "*" all cover KZ."""
     problems = []
     for country, count in sorted(schools.items()):
-        code = CALLING_CODES.get(country, "")
+        code = f"+{phonenumbers.country_code_for_region(country)}"
         if "*" in routes or any(p.startswith(code) or code.startswith(p) for p in routes):
             continue
         problems.append(
