@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateways.sms import SmsProvider
-from notifier import keys, lifecycle
+from notifier import keys, lifecycle, production
 from notifier import web as manager_page
 from notifier.clock import Clock, SystemClock
 from notifier.handlers import Handler
@@ -52,6 +52,7 @@ def create_app(
     dispatch: bool = True,
     schedule: bool = True,
 ) -> web.Application:
+    production.check_settings(settings)  # DEPLOYMENT_MODE=production: nothing unsafe starts
     app = web.Application(middlewares=[error_middleware, refuse_nul])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
@@ -68,6 +69,8 @@ def create_app(
     app.add_routes(sms_reports.routes())  # SMS providers' delivery-report callbacks
     app.add_routes(ops.routes() + ops_page.routes())  # /api/v1/ops/… and the /ops page
     app.cleanup_ctx.append(lifecycle.database)
+    if settings.deployment_mode == "production":
+        app.cleanup_ctx.append(production.schools_have_routes)
     app.cleanup_ctx.append(lifecycle.kafka_producer)
     app.cleanup_ctx.append(providers.sms_providers(sms_provider))  # SMS_ROUTES
     app.cleanup_ctx.append(payments.payment_gateways)  # before finance uses them

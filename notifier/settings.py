@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Public base URL of this service (payment return URLs, one-click unsubscribe links).
     public_base_url: str = "http://127.0.0.1:8080"
+    # "production" (compose, the image) refuses to start on settings that would charge
+    # parents for nothing, lock users out or offer top-ups that cannot complete
+    # (notifier/production.py); "development" (`make run`, tests, the demo) allows the dev
+    # SMS provider and the dev payment gateway.
+    deployment_mode: Literal["development", "production"] = "development"
 
     # --- Identity: bearer tokens (JWT) issued by the core e-school system ---------------
     jwt_issuer: str = "e-school"
@@ -106,10 +111,9 @@ class Settings(BaseSettings):
     # A payment not finished within this time is expired (a later confirmation still counts).
     top_up_pending_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     # Signs the dev gateway's callbacks; `make run` generates one. Unset: dev gateway disabled.
-    # Its "Pay" button credits wallets without money: only with DEVELOPMENT_MODE=true, and
-    # never next to live gateway keys (checked below).
+    # Its "Pay" button credits wallets without money: never in production (notifier/
+    # production.py), never next to live gateway keys (checked below).
     dev_payments_secret: SecretStr | None = Field(default=None, min_length=32)
-    development_mode: bool = False
     # Freedom Pay (formerly PayBox.money): merchant id and secret key, or it is disabled.
     freedompay_merchant_id: str | None = None
     freedompay_secret_key: SecretStr | None = None
@@ -195,18 +199,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _dev_gateway_only_in_development(self) -> Settings:
-        if self.dev_payments_secret is not None and not self.development_mode:
+    def _dev_gateway_never_beside_real_money(self) -> Settings:
+        if self.dev_payments_secret is not None and self.live_gateways:
             raise ValueError(
-                "DEV_PAYMENTS_SECRET enables a gateway that credits wallets without payment;"
-                " it needs DEVELOPMENT_MODE=true"
-            )
-        if self.development_mode and self.live_gateways:
-            raise ValueError(
-                "DEVELOPMENT_MODE is refused next to live payment gateway keys: "
-                + ", ".join(self.live_gateways)
+                "DEV_PAYMENTS_SECRET (a gateway that credits wallets without payment) is"
+                " refused next to live payment gateway keys: " + ", ".join(self.live_gateways)
             )
         return self
+
+    @property
+    def development_mode(self) -> bool:
+        return self.deployment_mode == "development"
 
     @property
     def live_gateways(self) -> list[str]:

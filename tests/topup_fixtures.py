@@ -70,7 +70,6 @@ async def _serve(
         update={
             "jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32)),
             "dev_payments_secret": SecretStr(secrets.token_urlsafe(32)),
-            "development_mode": True,
             "public_base_url": public_base_url,
             "freedompay_merchant_id": MERCHANT_ID,
             "freedompay_secret_key": SecretStr(fake.secret),

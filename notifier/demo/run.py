@@ -62,7 +62,7 @@ def run_dev() -> None:
             jwt_hs256_secret=os.environ.get("JWT_HS256_SECRET") or secrets.token_urlsafe(48),
             link_signing_secret=os.environ.get("LINK_SIGNING_SECRET") or secrets.token_urlsafe(48),
             dev_payments_secret=os.environ.get("DEV_PAYMENTS_SECRET") or secrets.token_urlsafe(48),
-            development_mode=True,  # `make run` is development: the dev gateway is on
+            deployment_mode="development",  # `make run` is development: the dev gateway is on
             # One local consumer: a short session lets it join the group in about a second.
             kafka_session_timeout_ms=int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "3000")),
             sms_dev_outbox=Path(os.environ.get("SMS_DEV_OUTBOX", DATA_DIR / "sms-outbox.jsonl")),

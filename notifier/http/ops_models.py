@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
 from notifier.outbox.delivery import DeliveryStatus
+from notifier.outbox.outcome import Money, Outcome
 
 BreakerState = Literal["closed", "open", "half_open"]
 
@@ -127,6 +128,16 @@ class MessageOut(BaseModel):
     )
     delivery_reported_at: datetime | None
     delivery_detail: str | None
+    outcome: Outcome = Field(
+        description='what became of it (README "What happened to an SMS"): queued,'
+        " submitted, delivered, undeliverable, expired, failed, cancelled or"
+        " skipped_insufficient_funds; `status` `sent` alone only means a provider took it"
+    )
+    money: Money = Field(
+        description="where its price went: held, charged, refunded (after an undeliverable,"
+        " expired or failed report), released (never sent), not_charged (balance short),"
+        " paid_by_house (service SMS)"
+    )
 
 
 class PhoneLookupOut(BaseModel):

@@ -4,14 +4,18 @@ Everything about one phone number a support person needs on a call: the subscrip
 send to it (verified? active? which types?), the balance of each parent using it, and the
 last messages to it with what became of each. Parents are found by the phone (their
 subscriptions, verified phones and verification codes), then their messages through the
-per-parent index, filtered to this phone."""
+per-parent index, filtered to this phone; each says its outcome and where its money went
+(notifier/outbox/outcome.py), not only the outbox row's status."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from billing.types import Conn
+from notifier.outbox import outcome as sms_outcome
 
 LAST_MESSAGES = 20
 
@@ -36,7 +40,9 @@ SELECT owner AS parent_id, currency, posted, held, posted - held AS available
 _MESSAGES = """
 SELECT id, parent_id, kind, status, parts, price, currency, provider, provider_message_id,
        last_error, attempts, in_doubt, in_doubt_provider, created_at, next_attempt_at, sent_at,
-       delivery_status, delivery_reported_at, delivery_detail
+       delivery_status, delivery_reported_at, delivery_detail, hold_id IS NOT NULL AS held,
+       EXISTS (SELECT 1 FROM ledger_transactions t
+                WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || hold_id) AS refunded
   FROM notifications WHERE parent_id = ANY($2::text[]) AND phone = $1
  ORDER BY created_at DESC, id DESC LIMIT $3
 """
@@ -85,6 +91,18 @@ class Message:
     delivery_status: str | None
     delivery_reported_at: datetime | None
     delivery_detail: str | None
+    outcome: sms_outcome.Outcome
+    money: sms_outcome.Money
+
+
+def _message(row: Mapping[str, Any]) -> Message:
+    fields = dict(row)
+    held, refunded = fields.pop("held"), fields.pop("refunded")
+    return Message(
+        **fields,
+        outcome=sms_outcome.outcome(row["status"], row["delivery_status"]),
+        money=sms_outcome.money(row["status"], held=held, refunded=refunded),
+    )
 
 
 @dataclass(frozen=True)
@@ -101,4 +119,4 @@ async def look_up_phone(conn: Conn, phone: str) -> PhoneLookup:
     subscriptions = [Subscription(**r) for r in await conn.fetch(_SUBSCRIPTIONS, phone)]
     wallets = [Wallet(**r) for r in await conn.fetch(_WALLETS, parents)]
     rows = await conn.fetch(_MESSAGES, phone, parents, LAST_MESSAGES)
-    return PhoneLookup(phone, subscriptions, wallets, [Message(**r) for r in rows])
+    return PhoneLookup(phone, subscriptions, wallets, [_message(r) for r in rows])

@@ -89,9 +89,15 @@ def load_page(
     return ManagerPage(html.replace("{{version}}", version), version, assets)
 
 
+async def front_door(request: web.Request) -> web.Response:
+    """`/`: a browser that opens the service's address lands on the parents' page."""
+    raise web.HTTPFound("/manager", headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[web.RouteDef]:
     page = load_page()
     return [
+        web.get("/", front_door),
         web.get("/manager", page.page),
         web.get("/manager/static/{version}/{name}", page.asset),
     ]

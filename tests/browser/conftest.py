@@ -100,7 +100,6 @@ async def manager(settings: Settings) -> AsyncIterator[Manager]:
             "jwt_hs256_secret": SecretStr(secrets.token_urlsafe(32)),
             "link_signing_secret": SecretStr(secrets.token_urlsafe(32)),
             "dev_payments_secret": SecretStr(secrets.token_urlsafe(32)),
-            "development_mode": True,
             "payment_gateway": "dev",
             "public_base_url": base_url,
         }

@@ -1,5 +1,5 @@
-"""Ops staff use the ops console in a laptop-sized Chromium: sign in with an ops token, look
-up a parent's phone on a support call, and re-drive a dead letter with the button."""
+"""Ops staff use the ops console in Chromium, on a laptop and on a phone: sign in with an ops
+token, look up a parent's phone on a support call, and re-drive a dead letter with the button."""
 
 from __future__ import annotations
 
@@ -14,14 +14,21 @@ from playwright.async_api import Dialog, Locator, Page, ViewportSize, expect
 from notifier.app import create_app
 from notifier.http.auth import mint_token
 from notifier.settings import Settings
-from tests.browser.checks import publish_screenshot, unlabelled_fields
+from tests.browser.checks import horizontal_overflow, publish_screenshot, unlabelled_fields
 from tests.browser.conftest import NewPage
 from tests.e2e.conftest import Service
-from tests.e2e.ops_support import subscribed, with_tokens
-from tests.support import homework_assigned, parent_linked, pupil_enrolled, wait_for
+from tests.e2e.ops_support import PHONE, ops_json, subscribed, with_tokens
+from tests.support import (
+    homework_assigned,
+    parent_linked,
+    pupil_enrolled,
+    received_sms,
+    wait_for,
+)
 
 pytestmark = pytest.mark.kafka
 LAPTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE_SCREEN: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -70,7 +77,8 @@ async def test_a_support_lookup_and_a_redrive_from_the_console(
     await expect(messages).to_have_count(2)
     await expect(messages.nth(0)).to_contain_text("skipped_insufficient_funds")
     await expect(messages.nth(0)).to_contain_text("balance 0.00 KZT is short of 20.00 KZT")
-    await expect(messages.nth(1)).to_contain_text("sent")
+    await expect(messages.nth(1)).to_contain_text("submitted")  # accepted, no report yet
+    await expect(messages.nth(1)).to_contain_text("20.00 KZT charged")
     await expect(page.locator("#subscriptions")).to_contain_text("Айгерим (pup-1)")
     await expect(page.locator("#wallets")).to_contain_text("0.00 KZT")
     assert await unlabelled_fields(page) == []
@@ -118,3 +126,60 @@ async def test_a_token_without_the_ops_role_is_turned_away(
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("heading", name="Sending now")).to_be_visible()
     await expect(page.locator("#breakers")).to_contain_text("dev: closed")
+
+
+async def undeliverable_and_refunded(service: Service) -> None:
+    """The SMS that was sent is then reported undeliverable: its 20.00 KZT go back (after
+    the second was skipped, or the money back would pay for it)."""
+
+    async def skipped() -> bool:
+        found = await ops_json(service, "POST", "/api/v1/ops/phone-lookup", json={"phone": PHONE})
+        return any(m["status"] == "skipped_insufficient_funds" for m in found["messages"])
+
+    assert await wait_for(skipped, 20)
+    [sms] = received_sms(service.settings.sms_dev_outbox)
+    report = {"provider": "dev", "provider_message_id": f"dev-{sms['id']}",
+              "status": "undeliverable", "detail": "absent subscriber"}  # fmt: skip
+    r = await service.client.post(
+        "/internal/v1/delivery-reports", json=report, headers=service.auth
+    )
+    assert (await r.json())["outcome"] == "refunded"
+
+
+async def test_on_a_phone_the_console_fits_and_says_what_became_of_each_sms(
+    console: Service, browser: NewPage
+) -> None:
+    await one_sent_one_skipped(console)
+    await undeliverable_and_refunded(console)
+    await console.publish("diary.roster", "late", parent_linked("par-late", "late"))
+    page = await browser("en-GB", PHONE_SCREEN)
+    await page.goto(address(console, token(console)))
+    await expect(page.get_by_role("heading", name="Sending now")).to_be_visible()
+
+    await page.get_by_label("Phone number").fill("8 701 123 45 67")
+    await page.get_by_role("button", name="Look up").click()
+    messages = page.locator("#messages tbody tr")
+    await expect(messages).to_have_count(2)
+    # README "What happened to an SMS": its final status and where its money went.
+    refunded = messages.nth(1)
+    await expect(refunded.locator("td").nth(2)).to_have_text("undeliverable")
+    await expect(refunded.locator("td").nth(2)).to_have_class("status-undeliverable")
+    await expect(refunded).to_contain_text("20.00 KZT refunded")
+    await expect(messages.nth(0)).to_contain_text("skipped_insufficient_funds")
+    await expect(messages.nth(0)).to_contain_text("not charged")
+
+    button = page.get_by_role("button", name="Re-drive diary.roster")
+
+    async def listed() -> bool:
+        await page.get_by_role("button", name="Refresh").click()
+        return await button.is_visible()
+
+    assert await wait_for(listed, 20), "the dead letter never showed"
+    await expect(page.locator("#dead-letters")).to_contain_text("names unknown pupil 'late'")
+    assert await horizontal_overflow(page) == 0
+    await expect(button).to_be_visible()
+    inside = (
+        "b => { const r = b.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth }"
+    )
+    assert await button.evaluate(inside), "the Re-drive button is beyond the screen's edge"
+    await _redrive(page, console, button)

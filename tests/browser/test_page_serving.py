@@ -6,7 +6,7 @@ import re
 
 import aiohttp
 
-from tests.browser.conftest import Manager
+from tests.browser.conftest import Manager, NewPage
 
 
 async def test_the_page_is_locked_down_and_never_cached(manager: Manager) -> None:
@@ -36,3 +36,19 @@ async def test_assets_are_cached_for_good_under_their_content_version(manager: M
         for name in ("__init__.py", "..%2F__init__.py", "manager.html"):
             async with http.get(f"{manager.base_url}/manager/static/v/{name}") as r:
                 assert r.status == 404, name
+
+
+async def test_the_service_address_opens_the_parents_page(
+    manager: Manager, browser: NewPage
+) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{manager.base_url}/", allow_redirects=False) as r,
+    ):
+        assert (r.status, r.headers["Location"]) == (302, "/manager")
+    page = await browser()
+    response = await page.goto(f"{manager.base_url}/")
+    assert response is not None
+    assert response.ok
+    assert page.url == f"{manager.base_url}/manager"
+    assert response.headers["content-type"].startswith("text/html")

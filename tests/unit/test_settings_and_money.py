@@ -62,7 +62,12 @@ def test_unknown_currencies_are_refused() -> None:
 def minimal_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1/db")
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    for name in ("DEVELOPMENT_MODE", "STRIPE_API_KEY", "FREEDOMPAY_MERCHANT_ID"):
+    for name in (
+        "DEPLOYMENT_MODE",
+        "DEV_PAYMENTS_SECRET",
+        "STRIPE_API_KEY",
+        "FREEDOMPAY_MERCHANT_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -76,36 +81,38 @@ def test_empty_optional_variables_are_unset_not_invalid(minimal_env: pytest.Monk
     assert settings.jwt_hs256_secret is None
 
 
-def test_the_dev_gateway_needs_development_mode(minimal_env: pytest.MonkeyPatch) -> None:
-    minimal_env.setenv("DEV_PAYMENTS_SECRET", "d" * 32)
-    with pytest.raises(ConfigError, match="DEVELOPMENT_MODE=true"):
-        load_settings()
-    minimal_env.setenv("DEVELOPMENT_MODE", "true")
+def test_the_deployment_mode_is_development_unless_production_is_said(
+    minimal_env: pytest.MonkeyPatch,
+) -> None:
     assert load_settings().development_mode
+    minimal_env.setenv("DEPLOYMENT_MODE", "production")
+    assert not load_settings().development_mode
+    minimal_env.setenv("DEPLOYMENT_MODE", "prod")
+    with pytest.raises(ConfigError, match="DEPLOYMENT_MODE"):
+        load_settings()
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
     [("STRIPE_API_KEY", "sk_live_" + "1" * 24), ("FREEDOMPAY_MERCHANT_ID", "552211")],
 )
-def test_development_mode_refuses_live_gateway_keys(
+def test_the_dev_gateway_is_refused_next_to_live_gateway_keys(
     minimal_env: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
     minimal_env.setenv("DEV_PAYMENTS_SECRET", "d" * 32)
-    minimal_env.setenv("DEVELOPMENT_MODE", "true")
     minimal_env.setenv("FREEDOMPAY_SECRET_KEY", "f" * 16)
     minimal_env.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings()
 
 
-def test_settings_built_in_code_still_get_no_dev_gateway_outside_development() -> None:
+def test_settings_built_in_code_still_get_no_dev_gateway_in_production() -> None:
     settings = Settings(database_url="postgresql://unused", kafka_bootstrap_servers="unused:1")
     app = web.Application()
-    app[keys.SETTINGS] = settings.model_copy(update={"dev_payments_secret": SecretStr("d" * 32)})
+    app[keys.SETTINGS] = settings.model_copy(
+        update={"dev_payments_secret": SecretStr("d" * 32), "deployment_mode": "production"}
+    )
     assert PAYMENT_GATEWAYS["dev"](app) is None
     app = web.Application()
-    app[keys.SETTINGS] = settings.model_copy(
-        update={"dev_payments_secret": SecretStr("d" * 32), "development_mode": True}
-    )
+    app[keys.SETTINGS] = settings.model_copy(update={"dev_payments_secret": SecretStr("d" * 32)})
     assert PAYMENT_GATEWAYS["dev"](app) is not None

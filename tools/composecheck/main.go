@@ -2,7 +2,9 @@
 // uses, so the deployment file is checked on machines without a container engine.
 //
 // It prints a summary line, then each service's resolved environment as one JSON object
-// ({"service": {"VAR": "value" or null}}), so tests can check what a service will receive.
+// ({"service": {"VAR": "value" or null}}), then each service's whole resolved configuration
+// (restart policy, published ports, ...) as one JSON object, so tests can check what a
+// service will receive and how it runs.
 package main
 
 import (
@@ -31,10 +33,12 @@ func main() {
 	for name, service := range p.Services {
 		environments[name] = service.Environment
 	}
-	encoded, err := json.Marshal(environments)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	for _, value := range []any{environments, p.Services} {
+		encoded, err := json.Marshal(value)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(string(encoded))
 	}
-	fmt.Println(string(encoded))
 }

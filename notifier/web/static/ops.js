@@ -54,9 +54,16 @@ function row(...cells) {
   return tr;
 }
 
+// Each cell carries its column's name: on a phone the rows stack and show it beside the value.
+function label(table, rows) {
+  const names = [...$(`${table} thead tr`).children].map((th) => th.textContent.trim());
+  for (const tr of rows) [...tr.children].forEach((td, i) => { td.dataset.label = names[i]; });
+  return rows;
+}
+
 function fill(table, rows, empty) {
   const body = $(`${table} tbody`);
-  if (rows.length) return body.replaceChildren(...rows);
+  if (rows.length) return body.replaceChildren(...label(table, rows));
   const td = cell(empty, "empty");
   td.colSpan = $(`${table} thead tr`).children.length;
   body.replaceChildren(row(td));
@@ -70,6 +77,13 @@ function say(selector, text, error = false) {
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", { hour12: false }) : null);
 const money = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency ?? ""}`.trim();
+// Where an SMS's price went (README "What happened to an SMS").
+const MONEY = {
+  held: "held", charged: "charged", refunded: "refunded", released: "released",
+  not_charged: "not charged", paid_by_house: "paid by the house",
+};
+const paid = (m) => (m.money === "paid_by_house" ? MONEY.paid_by_house
+  : `${money(m.price, m.currency)} ${MONEY[m.money] ?? m.money}`);
 
 function seconds(value) {
   if (value === null || value === undefined) return "nothing due";
@@ -178,10 +192,10 @@ function renderLookup(data) {
     row(w.parent_id, money(w.available, w.currency), money(w.held, w.currency))),
     "No wallet: never topped up");
   fill("#messages", data.messages.map((m) => row(when(m.created_at), m.kind,
-    cell(m.status, `status-${m.status}`), m.parts, money(m.price, m.currency),
+    cell(m.outcome, `status-${m.outcome}`), m.parts, paid(m),
     m.provider ?? (m.in_doubt_provider ? `in doubt at ${m.in_doubt_provider}` : null),
-    m.provider_message_id, m.last_error, when(m.sent_at),
-    m.delivery_status ? `${m.delivery_status} ${when(m.delivery_reported_at)}` : null)),
+    m.provider_message_id, m.last_error ?? m.delivery_detail, when(m.sent_at),
+    when(m.delivery_reported_at))),
     "No messages to this phone");
   $("#lookup-result").hidden = false;
 }
