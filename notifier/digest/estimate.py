@@ -8,6 +8,7 @@ compares the balance with it.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Final
 
 from notifier.digest.budget import DEFAULT_MAX_PARTS, fit_digest
@@ -47,6 +48,7 @@ def typical_digest(
     )
 
 
+@cache  # pure: the builder runs once per argument set, when first asked, never at import
 def typical_digest_parts(
     language: Language = "ru", *, latin: bool = False, max_parts: int = DEFAULT_MAX_PARTS
 ) -> int:
