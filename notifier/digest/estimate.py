@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Final
 
+from gateways.sms.segments import count_parts
 from notifier.digest.budget import DEFAULT_MAX_PARTS, fit_digest
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek
-from notifier.sms.segments import count_parts
 from notifier.sms.texts import Language
 
 _MONDAY: Final = date(2026, 11, 23)

@@ -14,8 +14,8 @@ from billing.ledger import Leg, account, post
 from billing.money import COUNTRY_CURRENCY
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
+from gateways.sms.segments import count_parts
 from notifier.sms.phones import phone_country
-from notifier.sms.segments import count_parts
 
 
 async def queue_house_sms(

@@ -115,6 +115,16 @@ def test_no_module_imports_itself_through_others() -> None:
     assert circles(graph()) == []
 
 
+def test_at_most_two_imports_run_upward() -> None:
+    found = upward(graph())
+    assert len(found) <= MAX_UPWARD, "\n".join(f"{a} -> {b}" for a, b in found)
+
+
+def test_gateways_import_nothing_from_the_service() -> None:
+    edges = graph()
+    assert [(a, b) for a, b in upward(edges) if a.startswith("gateways")] == []
+
+
 def test_the_circle_finder_finds_a_hidden_circle() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert circles(edges) == [["a", "b", "c"]]
