@@ -80,3 +80,9 @@ def test_the_apis_take_every_registered_type_at_once_and_nothing_else(model: typ
 @pytest.mark.parametrize("name", NOTIFICATION_TYPES)
 def test_the_unsubscribe_page_names_the_type(name: str) -> None:
     assert TEXTS[name].what["ky"] in page("confirm", "ky", name)
+
+
+@pytest.mark.parametrize("name", NOTIFICATION_TYPES)
+def test_the_readme_shows_what_each_type_sends(name: str) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert f"\n| `{name}` |" in readme
