@@ -24,7 +24,7 @@ from notifier.http import (
     sms_reports,
     stripe_webhook,
 )
-from notifier.http.auth import TokenVerifier
+from notifier.http.auth import TOKEN_VERIFIER, TokenVerifier
 from notifier.http.errors import error_middleware
 from notifier.http.guards import refuse_nul
 from notifier.jobs import JOBS
@@ -35,6 +35,8 @@ from notifier.settings import Settings
 from notifier.supervise import Supervisor
 from notifier.web import ops_page
 
+# One handler per topic the schemas' registry says this service consumes (kafka.CONSUMED);
+# tests/unit/test_topics.py holds the two lists together.
 HANDLERS: dict[str, Handler] = {
     "diary.roster": apply_roster_event,
     "diary.homework": apply_homework_event,
@@ -58,7 +60,7 @@ def create_app(
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.METRICS] = Metrics()
     app[keys.SUPERVISOR] = Supervisor()
-    app[keys.TOKEN_VERIFIER] = TokenVerifier(settings)
+    app[TOKEN_VERIFIER] = TokenVerifier(settings)
     app.add_routes(health.routes() + internal.routes())
     app.add_routes(digest_admin.routes())  # /internal/v1/schools/…: digest settings, re-runs
     app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API

@@ -1,15 +1,9 @@
-"""Time comes from an injected clock, so tests move time instead of sleeping."""
+"""Time comes from an injected clock, so tests move time instead of sleeping.
+
+The one clock is gateways/clock.py (the adapters take it too); the service names it here."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+from gateways.clock import Clock, SystemClock
 
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+__all__ = ["Clock", "SystemClock"]

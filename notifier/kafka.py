@@ -9,12 +9,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from notifier.settings import Settings
-from schemas import TOPICS, dead_letter_topic
+from schemas import NOTIFIER, TOPICS, consumed_by, dead_letter_topic
 
 log = logging.getLogger(__name__)
 
-# The topics this service consumes.
-CONSUMED = ("diary.roster", "diary.homework", "diary.grades", "diary.announcements")
+# The topics this service consumes: those whose consumers name it in the schemas' registry.
+CONSUMED = consumed_by(NOTIFIER)
 
 
 def topic_names(settings: Settings, bases: tuple[str, ...] = CONSUMED) -> list[str]:

@@ -25,10 +25,10 @@ from notifier.kafka import ensure_topics, make_consumer, make_producer, topic_na
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
 from notifier.outbox.window import parse_window
-from notifier.parking import ParkedEvents
 from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
 from notifier.supervise import Loop, every
+from notifier.unparking import ParkedEvents
 
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 

@@ -4,32 +4,20 @@ Roster and the other topics are different topics, so a homework or a parent link
 before the pupil it names. Such an event is parked in the database in the same transaction as
 its batch (so its offset can move on and nothing is lost), retried with backoff, applied as
 soon as the roster catches up, and dead-lettered with the reason once it has waited
-ROSTER_WAIT_SECONDS.
+ROSTER_WAIT_SECONDS (notifier/unparking.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 from aiokafka import ConsumerRecord
 
 from billing.types import Conn
 
-if TYPE_CHECKING:
-    from notifier.deadletter import DeadLetters
-    from notifier.handlers import Handler, HandlerContext
-    from notifier.metrics import Metrics
-
 log = logging.getLogger(__name__)
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2**attempts, 30))
 
 
 async def park(
@@ -47,62 +35,3 @@ async def park(
         now,
     )
     log.info("parked %s@%s until the roster catches up: %s", record.topic, record.offset, reason)
-
-
-class ParkedEvents:
-    """Retries parked events; run `retry_due` every second or so (supervised)."""
-
-    def __init__(
-        self,
-        *,
-        pool: asyncpg.Pool,
-        handlers: Mapping[str, Handler],
-        prefix: str,
-        ctx: HandlerContext,
-        dead_letters: DeadLetters,
-        wait: timedelta,
-        metrics: Metrics,
-        on_queued: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._pool, self._handlers, self._prefix = pool, handlers, prefix
-        self._ctx, self._dlq, self._wait = ctx, dead_letters, wait
-        self._metrics, self._on_queued = metrics, on_queued
-
-    async def retry_due(self, limit: int = 100) -> int:
-        """Try every due parked event once; returns how many left the parking."""
-        now = self._ctx.clock.now()
-        rows = await self._pool.fetch(
-            "SELECT * FROM parked_events WHERE next_try_at <= $1 ORDER BY next_try_at LIMIT $2",
-            now,
-            limit,
-        )
-        left = 0
-        for row in rows:
-            left += await self._retry(row, now)
-        return left
-
-    async def _retry(self, row: asyncpg.Record, now: datetime) -> int:
-        from notifier.applying import apply_records  # applying parks through this module
-
-        record = ConsumerRecord(
-            self._prefix + row["topic"], row["partition"], row["offset"], 0, 0,
-            row["key"], row["value"], None, 0, len(row["value"]), (),
-        )  # fmt: skip
-        async with self._pool.acquire() as conn, conn.transaction():
-            result = await apply_records(
-                conn, self._handlers[row["topic"]], row["topic"], [record], self._ctx
-            )
-            if result.outcomes == ["parked"] and row["parked_at"] + self._wait > now:
-                return 0  # still waiting; park() counted the attempt
-            if result.outcomes == ["parked"]:
-                why = f"{row['reason']} (waited {self._wait.total_seconds():.0f} s for the roster)"
-                result.rejected.append((record, why))
-                result.outcomes = ["dead_lettered"]
-            for rejected, reason in result.rejected:
-                await self._dlq.send(rejected, reason)  # durable before the row goes
-            await conn.execute("DELETE FROM parked_events WHERE event_id = $1", row["event_id"])
-        for outcome in result.outcomes:
-            self._metrics.events.labels(row["topic"], outcome).inc()
-        if result.queued:
-            self._on_queued()
-        return 1

@@ -7,7 +7,7 @@ from schemas.announcements_v1 import AnnouncementEvent, AnnouncementPublished
 from schemas.codec import InvalidEvent, encode_event, parse_event
 from schemas.grades_v1 import GradeChanged, GradeDeleted, GradeEvent, GradePosted
 from schemas.homework_v1 import HomeworkAssigned, HomeworkCancelled, HomeworkEvent, HomeworkUpdated
-from schemas.registry import TOPICS, DiaryEvent, Topic, dead_letter_topic
+from schemas.registry import NOTIFIER, TOPICS, DiaryEvent, Topic, consumed_by, dead_letter_topic
 from schemas.roster_v1 import (
     ParentLinked,
     ParentUnlinked,
@@ -18,6 +18,7 @@ from schemas.roster_v1 import (
 )
 
 __all__ = [
+    "NOTIFIER",
     "TOPICS",
     "AnnouncementEvent",
     "AnnouncementPublished",
@@ -40,6 +41,7 @@ __all__ = [
     "PupilUpdated",
     "RosterEvent",
     "Topic",
+    "consumed_by",
     "dead_letter_topic",
     "encode_event",
     "parse_event",

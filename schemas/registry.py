@@ -19,7 +19,7 @@ from schemas.roster_v1 import (
     RosterEvent,
 )
 
-__all__ = ["TOPICS", "DiaryEvent", "Topic", "dead_letter_topic"]
+__all__ = ["NOTIFIER", "TOPICS", "DiaryEvent", "Topic", "consumed_by", "dead_letter_topic"]
 
 DiaryEvent: TypeAlias = (
     PupilEnrolled
@@ -112,3 +112,8 @@ TOPICS: dict[str, Topic] = {
     )
 }
 """Every topic by its base name (without any environment prefix)."""
+
+
+def consumed_by(consumer: str) -> tuple[str, ...]:
+    """The topics ``consumer`` reads, in the order of the registry."""
+    return tuple(name for name, topic in TOPICS.items() if consumer in topic.consumers)

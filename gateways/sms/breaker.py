@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from notifier.clock import Clock
+from gateways.clock import Clock
 
 State = Literal["closed", "open", "half_open"]
 

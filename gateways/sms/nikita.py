@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from gateways.clock import Clock, SystemClock
 from gateways.sms.base import (
     GatewayError,
     OutgoingSms,
@@ -36,7 +37,6 @@ from gateways.sms.nikita_xml import (
     status_of,
 )
 from gateways.sms.reports import Report, ReportStatus
-from notifier.clock import Clock, SystemClock
 
 ACCEPTED, DUPLICATE_ID, NO_REPORT = 0, 10, 4
 REJECTED: Final = frozenset({1, 6, 7, 8, 9, 11})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from notifier.clock import Clock
+from gateways.clock import Clock
 
 
 class TokenBucket:

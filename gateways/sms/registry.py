@@ -1,16 +1,19 @@
-"""Every SMS provider the settings configure, and the routed provider in front of them.
+"""Every SMS provider the configuration names, and the routed provider in front of them.
 
-A provider whose settings are missing is simply not built (and a route naming it is a
+Adapters take plain configuration (`SmsConfig`, dataclasses), never the service's settings.
+A provider whose configuration is missing is simply not built (and a route naming it is a
 start-up error). `{name: builder}` is the whole registry: adding a provider adds one line.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from gateways.clock import Clock, SystemClock
 from gateways.sms.base import SmsProvider
 from gateways.sms.breaker import CircuitBreaker
 from gateways.sms.dev import DevSmsProvider
@@ -24,56 +27,55 @@ from gateways.sms.routing import validate_routes
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_receipts import PartStore
 from gateways.sms.smpp_session import SmppConfig
-from notifier.clock import Clock, SystemClock
-from notifier.settings import Settings
 
 DEFAULT_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
+class SmsConfig:
+    """Every provider's configuration as plain values; the service builds it from its settings
+    (notifier/outbox/providers.py:sms_config). A provider left None is not built."""
+
+    dev_outbox: Path
+    dev_lose_ack_rate: float = 0.0
+    smpp: SmppConfig | None = None
+    mobizon: MobizonConfig | None = None
+    nikita: NikitaConfig | None = None
+    routes: Mapping[str, list[str]] = field(default_factory=lambda: {"*": ["dev"]})
+    rate_limits: Mapping[str, float] = field(default_factory=dict)  # parts per second
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)
+    breaker_failures: int = 5
+    breaker_cool_down: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
 class Wiring:
-    """What providers get from the app besides settings."""
+    """What providers get from the app besides their configuration."""
 
     clock: Clock
     on_report: ReportSink | None = None  # pushed receipts (SMPP)
     parts: PartStore | None = None  # long messages' part states (default: in memory)
 
 
-Builder = Callable[[Settings, Wiring], SmsProvider | None]
+Builder = Callable[[SmsConfig, Wiring], SmsProvider | None]
 
 
-def _dev(s: Settings, w: Wiring) -> SmsProvider:
-    return DevSmsProvider(s.sms_dev_outbox, lose_ack_rate=s.sms_dev_lose_ack_rate)
+def _dev(c: SmsConfig, w: Wiring) -> SmsProvider:
+    return DevSmsProvider(c.dev_outbox, lose_ack_rate=c.dev_lose_ack_rate)
 
 
-def _smpp(s: Settings, w: Wiring) -> SmsProvider | None:
-    if not (s.smpp_host and s.smpp_system_id and s.smpp_password):
+def _smpp(c: SmsConfig, w: Wiring) -> SmsProvider | None:
+    if c.smpp is None:
         return None
-    config = SmppConfig(
-        s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
-        system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
-        window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
-        receipt_ids=s.smpp_receipt_ids,
-    )  # fmt: skip
-    return SmppProvider(config, on_report=w.on_report, clock=w.clock, parts=w.parts)
+    return SmppProvider(c.smpp, on_report=w.on_report, clock=w.clock, parts=w.parts)
 
 
-def _mobizon(s: Settings, w: Wiring) -> SmsProvider | None:
-    if s.mobizon_api_key is None:
-        return None
-    key = s.mobizon_api_key.get_secret_value()
-    config = MobizonConfig(key, s.mobizon_base_url, sender=s.mobizon_sender)
-    return MobizonProvider(config)
+def _mobizon(c: SmsConfig, w: Wiring) -> SmsProvider | None:
+    return None if c.mobizon is None else MobizonProvider(c.mobizon)
 
 
-def _nikita(s: Settings, w: Wiring) -> SmsProvider | None:
-    if not (s.nikita_login and s.nikita_password):
-        return None
-    config = NikitaConfig(
-        s.nikita_login, s.nikita_password.get_secret_value(), s.nikita_sender,
-        base_url=s.nikita_base_url, id_prefix=s.nikita_id_prefix,
-    )  # fmt: skip
-    return NikitaProvider(config, clock=w.clock)
+def _nikita(c: SmsConfig, w: Wiring) -> SmsProvider | None:
+    return None if c.nikita is None else NikitaProvider(c.nikita, clock=w.clock)
 
 
 PROVIDERS: dict[str, Builder] = {
@@ -85,30 +87,30 @@ PROVIDERS: dict[str, Builder] = {
 
 
 def build_providers(
-    settings: Settings, *, clock: Clock | None = None, on_report: ReportSink | None = None,
+    config: SmsConfig, *, clock: Clock | None = None, on_report: ReportSink | None = None,
     parts: PartStore | None = None,
 ) -> dict[str, SmsProvider]:  # fmt: skip
     """The configured providers by name. `on_report` receives pushed receipts (SMPP) and
     `parts` keeps long messages' part states (`notifier.outbox.parts.PgParts`; default: memory)."""
     wiring = Wiring(clock or SystemClock(), on_report, parts)
-    built = {name: build(settings, wiring) for name, build in PROVIDERS.items()}
+    built = {name: build(config, wiring) for name, build in PROVIDERS.items()}
     return {name: provider for name, provider in built.items() if provider is not None}
 
 
 def build_routed(
-    settings: Settings, providers: dict[str, SmsProvider], *, clock: Clock,
+    config: SmsConfig, providers: dict[str, SmsProvider], *, clock: Clock,
     observer: SendObserver | None = None,
 ) -> RoutedProvider:  # fmt: skip
     """SMS_ROUTES over the providers, each in its own lane (raises InvalidRoutes)."""
-    routes = validate_routes(settings.sms_routes, list(providers))
-    cool_down = timedelta(seconds=settings.sms_breaker_cool_down_seconds)
+    routes = validate_routes(config.routes, list(providers))
+    cool_down = config.breaker_cool_down
     lanes = {}
     for name, provider in providers.items():
-        rate = settings.sms_rate_limits.get(name)
+        rate = config.rate_limits.get(name)
         lanes[name] = Lane(
             provider,
-            CircuitBreaker(clock, threshold=settings.sms_breaker_failures, cool_down=cool_down),
-            asyncio.Semaphore(settings.sms_max_in_flight.get(name, DEFAULT_IN_FLIGHT)),
+            CircuitBreaker(clock, threshold=config.breaker_failures, cool_down=cool_down),
+            asyncio.Semaphore(config.max_in_flight.get(name, DEFAULT_IN_FLIGHT)),
             TokenBucket(clock, rate=rate, burst=max(1, int(rate))) if rate else None,
         )
     return RoutedProvider(lanes, routes, observer=observer)

@@ -27,6 +27,7 @@ from typing import Final
 
 import smpp34
 
+from gateways.clock import Clock, SystemClock
 from gateways.sms.base import (
     GatewayError,
     LookupUnsupported,
@@ -46,7 +47,6 @@ from gateways.sms.smpp_receipts import (
     untracked_id,
 )
 from gateways.sms.smpp_session import SmppConfig, SmppSession
-from notifier.clock import Clock, SystemClock
 
 # Invalid message/command length, source, destination, number of destinations, TON/NPI,
 # schedule/expiry times, parameters: the same message will never be taken.

@@ -1,6 +1,6 @@
 """What goes into `short_message` for each part of an SMS, as SMPP 3.4 wants it.
 
-The parts are exactly those `notifier.sms.segments.split_parts` counts (what the parent is
+The parts are exactly those `gateways.sms.segments.split_parts` counts (what the parent is
 charged for). GSM-7 texts go as data_coding 0, one unpacked septet per octet (the SMSC
 packs them), extension characters as ESC + code; anything else as UCS-2 (data_coding 8,
 UTF-16-BE). A text of more than one part carries a concatenation UDH (IEI 0x00, 8-bit
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from notifier.sms.segments import encoding_of, split_parts
+from gateways.sms.segments import encoding_of, split_parts
 
 DATA_CODING_GSM7: Final = 0x00
 DATA_CODING_UCS2: Final = 0x08

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 import smpp34
 
+from gateways.clock import Clock
 from gateways.sms.base import SmsTemporaryFailure
 from gateways.sms.smpp_receipts import IdBase
-from notifier.clock import Clock
 
 log = logging.getLogger(__name__)
 Inbound = Callable[[smpp34.DeliverSmEvent], Awaitable[None]]

@@ -22,6 +22,7 @@ from notifier.demo.school import (
     demo_families,
 )
 from notifier.demo.week import this_week, week_of_grades
+from notifier.notification_types import NotificationType
 from schemas import (
     AnnouncementPublished,
     Envelope,
@@ -116,7 +117,7 @@ async def subscribe_and_top_up(
     headers = {"Authorization": f"Bearer {token}"}
     async with ClientSession(base_url, headers=headers) as http:
         for f in families:
-            types = ["homework", "weekly_grades", "announcements"]
+            types: list[NotificationType] = ["homework", "weekly_grades", "announcements"]
             types += ["grade_instant"] if wants_instant_grades(f) else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
                     "types": types, "language": f.locale}  # fmt: skip

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from gateways.sms.segments import fits, truncate_to_parts
 from notifier.digest.compose import Detail, PupilWeek, SubjectTexts, digest_text, empty_week
 from notifier.sms.latin import to_latin
-from notifier.sms.segments import fits, truncate_to_parts
 from notifier.sms.texts import Language
 
 DEFAULT_MAX_PARTS = 3

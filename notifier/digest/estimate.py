@@ -8,11 +8,12 @@ compares the balance with it.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Final
 
+from gateways.sms.segments import count_parts
 from notifier.digest.budget import DEFAULT_MAX_PARTS, fit_digest
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek
-from notifier.sms.segments import count_parts
 from notifier.sms.texts import Language
 
 _MONDAY: Final = date(2026, 11, 23)
@@ -47,6 +48,7 @@ def typical_digest(
     )
 
 
+@cache  # pure: the builder runs once per argument set, when first asked, never at import
 def typical_digest_parts(
     language: Language = "ru", *, latin: bool = False, max_parts: int = DEFAULT_MAX_PARTS
 ) -> int:

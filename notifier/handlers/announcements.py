@@ -13,12 +13,12 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from billing.types import Conn
+from gateways.sms.segments import MULTI_LIMIT, SINGLE_LIMIT, Encoding, count_parts
 from notifier.announcements.audience import Listener, listeners
 from notifier.announcements.night import after_night
 from notifier.errors import RejectedEvent
 from notifier.handlers import AlertPolicy, HandlerContext
 from notifier.outbox.enqueue import PendingSms, sms_to
-from notifier.sms.segments import MULTI_LIMIT, SINGLE_LIMIT, Encoding, count_parts
 from notifier.sms.texts import LANGUAGES, announcement
 from schemas import AnnouncementPublished
 

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from notifier import keys
 from notifier.http.errors import ApiError
 from notifier.settings import Settings
 
@@ -81,6 +80,9 @@ class TokenVerifier:
         raise jwt.InvalidAlgorithmError(f"no key accepts tokens signed with {alg!r}")
 
 
+TOKEN_VERIFIER = web.AppKey("token_verifier", TokenVerifier)
+
+
 def _pem_algorithm(key: PublicKeyTypes) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return "RS256"
@@ -109,7 +111,7 @@ def authenticate(request: web.Request, *roles: Role) -> Principal:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "unauthorized", "a bearer token is required")
-    principal = request.app[keys.TOKEN_VERIFIER].verify(header.removeprefix("Bearer ").strip())
+    principal = request.app[TOKEN_VERIFIER].verify(header.removeprefix("Bearer ").strip())
     if roles and principal.role not in roles:
         raise ApiError(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
     return principal

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notifier.notification_types import NotificationType
 from notifier.outbox.delivery import DeliveryStatus
 
-NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
 Language = Literal["ru", "kk", "ky"]
 Id = Field(min_length=1, max_length=64)
 

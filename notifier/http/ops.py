@@ -30,6 +30,7 @@ from notifier.http.ops_models import (
 from notifier.ops import BrokerUnavailable
 from notifier.ops.deadletters import dead_letters, is_dead_letter_source
 from notifier.ops.lookup import look_up_phone
+from notifier.ops.offsets import OFFSETS
 from notifier.ops.overview import overview
 from notifier.redrive import redrive
 
@@ -55,7 +56,7 @@ def breakers(app: web.Application) -> BreakersOut:
 async def get_dead_letters(request: web.Request) -> web.Response:
     authenticate(request, "ops")
     try:
-        topics = await dead_letters(request.app[keys.OFFSETS], request.app[keys.SETTINGS])
+        topics = await dead_letters(request.app[OFFSETS], request.app[keys.SETTINGS])
     except BrokerUnavailable as exc:
         raise ApiError(503, "broker_unavailable", str(exc)) from exc
     return json_model(DeadLettersOut.model_validate({"topics": [asdict(t) for t in topics]}))

@@ -1,15 +1,19 @@
 """What one SMS of each type costs this parent, shown next to each type on the Notification
 Manager: a typical message of that type for this child, rendered by the very functions that
-render the real SMS, then priced like one. The page never guesses a part count."""
+render the real SMS, then priced like one. The page never guesses a part count.
+
+Every type has a sample except the weekly digest, which the page prices with the digest's
+own builder (POST /digest-preview); tests/unit/test_notification_types.py holds them to it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Final, Literal
+from typing import Final
 
 from billing.types import Conn
 from notifier.manager.wallet import CostPreview, cost_preview
+from notifier.notification_types import NotificationType
 from notifier.sms.grade_texts import GradeFacts, grade_alert
 from notifier.sms.texts import Language, announcement, homework_alert
 
@@ -27,17 +31,16 @@ ANNOUNCEMENT: Final[dict[Language, tuple[str, str]]] = {
 }
 
 
-HintType = Literal["homework", "announcements", "grade_instant"]
-
-
 @dataclass(frozen=True)
 class CostHint:
-    type: HintType
+    type: NotificationType
     sample: str
     preview: CostPreview
 
 
-def samples(lang: Language, child_name: str, today: date, max_parts: int) -> dict[HintType, str]:
+def samples(
+    lang: Language, child_name: str, today: date, max_parts: int
+) -> dict[NotificationType, str]:
     """A typical SMS of each type for this child, as the parent would receive it."""
     subject, text = HOMEWORK[lang]
     due = today + timedelta(days=2)

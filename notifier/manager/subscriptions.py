@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast, get_args
+from typing import cast
 
 import asyncpg
 
 from billing.types import Conn
 from notifier.manager.consent import Action, Origin, record_consent
 from notifier.manager.roster import linked_child
+from notifier.notification_types import NotificationType
 from notifier.sms.texts import Language
-
-NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
-NOTIFICATION_TYPES: tuple[str, ...] = get_args(NotificationType)
 
 _ROW = (
     "SELECT phone, types, language, active, phone_verified_at, latin FROM subscriptions"

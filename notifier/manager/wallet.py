@@ -10,9 +10,9 @@ from billing.ledger import wallet_balance
 from billing.money import COUNTRY_CURRENCY
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
+from gateways.sms.segments import SmsParts, count_parts
 from notifier.manager.paging import Page, decode_cursor, make_page
 from notifier.sms.phones import phone_country
-from notifier.sms.segments import SmsParts, count_parts
 from notifier.sms.texts import Language
 
 CURRENCY_COUNTRY = {currency: country for country, currency in COUNTRY_CURRENCY.items()}

@@ -20,7 +20,7 @@ from notifier import keys
 from notifier.kafka import CONSUMED
 from notifier.metrics import BREAKER_STATES, Metrics
 from notifier.ops import BrokerUnavailable
-from notifier.ops.offsets import BrokerOffsets
+from notifier.ops.offsets import OFFSETS, BrokerOffsets
 from notifier.ops.overview import queue
 from notifier.settings import Settings
 
@@ -47,8 +47,8 @@ async def refresh_gauges(app: web.Application) -> None:
             await asyncio.wait_for(_outbox(metrics, app[keys.POOL], app[keys.CLOCK].now()), TIMEOUT)
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
             log.warning("outbox and open holds not measured: %s", type(exc).__name__)
-    if keys.OFFSETS in app:
-        await _lag(metrics, app[keys.OFFSETS], app[keys.SETTINGS])
+    if OFFSETS in app:
+        await _lag(metrics, app[OFFSETS], app[keys.SETTINGS])
 
 
 async def _outbox(metrics: Metrics, pool: asyncpg.Pool, now: datetime) -> None:

@@ -86,10 +86,13 @@ async def _answer(call: Awaitable[T]) -> T:
         raise BrokerUnavailable(f"the broker did not answer: {type(exc).__name__}: {exc}") from exc
 
 
+OFFSETS = web.AppKey("broker_offsets", BrokerOffsets)  # the ops console, metrics
+
+
 async def broker_offsets(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: opens the reader under keys.OFFSETS, closes it on shutdown."""
+    """Cleanup context: opens the reader under OFFSETS, closes it on shutdown."""
     offsets = BrokerOffsets(app[keys.SETTINGS])
     await offsets.start()
-    app[keys.OFFSETS] = offsets
+    app[OFFSETS] = offsets
     yield
     await offsets.close()

@@ -19,7 +19,7 @@ from billing.ledger import Balance
 from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
 from billing.types import Conn
-from notifier.sms.segments import SmsParts, count_parts
+from gateways.sms.segments import SmsParts, count_parts
 
 
 @dataclass(frozen=True)

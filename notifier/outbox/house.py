@@ -14,8 +14,8 @@ from billing.ledger import Leg, account, post
 from billing.money import COUNTRY_CURRENCY
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
+from gateways.sms.segments import count_parts
 from notifier.sms.phones import phone_country
-from notifier.sms.segments import count_parts
 
 
 async def queue_house_sms(
@@ -27,8 +27,12 @@ async def queue_house_sms(
     kind: str,
     body: str,
     now: datetime,
+    subscription_id: int | None = None,
 ) -> int:
-    """Queue `body` to `phone`, paid by the house; returns the notification id."""
+    """Queue `body` to `phone`, paid by the house; returns the notification id.
+
+    The price is the tariff of the phone's country, in that country's currency, whoever's
+    wallet the SMS is about. `subscription_id`: the subscription whose phone it goes to."""
     sms = count_parts(body)
     country = phone_country(phone)
     currency = COUNTRY_CURRENCY[country]
@@ -36,10 +40,10 @@ async def queue_house_sms(
     notification_id: int = await conn.fetchval(
         "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind, phone,"
         " body, encoding, parts, price, currency, status, created_at, next_attempt_at)"
-        " VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11)"
+        " VALUES ($1, $12, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11)"
         " RETURNING id",
         *(uuid.uuid4(), parent_id, pupil_id, kind, phone, body),
-        *(sms.encoding, sms.parts, cost, currency, now),
+        *(sms.encoding, sms.parts, cost, currency, now, subscription_id),
     )
     house = await account(conn, "house", "", currency)
     revenue = await account(conn, "sms_revenue", "", currency)

@@ -1,16 +1,17 @@
 """The low-balance notice: a parent whose balance runs low is told once per crossing.
 
 "Low" is below the configured threshold for the wallet's currency, or below what their next
-weekly digest will cost, whichever is higher. Told once: the state row remembers the notice
-until the balance is back at the threshold or above, and the ledger shows whether a top-up
-came in between two checks even if it has been spent again since.
+weekly digest will cost (a typical week measured by the digest builder itself, when first
+asked: notifier/digest/estimate.py), whichever is higher. Told once: the state row remembers
+the notice until the balance is back at the threshold or above, and the ledger shows whether
+a top-up came in between two checks even if it has been spent again since. The notice is a
+house SMS (notifier/outbox/house.py): priced and paid like every other free SMS.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,22 +20,19 @@ from typing import TYPE_CHECKING, Literal, cast
 import asyncpg
 
 from billing.errors import BillingError
-from billing.ledger import Balance, Leg, account, post, wallet_balance
+from billing.ledger import Balance, wallet_balance
 from billing.money import format_amount
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
 from notifier.digest.estimate import typical_digest_parts
+from notifier.outbox.house import queue_house_sms
 from notifier.sms import texts
 from notifier.sms.phones import phone_country
-from notifier.sms.segments import count_parts
 
 if TYPE_CHECKING:
     from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# A typical week measured by the digest builder itself (notifier/digest/estimate.py).
-DIGEST_PARTS = typical_digest_parts()
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,10 @@ async def check_low_balances(
     if not parent_ids:
         return 0
     candidates = await conn.fetch(
-        _CANDIDATES, sorted(set(parent_ids)), json.dumps(dict(policy.thresholds)), DIGEST_PARTS
+        _CANDIDATES,
+        sorted(set(parent_ids)),
+        json.dumps(dict(policy.thresholds)),
+        typical_digest_parts(),
     )
     told = 0
     for row in candidates:
@@ -142,7 +143,7 @@ async def _threshold(
     digest = 0
     for row in phones:
         per_part = await price_per_part(conn, currency, now, phone_country(row["phone"]))
-        digest += price(DIGEST_PARTS, per_part)
+        digest += price(typical_digest_parts(), per_part)
     return max(policy.thresholds.get(currency, 0), digest)
 
 
@@ -208,20 +209,7 @@ async def _send_notice(conn: Conn, parent_id: str, wallet: Balance, now: datetim
     if sub is None:
         return None  # nowhere to send it: the flag alone tells the portal
     body = texts.low_balance(sub["language"], format_amount(wallet.available, wallet.currency))
-    sms = count_parts(body)
-    per_part = await price_per_part(conn, wallet.currency, now, phone_country(sub["phone"]))
-    cost = price(sms.parts, per_part)
-    notification_id: int = await conn.fetchval(
-        "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind, phone,"
-        " body, encoding, parts, price, currency, status, next_attempt_at)"
-        " VALUES ($1, $2, $3, $4, 'low_balance', $5, $6, $7, $8, $9, $10, 'queued', $11)"
-        " RETURNING id",
-        *(uuid.uuid4(), sub["id"], sub["parent_id"], sub["pupil_id"], sub["phone"], body),
-        *(sms.encoding, sms.parts, cost, wallet.currency, now),
-    )
-    house = await account(conn, "house", "", wallet.currency)
-    revenue = await account(conn, "sms_revenue", "", wallet.currency)
-    legs = [Leg(house, cost), Leg(revenue, -cost)]
-    reference = f"notification:{notification_id}"
-    await post(conn, kind="house_sms", reference=reference, currency=wallet.currency, legs=legs)
-    return notification_id
+    return await queue_house_sms(
+        conn, parent_id=sub["parent_id"], pupil_id=sub["pupil_id"], phone=sub["phone"],
+        kind="low_balance", body=body, now=now, subscription_id=sub["id"],
+    )  # fmt: skip

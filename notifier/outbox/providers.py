@@ -1,6 +1,7 @@
 """The SMS providers as the running service uses them: SMS_ROUTES over every configured
 provider, receipts recorded through the database, and the job that pulls Nikita's reports.
-create_app opens `sms_providers` after the database, which it needs."""
+create_app opens `sms_providers` after the database, which it needs; the providers get plain
+configuration (`sms_config`), never the settings."""
 
 from __future__ import annotations
 
@@ -10,17 +11,56 @@ from datetime import timedelta
 from aiohttp import web
 
 from gateways.sms.base import SmsProvider
-from gateways.sms.nikita import NikitaProvider
-from gateways.sms.registry import build_providers, build_routed
+from gateways.sms.mobizon import MobizonConfig
+from gateways.sms.nikita import NikitaConfig, NikitaProvider
+from gateways.sms.registry import SmsConfig, build_providers, build_routed
 from gateways.sms.routed import RoutedProvider
 from gateways.sms.routing import InvalidRoutes
+from gateways.sms.smpp_session import SmppConfig
 from notifier import keys
 from notifier.outbox.parts import PgParts
 from notifier.outbox.reports import poll_nikita, report_sink
-from notifier.settings import ConfigError
+from notifier.settings import ConfigError, Settings
 
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 NIKITA_REPORT_WINDOW = timedelta(days=3)  # Nikita keeps reports for days; older ones stay unknown
+
+
+def sms_config(s: Settings) -> SmsConfig:
+    """The providers' configuration; a provider without its credentials is left out."""
+    return SmsConfig(
+        s.sms_dev_outbox, s.sms_dev_lose_ack_rate, smpp=_smpp(s), mobizon=_mobizon(s),
+        nikita=_nikita_config(s), routes=s.sms_routes, rate_limits=s.sms_rate_limits,
+        max_in_flight=s.sms_max_in_flight, breaker_failures=s.sms_breaker_failures,
+        breaker_cool_down=timedelta(seconds=s.sms_breaker_cool_down_seconds),
+    )  # fmt: skip
+
+
+def _smpp(s: Settings) -> SmppConfig | None:
+    if not (s.smpp_host and s.smpp_system_id and s.smpp_password):
+        return None
+    return SmppConfig(
+        s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
+        system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
+        window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
+        receipt_ids=s.smpp_receipt_ids,
+    )  # fmt: skip
+
+
+def _mobizon(s: Settings) -> MobizonConfig | None:
+    if s.mobizon_api_key is None:
+        return None
+    key = s.mobizon_api_key.get_secret_value()
+    return MobizonConfig(key, s.mobizon_base_url, sender=s.mobizon_sender)
+
+
+def _nikita_config(s: Settings) -> NikitaConfig | None:
+    if not (s.nikita_login and s.nikita_password):
+        return None
+    return NikitaConfig(
+        s.nikita_login, s.nikita_password.get_secret_value(), s.nikita_sender,
+        base_url=s.nikita_base_url, id_prefix=s.nikita_id_prefix,
+    )  # fmt: skip
 
 
 def sms_providers(given: SmsProvider | None = None) -> CleanupCtx:
@@ -37,10 +77,11 @@ def sms_providers(given: SmsProvider | None = None) -> CleanupCtx:
 
 def _routed(app: web.Application) -> RoutedProvider:
     s, clock, pool = app[keys.SETTINGS], app[keys.CLOCK], app[keys.POOL]
+    config = sms_config(s)
     sink = report_sink(pool, policy=s.undeliverable_policy)
-    providers = build_providers(s, clock=clock, on_report=sink, parts=PgParts(pool))
+    providers = build_providers(config, clock=clock, on_report=sink, parts=PgParts(pool))
     try:
-        return build_routed(s, providers, clock=clock, observer=app.get(keys.METRICS))
+        return build_routed(config, providers, clock=clock, observer=app.get(keys.METRICS))
     except InvalidRoutes as exc:  # nothing to close: providers connect on first use
         raise ConfigError(f"invalid configuration:\n  SMS_ROUTES: {exc}") from exc
 

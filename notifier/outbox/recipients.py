@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from billing.types import Conn
+from notifier.notification_types import NotificationType
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Recipient:
 async def class_subscribers(
     conn: Conn,
     class_id: str,
-    notification_type: str,
+    notification_type: NotificationType,
     pupil_ids: Sequence[str] | None = None,
 ) -> list[Recipient]:
     """Subscribers of `notification_type` for pupils of a class (or a subset of it)."""
@@ -33,7 +34,7 @@ async def class_subscribers(
 async def subscribers_of_many(
     conn: Conn,
     asks: Sequence[tuple[str, Sequence[str] | None]],
-    notification_type: str,
+    notification_type: NotificationType,
 ) -> list[list[Recipient]]:
     """Active, verified subscribers of `notification_type` for each (class, its pupils or
     None for the whole class) of `asks`, in one query; the answers in the same order."""

@@ -1,7 +1,8 @@
-"""Pure SMS core: billable parts, parents' texts and phone numbers (no I/O)."""
+"""Pure SMS core: parents' texts and phone numbers (no I/O); billable parts are counted by
+gateways/sms/segments.py, the rules the providers bill by."""
 
+from gateways.sms.segments import SmsParts, count_parts, split_parts, truncate_to_parts
 from notifier.sms.phones import InvalidPhoneNumber, mask_phone, normalize_mobile, phone_country
-from notifier.sms.segments import SmsParts, count_parts, split_parts, truncate_to_parts
 from notifier.sms.texts import (
     Language,
     homework_alert,

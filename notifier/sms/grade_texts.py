@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
-from notifier.sms.segments import fits, truncate_to_parts
+from gateways.sms.segments import fits, truncate_to_parts
 from notifier.sms.texts import ELLIPSIS, TEXTS, Language, clean
 
 GradeNews = Literal["grade_posted", "grade_changed", "grade_deleted"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-from notifier.sms.segments import GSM7_BASIC
+from gateways.sms.segments import GSM7_BASIC
 
 # Lower-case letters; capitals are derived.
 LETTERS: Final[dict[str, str]] = {

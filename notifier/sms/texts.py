@@ -7,7 +7,7 @@ only the teacher's homework text (then the subject, then the name) is ever short
 from datetime import date
 from typing import Final, Literal
 
-from notifier.sms.segments import fits, truncate_to_parts
+from gateways.sms.segments import fits, truncate_to_parts
 
 Language = Literal["ru", "kk", "ky"]
 MessageKind = Literal[

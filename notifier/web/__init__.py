@@ -11,10 +11,13 @@ and a new release is still picked up at once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
 from aiohttp import web
+
+from notifier.web import type_choices
 
 ASSET_TYPES = {
     "manager.css": "text/css",
@@ -76,9 +79,12 @@ class ManagerPage:
 
 
 def load_page(
-    template: str = "manager.html", names: tuple[str, ...] = tuple(ASSET_TYPES)
+    template: str = "manager.html",
+    names: tuple[str, ...] = tuple(ASSET_TYPES),
+    fill: Mapping[str, str] | None = None,
 ) -> ManagerPage:
-    """Read a page and its assets (.css, .js) from the package (they are small)."""
+    """Read a page and its assets (.css, .js) from the package (they are small); `fill`
+    replaces each `{{name}}` of the template."""
     root = resources.files(__name__)
     assets = {name: (root / "static" / name).read_bytes() for name in names}
     digest = hashlib.sha256()
@@ -86,7 +92,17 @@ def load_page(
         digest.update(name.encode() + b"\0" + assets[name])
     version = digest.hexdigest()[:12]
     html = (root / "templates" / template).read_text("utf-8")
-    return ManagerPage(html.replace("{{version}}", version), version, assets)
+    for name, value in {**(fill or {}), "version": version}.items():
+        html = html.replace("{{" + name + "}}", value)
+    return ManagerPage(html, version, assets)
+
+
+def manager_page() -> ManagerPage:
+    """The Manager, its notification types filled in from the registry."""
+    return load_page(fill={
+        "notification_types": type_choices.choices_html(),
+        "notification_types_json": type_choices.types_json(),
+    })  # fmt: skip
 
 
 async def front_door(request: web.Request) -> web.Response:
@@ -95,7 +111,7 @@ async def front_door(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    page = load_page()
+    page = manager_page()
     return [
         web.get("/", front_door),
         web.get("/manager", page.page),

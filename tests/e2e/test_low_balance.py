@@ -14,6 +14,7 @@ from billing.errors import InsufficientFunds
 from billing.holds import capture_hold, place_hold
 from billing.ledger import account, account_balance, credit_wallet, wallet_balance
 from notifier.app import create_app
+from notifier.outbox.house import queue_house_sms
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balance, low_balance_since
 from notifier.settings import Settings
 from tests.e2e.conftest import Service
@@ -118,6 +119,28 @@ async def test_a_skipped_charge_also_tells_the_parent(pool: asyncpg.Pool) -> Non
         assert await _charge(conn, 40_00, "sms-1", SMS)
         assert await conn.fetchval("SELECT count(*) FROM ledger_holds") == 0
         assert len(await _notices(conn)) == 1
+
+
+async def test_a_notice_to_a_kyrgyz_phone_is_paid_like_every_house_sms_to_it(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        await _parent(conn)  # a tenge wallet...
+        await conn.execute("UPDATE subscriptions SET phone = '+996555123456'")  # ...a KG phone
+        await _top_up(conn, 10_00, "pi_1")
+        assert await _charge(conn, 40_00, "sms-1", SMS)
+        [notice] = await conn.fetch(
+            "SELECT price, currency FROM notifications WHERE kind = 'low_balance'"
+        )
+        async with conn.transaction():  # a verification code to the same phone
+            code = await queue_house_sms(conn, parent_id="par", pupil_id=None,
+                                         phone="+996555123456", kind="verification",
+                                         body="Код: 123456", now=NOW)  # fmt: skip
+        same = await conn.fetchrow("SELECT price, currency FROM notifications WHERE id = $1", code)
+        assert notice["currency"] == same["currency"] == "KGS"  # one rule: the phone's country
+        house = await account_balance(conn, await account(conn, "house", "", "KGS"))
+        assert house == notice["price"] + same["price"]
+        await assert_ledger_invariants(conn)
 
 
 async def test_the_cost_of_the_next_weekly_digest_raises_the_threshold(pool: asyncpg.Pool) -> None:

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from gateways.sms.segments import count_parts
 from notifier.announcements.night import after_night
 from notifier.errors import RejectedEvent
 from notifier.handlers.announcements import rendered
 from notifier.sms.grade_texts import GradeFacts, grade_alert
-from notifier.sms.segments import count_parts
 from notifier.sms.texts import LANGUAGES, Language, announcement
 from schemas import AnnouncementPublished
 

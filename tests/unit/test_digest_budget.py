@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateways.sms.segments import count_parts
 from notifier.digest.budget import fit_digest
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek, digest_text
-from notifier.sms.segments import count_parts
 from tests.unit.digest_fixtures import MON, SUN, fixture_week
 
 RU = fixture_week("История Казахстана", "Русский язык")

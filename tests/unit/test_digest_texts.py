@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateways.sms.segments import count_parts
 from notifier.digest.budget import empty_digest, fit_digest
 from notifier.digest.compose import Grade, PupilWeek, SubjectWeek
-from notifier.sms.segments import count_parts
 from tests.unit.digest_fixtures import MON, SUN, day, fixture_week
 
 RU = fixture_week("История Казахстана", "Русский язык")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gateways.sms.segments import GSM7_EXTENSION, count_parts, is_gsm7
 from notifier.sms.latin import LETTERS, to_latin
-from notifier.sms.segments import GSM7_EXTENSION, count_parts, is_gsm7
 
 RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 KAZAKH = RUSSIAN + "әғқңөұүһі"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifier.sms.segments import (
+from gateways.sms.segments import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     SmsParts,

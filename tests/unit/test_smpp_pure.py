@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateways.sms.segments import GSM7_BASIC, GSM7_EXTENSION, count_parts
 from gateways.sms.smpp_encoding import gsm7_octets, smpp_parts
 from gateways.sms.smpp_receipts import MemoryParts, id_candidates, parse_receipt, untracked_id
-from notifier.sms.segments import GSM7_BASIC, GSM7_EXTENSION, count_parts
 
 
 @given(st.text(alphabet=sorted(GSM7_BASIC | GSM7_EXTENSION), max_size=200))

@@ -9,6 +9,7 @@ import pytest
 
 from gateways.sms.registry import build_providers, build_routed
 from gateways.sms.routing import InvalidRoutes
+from notifier.outbox.providers import sms_config
 from notifier.settings import Settings
 from tests.support import MovableClock
 
@@ -19,7 +20,7 @@ def settings(tmp_path: Path, **extra: Any) -> Settings:
 
 
 def test_without_credentials_only_the_dev_provider_exists(tmp_path: Path) -> None:
-    assert list(build_providers(settings(tmp_path))) == ["dev"]
+    assert list(build_providers(sms_config(settings(tmp_path)))) == ["dev"]
 
 
 async def test_each_provider_appears_with_its_settings_and_routes_use_them(
@@ -32,9 +33,9 @@ async def test_each_provider_appears_with_its_settings_and_routes_use_them(
         sms_rate_limits={"smpp": 50}, sms_max_in_flight={"mobizon": 2},
     )  # fmt: skip
     clock = MovableClock()
-    providers = build_providers(s, clock=clock)
+    providers = build_providers(sms_config(s), clock=clock)
     assert sorted(providers) == ["dev", "mobizon", "nikita", "smpp"]
-    routed = build_routed(s, providers, clock=clock)
+    routed = build_routed(sms_config(s), providers, clock=clock)
     assert routed.lanes["smpp"].bucket is not None
     assert routed.lanes["mobizon"].bucket is None
     await routed.close()
@@ -43,7 +44,8 @@ async def test_each_provider_appears_with_its_settings_and_routes_use_them(
 def test_a_route_to_an_unconfigured_provider_stops_start_up(tmp_path: Path) -> None:
     s = settings(tmp_path, sms_routes={"+77": ["mobizon"]})
     with pytest.raises(InvalidRoutes, match="mobizon not configured"):
-        build_routed(s, build_providers(s, clock=MovableClock()), clock=MovableClock())
+        build_routed(sms_config(s), build_providers(sms_config(s), clock=MovableClock()),
+                     clock=MovableClock())  # fmt: skip
 
 
 def test_secrets_have_no_defaults(tmp_path: Path) -> None:

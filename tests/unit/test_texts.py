@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifier.sms.segments import count_parts
+from gateways.sms.segments import count_parts
 from notifier.sms.texts import (
     LANGUAGES,
     TEXTS,

@@ -23,7 +23,6 @@ from notifier.manager.links import link_secret
 from notifier.manager.phone_status import verification_of, verify_if_needed
 from notifier.manager.roster import children, linked_child
 from notifier.manager.subscriptions import (
-    NOTIFICATION_TYPES,
     Subscription,
     Wanted,
     load_subscription,
@@ -31,6 +30,7 @@ from notifier.manager.subscriptions import (
     switch_off,
 )
 from notifier.manager.verification import VerificationState
+from notifier.notification_types import NOTIFICATION_TYPES
 
 
 async def list_children(request: web.Request) -> web.Response:

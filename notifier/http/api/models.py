@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from notifier.manager.subscriptions import NotificationType
+from notifier.notification_types import NOTIFICATION_TYPES, NotificationType
 from notifier.sms.texts import Language
 
 Phone = str  # E.164, e.g. "+77011234567"
@@ -34,7 +34,7 @@ class ChildrenOut(BaseModel):
 
 class SubscriptionIn(Input):
     phone: str = TypedPhone
-    types: list[NotificationType] = Field(min_length=1, max_length=4)
+    types: list[NotificationType] = Field(min_length=1, max_length=len(NOTIFICATION_TYPES))
     language: Language
     latin: bool = Field(default=False, description="SMS in GSM-7 Latin letters: fewer parts")
 

@@ -14,7 +14,8 @@ from notifier.http.api.unsubscribe_page import PageKind, page
 from notifier.manager.consent import LINK_ACTOR
 from notifier.manager.errors import InvalidLink
 from notifier.manager.links import UnsubscribeClaim, link_secret, read_unsubscribe
-from notifier.manager.subscriptions import NOTIFICATION_TYPES, switch_off
+from notifier.manager.subscriptions import switch_off
+from notifier.notification_types import NOTIFICATION_TYPES
 from notifier.sms.texts import Language
 
 _HEADERS = {

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
+from notifier.notification_types import TEXTS as TYPE_TEXTS
+from notifier.notification_types import NotificationType
 from notifier.sms.texts import LANGUAGES, Language
 
 PageKind = Literal["confirm", "done", "invalid", "expired"]
 
-WHAT: Final[dict[str, dict[Language, str]]] = {
-    "weekly_grades": {"ru": "оценки за неделю", "kk": "апталық бағалар", "ky": "жумалык баалар"},
-    "homework": {"ru": "домашние задания", "kk": "үй тапсырмалары", "ky": "үй тапшырмалары"},
-    "announcements": {
-        "ru": "объявления школы",
-        "kk": "мектеп хабарландырулары",
-        "ky": "мектептин кулактандыруулары",
-    },
-    "grade_instant": {"ru": "новые оценки", "kk": "жаңа бағалар", "ky": "жаңы баалар"},
-    "all": {
-        "ru": "все SMS-уведомления",
-        "kk": "барлық SMS-хабарламалар",
-        "ky": "бардык SMS-билдирүүлөр",
-    },
+# What "all" unsubscribes from; each type's own name is in notifier/notification_types.py.
+ALL: Final[dict[Language, str]] = {
+    "ru": "все SMS-уведомления",
+    "kk": "барлық SMS-хабарламалар",
+    "ky": "бардык SMS-билдирүүлөр",
 }
 TEXTS: Final[dict[str, dict[Language, str]]] = {
     "title": {"ru": "Отписка от SMS", "kk": "SMS-тен бас тарту", "ky": "SMSтен баш тартуу"},
@@ -79,5 +72,6 @@ def page(kind: PageKind, language: Language, what: str = "all") -> str:
 
 
 def _paragraph(kind: PageKind, language: Language, what: str) -> str:
-    label = WHAT.get(what, WHAT["all"])[language]
+    known = TYPE_TEXTS.get(cast(NotificationType, what))
+    label = (known.what if known else ALL)[language]
     return f'<p lang="{language}">{escape(TEXTS[kind][language].format(what=label))}</p>'

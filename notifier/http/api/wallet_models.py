@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
-from notifier.manager.cost_hints import HintType
+from notifier.notification_types import NotificationType
 from notifier.outbox.delivery import DeliveryStatus
 from notifier.sms.texts import Language
 
@@ -98,7 +98,7 @@ class CostHintsQuery(Input):
 
 
 class CostHintOut(BaseModel):
-    type: HintType
+    type: NotificationType = Field(description="every type but weekly_grades (/digest-preview)")
     sample: str = Field(description="a typical SMS of this type for this child")
     parts: int
     price: int = Field(description="minor units, for one such SMS")

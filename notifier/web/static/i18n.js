@@ -1,5 +1,6 @@
 // Every text the Notification Manager shows, one dictionary per language.
 // "{name}" marks a value filled in by the page. Keep texts short: parents read them on phones.
+// The names of the notification types come with the page (notifier/notification_types.py).
 
 export const LANGUAGES = ["ru", "kk", "ky"];
 
@@ -17,14 +18,6 @@ export const DICTIONARIES = {
     phone: "Номер мобильного телефона",
     phone_hint: "Казахстан или Кыргызстан, можно так: 8 701 123 45 67.",
     types: "Что присылать по SMS",
-    type_weekly_grades: "Оценки за неделю",
-    type_homework: "Домашние задания",
-    type_announcements: "Объявления школы",
-    type_grade_instant: "Каждая новая оценка сразу",
-    freq_weekly_grades: "раз в неделю",
-    freq_homework: "на каждое задание",
-    freq_announcements: "когда пишет школа",
-    freq_grade_instant: "на каждую оценку",
     cost_each: "{freq}, ≈ {price} за сообщение",
     preview: "Обычная сводка за неделю — около {parts}\u00a0SMS, {price}.",
     sms_language: "Язык SMS",
@@ -105,14 +98,6 @@ export const DICTIONARIES = {
     phone: "Ұялы телефон нөмірі",
     phone_hint: "Қазақстан немесе Қырғызстан, былай жазуға болады: 8 701 123 45 67.",
     types: "SMS арқылы не жіберілсін",
-    type_weekly_grades: "Апталық бағалар",
-    type_homework: "Үй тапсырмалары",
-    type_announcements: "Мектеп хабарландырулары",
-    type_grade_instant: "Әр жаңа баға бірден",
-    freq_weekly_grades: "аптасына бір рет",
-    freq_homework: "әр тапсырма сайын",
-    freq_announcements: "мектеп жазғанда",
-    freq_grade_instant: "әр баға сайын",
     cost_each: "{freq}, бір хабарлама ≈ {price}",
     preview: "Әдеттегі апталық жиынтық — шамамен {parts}\u00a0SMS, {price}.",
     sms_language: "SMS тілі",
@@ -193,14 +178,6 @@ export const DICTIONARIES = {
     phone: "Мобилдик телефон номери",
     phone_hint: "Кыргызстан же Казакстан, мындай жазса болот: 0555 123 456.",
     types: "SMS менен эмне жөнөтүлсүн",
-    type_weekly_grades: "Жумалык баалар",
-    type_homework: "Үй тапшырмалары",
-    type_announcements: "Мектептин кулактандыруулары",
-    type_grade_instant: "Ар бир жаңы баа дароо",
-    freq_weekly_grades: "жумасына бир жолу",
-    freq_homework: "ар бир тапшырмага",
-    freq_announcements: "мектеп жазганда",
-    freq_grade_instant: "ар бир баага",
     cost_each: "{freq}, бир билдирүү ≈ {price}",
     preview: "Кадимки жумалык жыйынтык — болжол менен {parts}\u00a0SMS, {price}.",
     sms_language: "SMS тили",

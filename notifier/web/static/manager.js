@@ -5,7 +5,11 @@ import { DICTIONARIES, LANGUAGES, translator } from "./i18n.js";
 
 const TOKEN_KEY = "manager.token";
 const LANG_KEY = "manager.lang";
-const TYPES = ["weekly_grades", "homework", "announcements", "grade_instant"];
+// The notification types and their names come with the page, from the server's one list
+// (notifier/notification_types.py): this file keeps no list of its own.
+const SERVED = JSON.parse(document.getElementById("notification-types").textContent);
+const TYPES = SERVED.types;
+for (const lang of LANGUAGES) Object.assign(DICTIONARIES[lang], SERVED.texts[lang]);
 // What one SMS of a type costs comes from the server (GET …/cost-hints: a typical SMS for
 // this child, rendered by the same code as the real ones); the weekly digest's from its
 // builder (POST /digest-preview), two parts until it answers.
@@ -339,7 +343,7 @@ function renderCosts(card) {
     const parts = preview?.parts || DIGEST_PARTS;
     const freq = state.t(`freq_${type}`);
     const price = sample ? money(sample.price, sample.currency)
-      : type === "weekly_grades" && perPart && currency ? money(parts * perPart, currency) : null;
+      : type === SERVED.digest && perPart && currency ? money(parts * perPart, currency) : null;
     const hint = $(`#${card.box(type).getAttribute("aria-describedby")}`);
     setText(hint, price ? state.t("cost_each", { freq, price }) : freq);
   }

@@ -1,7 +1,9 @@
 """How many billable SMS parts a text costs, and how to cut it down to a budget.
 
 Parents pay per part, so these rules must match what the gateways bill: GSM 03.38 default
-alphabet (7-bit) when every character is in it, otherwise UCS-2 for the whole message.
+alphabet (7-bit) when every character is in it, otherwise UCS-2 for the whole message. They
+live with the gateways because SMPP sends exactly these parts (smpp_encoding.py); the service
+prices, trims and counts with them too.
 """
 
 import re
