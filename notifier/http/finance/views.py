@@ -15,9 +15,9 @@ from billing.reports import REPORTS, csv_text, json_rows
 from notifier import keys
 from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
-from notifier.http.finance.context import FINANCE_METRICS, reconciled_gateways
 from notifier.http.finance.models import PeriodIn, ReportOut, ReportQuery, RunOut
 from notifier.http.openapi import ApiRoute
+from notifier.topups.reconcile import FINANCE_METRICS, reconciled_gateways
 
 _REPORT_NAMES = "|".join(REPORTS)
 

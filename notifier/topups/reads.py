@@ -13,7 +13,7 @@ from billing.topup_store import TopUp
 from billing.types import Conn
 from notifier.http.api.wallet_models import Currency
 from notifier.http.errors import ApiError
-from notifier.http.payments_models import TopUpOut, TopUpsOut
+from notifier.http.payments.models import TopUpOut, TopUpsOut
 from notifier.manager.errors import InvalidCursor
 from notifier.manager.paging import decode_cursor, encode_cursor
 from notifier.sms.phones import phone_country

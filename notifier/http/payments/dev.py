@@ -21,8 +21,8 @@ from gateways.payments.dev import (
     DevPaymentGateway,
 )
 from notifier.http.errors import error_response
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.payments_settle import REFUSED, settle
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.settle import REFUSED, settle
 
 log = logging.getLogger(__name__)
 

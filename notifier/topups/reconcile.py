@@ -1,4 +1,5 @@
-"""What the finance API and its daily job share: the gateways to reconcile and the metrics."""
+"""Reconciling the payment gateways against the ledger: the daily job, the gateways to
+reconcile and the metrics (the finance API asks for runs through it too)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from billing.reconciliation import RunSummary, run_reconciliation
 from billing.reports import FINANCE_TZ, Period
 from gateways.payments import PaymentGateway
 from notifier import keys
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
+from notifier.topups.keys import PAYMENT_GATEWAYS
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from gateways.payments.stripe import StripeGateway
 from gateways.payments.stripe_events import GATEWAY, StripeEvent
 from notifier import keys
 from notifier.http.errors import ApiError
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.stripe_delivery import Refused, apply_once, payment_events
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.stripe_delivery import Refused, apply_once, payment_events
 
 log = logging.getLogger(__name__)
 PATH = "/payments/stripe/webhook"

@@ -13,11 +13,11 @@ from aiohttp import web
 
 from gateways.payments import InvalidEvent, InvalidSignature
 from gateways.payments.freedompay import FreedomPayGateway
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.payments_settle import REFUSED, settle
+from notifier.topups.gateways import FREEDOMPAY_RESULT_PATH as RESULT_PATH
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.settle import REFUSED, settle
 
 log = logging.getLogger(__name__)
-RESULT_PATH = "/payments/freedompay/result"
 ACCEPTED = "Оплата принята"
 REJECTED = "Платёж не принят: сумма или статус не совпадают с заказом"
 

@@ -28,16 +28,16 @@ from notifier.http.api.wallet_models import Currency
 from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
 from notifier.http.openapi import ApiRoute, api_routes
-from notifier.http.payments_errors import daily_limit, out_of_range, wrong_currency
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.payments_models import (
+from notifier.http.payments.errors import daily_limit, out_of_range, wrong_currency
+from notifier.http.payments.models import (
     TopUpCreatedOut,
     TopUpIn,
     TopUpOut,
     TopUpsOut,
     TopUpsQuery,
 )  # fmt: skip
-from notifier.http.payments_reads import parent_currency, read_one, read_page
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.reads import parent_currency, read_one, read_page
 
 log = logging.getLogger(__name__)
 DESCRIPTION = "Пополнение SMS-баланса"  # shown on the gateway's payment page

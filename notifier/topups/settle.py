@@ -14,7 +14,7 @@ from billing.topup_events import Outcome
 from billing.topups import receive_payment_event
 from gateways.payments import PaymentEvent, PaymentNotFound
 from notifier import keys
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
+from notifier.topups.keys import PAYMENT_GATEWAYS
 
 log = logging.getLogger(__name__)
 
