@@ -1,151 +1,60 @@
-"""A verified Stripe event, confirmed with Stripe, then recorded and applied in one transaction.
-
-Stripe calls happen before the database transaction opens, so no row stays locked while we
-wait on the network. Anything refused raises `Refused`: nothing is recorded, and Stripe's
-retry is judged afresh.
+"""A Stripe event, delivered: confirmed with Stripe (stripe_asks), then recorded and applied
+once, in one transaction, and answered as `Settled` like every gateway's message.
 """
 
 from __future__ import annotations
 
-import uuid
+import logging
 
 import asyncpg
-import stripe
+from aiohttp import web
 
-from billing.payment_events import disagreement, record_payment_event
-from billing.topup_events import REFUSED, Outcome, apply_payment_event
-from billing.topup_store import PAID, load, lock_by_payment
-from billing.topups import attach_payment
-from gateways.payments import PaymentEvent, PaymentSession
+from billing.payment_events import ConflictingEvent, record_payment_event
+from billing.topup_events import Outcome, apply_payment_event
+from billing.topup_store import PAID, lock_by_payment
+from gateways.payments import PaymentEvent, PaymentGatewayError, PaymentNotFound
 from gateways.payments.stripe import StripeGateway
-from gateways.payments.stripe_events import (
-    DISPUTE_EVENTS,
-    GATEWAY,
-    REFUND_EVENTS,
-    SESSION_EVENTS,
-    Charge,
-    Dispute,
-    Refund,
-    Session,
-    StripeEvent,
-    counted_refunds,
-    dispute_kind,
-    payment_event,
-    session_kind,
-)
+from gateways.payments.stripe_events import GATEWAY, StripeEvent
+from notifier import keys
+from notifier.topups.errors import NotConfirmed
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.settled import REFUSED, Refusal, Settled, refused
+from notifier.topups.stripe_asks import payment_events
 
+log = logging.getLogger(__name__)
 AFTER_PAYMENT = frozenset({"refunded", "dispute_opened", "dispute_lost", "dispute_won"})
 
 
-class Refused(Exception):
-    """The event cannot be applied now (unknown payment, Stripe disagrees, a mismatch)."""
-
-    def __init__(self, outcome: str, why: str) -> None:
-        super().__init__(why)
-        self.outcome = outcome
+def stripe_gateway(app: web.Application) -> StripeGateway | None:
+    """The Stripe gateway, if this service is configured to take Stripe payments."""
+    gateway = app[PAYMENT_GATEWAYS].get(GATEWAY)
+    return gateway if isinstance(gateway, StripeGateway) else None
 
 
-async def payment_events(
-    event: StripeEvent, body: bytes, gateway: StripeGateway, pool: asyncpg.Pool
-) -> list[PaymentEvent]:
-    """What `event` asks of our top-ups; [] when it concerns none of them."""
-    obj = event.data.object
-    if event.type in SESSION_EVENTS:
-        return await _session(event, Session.model_validate(obj), body, gateway, pool)
-    if event.type in REFUND_EVENTS:
-        return await _refunds(event, Charge.model_validate(obj), body, gateway, pool)
-    if event.type in DISPUTE_EVENTS:
-        return await _dispute(event, Dispute.model_validate(obj), body, gateway)
-    return []
-
-
-async def _session(
-    event: StripeEvent, session: Session, body: bytes, gateway: StripeGateway, pool: asyncpg.Pool
-) -> list[PaymentEvent]:
-    kind = session_kind(event.type, session)
-    if kind is None or session.top_up_id is None:
-        return []  # a delayed payment still settling, or a session that is not a top-up
-    amount = (session.amount_total or 0, session.currency or "")
-    found = payment_event(event, kind, session.id, amount, body)
-    await _adopt(pool, session)
-    # The re-fetch is the status check: Stripe itself must say the money is in.
-    problem = disagreement(found, await gateway.fetch_payment(session.id))
-    if problem is not None:
-        raise Refused("disagrees", f"Stripe disagrees with {event.id}: {problem}")
-    return [found]
-
-
-async def _adopt(pool: asyncpg.Pool, session: Session) -> None:
-    """Attach the session to its top-up if the request that opened it died before doing so."""
+async def receive(app: web.Application, event: StripeEvent, body: bytes) -> Settled:
+    """Apply a verified Stripe event exactly once: applied, a repeat, or refused (nothing
+    recorded, so Stripe's retry is judged afresh). NotConfirmed when Stripe cannot be asked.
+    """
+    gateway, pool = stripe_gateway(app), app[keys.POOL]
+    if gateway is None:
+        raise LookupError("Stripe is not configured")
     try:
-        top_up_id = uuid.UUID(session.top_up_id or "")
-    except ValueError:
-        return
-    async with pool.acquire() as conn, conn.transaction():
-        top_up = await load(conn, top_up_id)
-        if top_up and top_up.gateway == GATEWAY and top_up.gateway_payment_id is None:
-            await attach_payment(conn, top_up_id, PaymentSession(session.id, session.url or ""))
+        found = await payment_events(event, body, gateway, pool)
+        outcomes = await _apply_once(pool, event.id, body, found) if found else []
+    except Refusal as exc:
+        log.warning("stripe event %s (%s) refused: %s", event.id, event.type, exc)
+        return refused(exc.outcome, str(exc))
+    except ConflictingEvent as exc:
+        return refused("conflict", str(exc))
+    except PaymentNotFound:
+        return refused("unknown_payment", "Stripe does not know this payment")
+    except PaymentGatewayError as exc:
+        log.error("stripe event %s: could not confirm with Stripe: %s", event.id, exc)
+        raise NotConfirmed("could not confirm the event with Stripe") from exc
+    return Settled(repeat=True) if outcomes is None else Settled(tuple(outcomes))
 
 
-async def _refunds(
-    event: StripeEvent, charge: Charge, body: bytes, gateway: StripeGateway, pool: asyncpg.Pool
-) -> list[PaymentEvent]:
-    payment = await _payment_of_charge(charge, gateway, pool)
-    if payment is None:
-        return []
-    listed = charge.refunds
-    if listed is not None and not listed.has_more:
-        refunds = listed.data
-    else:
-        refunds = [_refund(r) for r in await gateway.charge_refunds(charge.id)]
-    counted = counted_refunds(charge, refunds)
-    if sum(r.amount for r in counted) < charge.amount_refunded:
-        raise Refused("disagrees", f"Stripe lists fewer refunds than charge {charge.id} shows")
-    return [
-        payment_event(event, "refunded", payment, (r.amount, r.currency), body, r.id)
-        for r in counted
-    ]
-
-
-async def _payment_of_charge(
-    charge: Charge, gateway: StripeGateway, pool: asyncpg.Pool
-) -> str | None:
-    """Our session id for a charge: by the top-up id Stripe copied onto it, else by asking."""
-    ours = charge.metadata.get("top_up_id")
-    if ours is None:
-        intent = charge.payment_intent
-        return await gateway.session_for_intent(intent) if intent else None
-    try:
-        async with pool.acquire() as conn:
-            top_up = await load(conn, uuid.UUID(ours))
-    except ValueError:
-        top_up = None
-    if top_up is None or top_up.gateway != GATEWAY or top_up.gateway_payment_id is None:
-        raise Refused("unknown_payment", f"charge {charge.id} names unknown top-up {ours!r}")
-    return top_up.gateway_payment_id
-
-
-def _refund(refund: stripe.Refund) -> Refund:
-    charge = refund.charge.id if isinstance(refund.charge, stripe.Charge) else refund.charge
-    return Refund(id=refund.id, amount=refund.amount, currency=refund.currency,
-                  charge=charge, status=refund.status)  # fmt: skip
-
-
-async def _dispute(
-    event: StripeEvent, dispute: Dispute, body: bytes, gateway: StripeGateway
-) -> list[PaymentEvent]:
-    kind = dispute_kind(event.type, dispute)
-    if kind is None or dispute.payment_intent is None:
-        return []
-    # A dispute names only its PaymentIntent; Stripe says which Checkout Session made it.
-    session_id = await gateway.session_for_intent(dispute.payment_intent)
-    if session_id is None:
-        return []  # not paid through Checkout: not a top-up
-    amount = (dispute.amount, dispute.currency)
-    return [payment_event(event, kind, session_id, amount, body, dispute.id)]
-
-
-async def apply_once(
+async def _apply_once(
     pool: asyncpg.Pool, event_id: str, body: bytes, events: list[PaymentEvent]
 ) -> list[Outcome] | None:
     """Record the delivery and apply its events in one transaction; None for a repeat."""
@@ -157,11 +66,11 @@ async def apply_once(
         if top_up and top_up.status not in PAID and events[0].kind in AFTER_PAYMENT:
             # Stripe does not promise order: a refund may overtake its payment. Its retry
             # comes after the payment has been applied.
-            raise Refused("not_paid_yet", f"top-up {top_up.id} is {top_up.status}")
+            raise Refusal("not_paid_yet", f"top-up {top_up.id} is {top_up.status}")
         outcomes = []
         for found in events:
             outcome = await apply_payment_event(conn, found)
             if outcome in REFUSED:
-                raise Refused(outcome, f"{found.kind} {found.reference or ''} refused: {outcome}")
+                raise Refusal(outcome, f"{found.kind} {found.reference or ''} refused: {outcome}")
             outcomes.append(outcome)
         return outcomes
