@@ -33,6 +33,7 @@ from notifier.topups.errors import (
     NoGatewaysToReconcile,
     NotConfirmed,
     PaymentNotOpened,
+    ReferenceConflict,
     TopUpNotFound,
 )
 
@@ -122,6 +123,7 @@ ERRORS: list[tuple[type[Exception], Mapper]] = [
     (PaymentNotOpened, plain(502, "gateway_unavailable", "the payment gateway did not answer")),
     (NotConfirmed, plain(503, "gateway_unavailable")),
     (NoGatewaysToReconcile, plain(409, "no_gateways")),
+    (ReferenceConflict, plain(409, "reference_conflict")),
     # Billing
     (InsufficientFunds, plain(409, "insufficient_funds")),
     (CurrencyMismatch, plain(422, "invalid_amount")),

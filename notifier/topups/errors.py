@@ -36,3 +36,7 @@ class TopUpNotFound(TopUpError, LookupError):
 
 class NoGatewaysToReconcile(TopUpError):
     """No payment gateway is configured, so there is nothing to reconcile the ledger with."""
+
+
+class ReferenceConflict(TopUpError):
+    """A manual credit's reference was used for another credit (parent, amount or currency)."""
