@@ -19,14 +19,13 @@ from notifier.http.payments.models import (
     TopUpsOut,
     TopUpsQuery,
 )  # fmt: skip
-from notifier.topups.reads import read_one, read_page
-from notifier.topups.start import start_top_up
+from notifier.topups import reads, start
 
 
-async def post_top_up(request: web.Request) -> web.Response:
+async def start_top_up(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     body = await read_body(request, TopUpIn)
-    top_up = await start_top_up(
+    top_up = await start.start_top_up(
         request.app, parent.subject, body.amount, body.currency, body.gateway
     )
     return json_model(_created(top_up), status=201)
@@ -35,7 +34,7 @@ async def post_top_up(request: web.Request) -> web.Response:
 async def get_top_up(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     async with request.app[keys.POOL].acquire() as conn:
-        top_up = await read_one(conn, parent.subject, request.match_info["id"])
+        top_up = await reads.read_one(conn, parent.subject, request.match_info["id"])
     return json_model(_out(top_up))
 
 
@@ -43,7 +42,7 @@ async def list_top_ups(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     query = read_query(request, TopUpsQuery)
     async with request.app[keys.POOL].acquire() as conn:
-        items, next_cursor = await read_page(conn, parent.subject, query.limit, query.cursor)
+        items, next_cursor = await reads.read_page(conn, parent.subject, query.limit, query.cursor)
     return json_model(TopUpsOut(items=[_out(t) for t in items], next_cursor=next_cursor))
 
 
@@ -64,7 +63,7 @@ def _out(top_up: TopUp) -> TopUpOut:
 
 
 TABLE = [
-    ApiRoute("POST", "/api/v1/top-ups", post_top_up, "Start a top-up of the SMS balance",
+    ApiRoute("POST", "/api/v1/top-ups", start_top_up, "Start a top-up of the SMS balance",
              body=TopUpIn, response=TopUpCreatedOut, status=201, errors=(429, 502),
              tag="payments"),
     ApiRoute("GET", "/api/v1/top-ups", list_top_ups, "The parent's top-ups, newest first",
