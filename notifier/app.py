@@ -22,7 +22,6 @@ from notifier.http import (
     ops,
     payments,
     sms_reports,
-    stripe_webhook,
 )
 from notifier.http.auth import TOKEN_VERIFIER, TokenVerifier
 from notifier.http.errors import error_middleware
@@ -33,6 +32,8 @@ from notifier.ops.offsets import broker_offsets
 from notifier.outbox import providers
 from notifier.settings import Settings
 from notifier.supervise import Supervisor
+from notifier.topups.gateways import payment_gateways
+from notifier.topups.reconcile import finance_context
 from notifier.web import ops_page
 
 # One handler per topic the schemas' registry says this service consumes (kafka.CONSUMED);
@@ -65,8 +66,7 @@ def create_app(
     app.add_routes(digest_admin.routes())  # /internal/v1/schools/…: digest settings, re-runs
     app.add_routes(api.routes())  # /api/v1: the parents' Notification Manager API
     app.add_routes(manager_page.routes())  # /manager: the web page
-    app.add_routes(payments.routes())  # top-ups, payment page and gateway callbacks
-    app.add_routes(stripe_webhook.routes())  # POST /payments/stripe/webhook
+    app.add_routes(payments.routes())  # top-ups, payment page, gateway callbacks, Stripe
     app.add_routes(finance.routes())  # finance reports and reconciliation
     app.add_routes(sms_reports.routes())  # SMS providers' delivery-report callbacks
     app.add_routes(ops.routes() + ops_page.routes())  # /api/v1/ops/… and the /ops page
@@ -75,8 +75,8 @@ def create_app(
         app.cleanup_ctx.append(production.schools_have_routes)
     app.cleanup_ctx.append(lifecycle.kafka_producer)
     app.cleanup_ctx.append(providers.sms_providers(sms_provider))  # SMS_ROUTES
-    app.cleanup_ctx.append(payments.payment_gateways)  # before finance uses them
-    app.cleanup_ctx.append(finance.finance_context)  # gateways for reconciliation + metrics
+    app.cleanup_ctx.append(payment_gateways)  # before finance uses them
+    app.cleanup_ctx.append(finance_context)  # gateways for reconciliation + metrics
     app.cleanup_ctx.append(broker_offsets)  # dead letters and consumer lag, read-only
     if dispatch:
         app.cleanup_ctx.append(lifecycle.dispatcher)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from billing.ledger import credit_wallet, wallet_balance
 from billing.money import format_amount
-from billing.types import Conn
-from notifier import keys
 from notifier.http.errors import ApiError
 from notifier.http.internal_auth import authorize
 from notifier.http.internal_models import CreditIn
+from notifier.topups.manual_credit import balance, credit_by_hand
 
 
 async def credit(request: web.Request) -> web.Response:
@@ -19,29 +17,11 @@ async def credit(request: web.Request) -> web.Response:
     authorize(request)
     parent_id = request.match_info["parent_id"]
     body = CreditIn.model_validate_json(await request.read())
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
-        tx = await credit_wallet(
-            conn, parent_id, body.amount, body.currency, source=("gateway_clearing", "manual"),
-            kind="manual_credit", reference=body.reference,
-        )  # fmt: skip
-        if tx is None and await _earlier_credit(conn, body.reference) != (
-            parent_id, body.amount, body.currency,
-        ):  # fmt: skip
-            # Raised inside the transaction: a wallet opened for nothing is rolled back.
-            raise ApiError(409, "reference_conflict", "this reference was used for another credit")
-    response = await _balance_json(request, parent_id)
-    return web.json_response(response, status=201 if tx is not None else 200)
-
-
-async def _earlier_credit(conn: Conn, reference: str) -> tuple[str, int, str] | None:
-    row = await conn.fetchrow(
-        "SELECT a.owner, -e.amount, e.currency FROM ledger_transactions t"
-        " JOIN ledger_entries e ON e.transaction_id = t.id"
-        " JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'wallet'"
-        " WHERE t.kind = 'manual_credit' AND t.reference = $1",
-        reference,
+    credited = await credit_by_hand(
+        request.app, parent_id, body.amount, body.currency, body.reference
     )
-    return (row[0], row[1], row[2]) if row is not None else None
+    response = await _balance_json(request, parent_id)
+    return web.json_response(response, status=201 if credited else 200)
 
 
 async def get_wallet(request: web.Request) -> web.Response:
@@ -50,8 +30,7 @@ async def get_wallet(request: web.Request) -> web.Response:
 
 
 async def _balance_json(request: web.Request, parent_id: str) -> dict[str, object]:
-    async with request.app[keys.POOL].acquire() as conn:
-        bal = await wallet_balance(conn, parent_id)
+    bal = await balance(request.app, parent_id)
     if bal is None:
         raise ApiError(404, "not_found", "this parent has no wallet yet")
     return {

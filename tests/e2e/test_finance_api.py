@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from billing.reports import FINANCE_TZ
 from notifier.app import JOBS, create_app
 from notifier.http.auth import Role, mint_token
-from notifier.http.finance import GATEWAYS, reconcile_yesterday
 from notifier.settings import Settings
+from notifier.topups.reconcile import GATEWAYS, reconcile_yesterday
 from tests.integration.test_reconciliation_runs import STRIPE, ListedGateway
 from tests.integration.test_reconciliation_runs import seed as seed_gateway_ledger
 from tests.integration.test_reports import TODAY, seed_ledger

@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from gateways.payments.dev import SIGNATURE_HEADER, DevPaymentGateway
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
+from notifier.topups.keys import PAYMENT_GATEWAYS
 from tests.topup_support import TopUps
 
 pytest_plugins = ("tests.topup_fixtures",)

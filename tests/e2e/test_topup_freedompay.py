@@ -9,7 +9,7 @@ from typing import Any
 from billing.reconciliation import run_reconciliation
 from billing.reports import Period
 from notifier import keys
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
+from notifier.topups.keys import PAYMENT_GATEWAYS
 from tests.freedompay_fake import ALMATY, FakeFreedomPay
 from tests.topup_support import TopUps
 

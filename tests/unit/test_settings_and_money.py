@@ -9,8 +9,8 @@ from pydantic import SecretStr
 from billing.errors import InvalidAmount
 from billing.money import Money, format_amount, require_positive
 from notifier import keys
-from notifier.http.payments import PAYMENT_GATEWAYS
 from notifier.settings import ConfigError, Settings, load_settings
+from notifier.topups.gateways import PAYMENT_GATEWAYS
 
 
 def test_missing_and_bad_variables_are_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from notifier.http.api import (
     verification,
     wallet,
 )
-from notifier.http.api.io import domain_errors, no_query
+from notifier.http.api.io import no_query
 from notifier.http.openapi import ApiRoute, api_routes
 
 TABLE: list[ApiRoute] = [
@@ -39,7 +39,6 @@ def routes() -> list[web.RouteDef]:
 
 
 def _strict(route: ApiRoute) -> ApiRoute:
-    # Manager errors (not found, limits...) become HTTP errors the same way on every route,
-    # and a route declaring no query parameters refuses any (NUL: notifier.http.guards).
-    handler = domain_errors(route.handler)
-    return replace(route, handler=handler if route.query else no_query(handler))
+    # A route declaring no query parameters refuses any (NUL: notifier.http.guards); domain
+    # errors become HTTP errors in notifier.http.errors, the same way on every route.
+    return route if route.query else replace(route, handler=no_query(route.handler))

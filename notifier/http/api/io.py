@@ -1,8 +1,8 @@
 """Request decoding and response encoding shared by the /api/v1 views (any module may use it).
 
 Bodies: `read_body` gives 400 for unparsable JSON and 422 (per field) for invalid input.
-Queries: `read_query` validates `request.query` against a model. Domain errors of the
-Notification Manager become HTTP errors in `domain_errors`.
+Queries: `read_query` validates `request.query` against a model. Domain errors become HTTP
+errors in one place, notifier.http.errors.
 """
 
 from __future__ import annotations
@@ -16,16 +16,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from notifier import keys
-from notifier.http.errors import ApiError, error_response
+from notifier.http.errors import ApiError
 from notifier.http.openapi import Handler
 from notifier.manager.consent import Origin
-from notifier.manager.errors import (
-    AlreadyVerified,
-    InvalidCursor,
-    NotConfigured,
-    NotFound,
-    TooManyRequests,
-)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -82,26 +75,3 @@ def no_query(handler: Handler) -> Handler:
         return await handler(request)
 
     return strict
-
-
-def domain_errors(handler: Handler) -> Handler:
-    @functools.wraps(handler)
-    async def mapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except NotFound as exc:
-            raise ApiError(404, "not_found", str(exc)) from exc
-        except TooManyRequests as exc:
-            wait = {"retry_after_seconds": exc.retry_after}
-            response = error_response(429, "too_many_requests", str(exc), wait)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except AlreadyVerified as exc:
-            raise ApiError(409, "already_verified", str(exc)) from exc
-        except InvalidCursor as exc:
-            field = [{"field": "cursor", "message": str(exc)}]
-            raise ApiError(422, "invalid_input", "the request is not valid", field) from exc
-        except NotConfigured as exc:
-            raise ApiError(503, "not_configured", str(exc)) from exc
-
-    return mapped

@@ -9,7 +9,7 @@ from typing import cast
 from aiohttp import web
 
 from notifier import keys
-from notifier.http.api.io import domain_errors, now, origin, pool
+from notifier.http.api.io import now, origin, pool
 from notifier.http.api.unsubscribe_page import PageKind, page
 from notifier.manager.consent import LINK_ACTOR
 from notifier.manager.errors import InvalidLink
@@ -77,6 +77,6 @@ def _html(kind: PageKind, language: Language, what: str = "all", status: int = 2
 
 def routes() -> list[web.RouteDef]:
     return [
-        web.get("/unsubscribe", domain_errors(show_unsubscribe)),
-        web.post("/unsubscribe", domain_errors(unsubscribe)),
+        web.get("/unsubscribe", show_unsubscribe),
+        web.post("/unsubscribe", unsubscribe),
     ]

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from billing.reconciliation import load_run, run_reconciliation
 from billing.reports import REPORTS, csv_text, json_rows
 from notifier import keys
 from notifier.http.auth import authenticate
 from notifier.http.errors import ApiError
-from notifier.http.finance.context import FINANCE_METRICS, reconciled_gateways
 from notifier.http.finance.models import PeriodIn, ReportOut, ReportQuery, RunOut
 from notifier.http.openapi import ApiRoute
+from notifier.topups.reconcile import reconcile_period, reconciliation_run
 
 _REPORT_NAMES = "|".join(REPORTS)
 
@@ -46,13 +45,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
 async def post_reconciliation(request: web.Request) -> web.Response:
     principal = authenticate(request, "finance")
     body = PeriodIn.model_validate_json(await request.read())
-    gateways = reconciled_gateways(request.app)
-    if not gateways:
-        raise ApiError(409, "no_gateways", "no payment gateway is configured to reconcile")
-    run = await run_reconciliation(
-        request.app[keys.POOL], gateways, body.period, requested_by=principal.subject
-    )
-    request.app[FINANCE_METRICS].observe(run)
+    run = await reconcile_period(request.app, body.period, principal.subject)
     return web.json_response(text=RunOut.of(run).model_dump_json(by_alias=True), status=201)
 
 
@@ -62,8 +55,7 @@ async def get_reconciliation(request: web.Request) -> web.Response:
     run = None
     # str.isdigit also accepts superscripts and Arabic-Indic digits ("١" would be run 1).
     if run_id.isascii() and run_id.isdigit() and len(run_id) < 19:
-        async with request.app[keys.POOL].acquire() as conn:
-            run = await load_run(conn, int(run_id))
+        run = await reconciliation_run(request.app, int(run_id))
     if run is None:
         raise ApiError(404, "not_found", "no such reconciliation run")
     return web.json_response(text=RunOut.of(run).model_dump_json(by_alias=True))

@@ -20,9 +20,9 @@ from gateways.payments.dev import (
     DevPayment,
     DevPaymentGateway,
 )
-from notifier.http.errors import error_response
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.payments_settle import REFUSED, settle
+from notifier.http.errors import ApiError
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.settle import settle
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,11 @@ async def callback(request: web.Request) -> web.Response:
         event = gateway.parse_callback(body, request.headers.get(SIGNATURE_HEADER, ""))
     except (InvalidSignature, InvalidEvent) as exc:
         log.warning("dev payment callback refused: %s", exc)
-        return error_response(400, "invalid_signature", str(exc))
-    outcome = await settle(request.app, event, body)
-    if outcome in REFUSED:
-        return error_response(400, "refused", f"payment event refused: {outcome}")
-    return web.json_response({"outcome": outcome})
+        raise ApiError(400, "invalid_signature", str(exc)) from exc
+    settled = await settle(request.app, event, body)
+    if settled.refused is not None:
+        raise ApiError(400, "refused", f"payment event refused: {settled.refused}")
+    return web.json_response({"outcome": settled.outcome})
 
 
 def routes() -> list[web.RouteDef]:

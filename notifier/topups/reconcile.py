@@ -1,4 +1,5 @@
-"""What the finance API and its daily job share: the gateways to reconcile and the metrics."""
+"""Reconciling the payment gateways against the ledger: the daily job, the gateways to
+reconcile and the metrics (the finance API asks for runs through it too)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from billing.reconciliation import RunSummary, run_reconciliation
+from billing.reconciliation import RunSummary, load_run, run_reconciliation
 from billing.reports import FINANCE_TZ, Period
 from gateways.payments import PaymentGateway
 from notifier import keys
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
+from notifier.topups.errors import NoGatewaysToReconcile
+from notifier.topups.keys import PAYMENT_GATEWAYS
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +84,18 @@ async def reconcile_yesterday(app: web.Application) -> RunSummary | None:
     run = await run_reconciliation(app[keys.POOL], gateways, Period(day, day), trigger="schedule")
     app[FINANCE_METRICS].observe(run)
     return run
+
+
+async def reconcile_period(app: web.Application, period: Period, requested_by: str) -> RunSummary:
+    """A run finance asked for; NoGatewaysToReconcile when no gateway is configured."""
+    gateways = reconciled_gateways(app)
+    if not gateways:
+        raise NoGatewaysToReconcile("no payment gateway is configured to reconcile")
+    run = await run_reconciliation(app[keys.POOL], gateways, period, requested_by=requested_by)
+    app[FINANCE_METRICS].observe(run)
+    return run
+
+
+async def reconciliation_run(app: web.Application, run_id: int) -> RunSummary | None:
+    async with app[keys.POOL].acquire() as conn:
+        return await load_run(conn, run_id)

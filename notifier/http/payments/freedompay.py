@@ -13,11 +13,11 @@ from aiohttp import web
 
 from gateways.payments import InvalidEvent, InvalidSignature
 from gateways.payments.freedompay import FreedomPayGateway
-from notifier.http.payments_keys import PAYMENT_GATEWAYS
-from notifier.http.payments_settle import REFUSED, settle
+from notifier.topups.gateways import FREEDOMPAY_RESULT_PATH as RESULT_PATH
+from notifier.topups.keys import PAYMENT_GATEWAYS
+from notifier.topups.settle import settle
 
 log = logging.getLogger(__name__)
-RESULT_PATH = "/payments/freedompay/result"
 ACCEPTED = "Оплата принята"
 REJECTED = "Платёж не принят: сумма или статус не совпадают с заказом"
 
@@ -34,8 +34,8 @@ async def result(request: web.Request) -> web.Response:
     except (InvalidSignature, InvalidEvent) as exc:
         log.warning("Freedom Pay result refused: %s", exc)
         return _xml(gateway.answer_result("error", salt, "invalid request"), status=400)
-    outcome = await settle(request.app, event, _canonical(pairs))
-    if outcome in REFUSED:
+    settled = await settle(request.app, event, _canonical(pairs))
+    if settled.refused is not None:
         return _xml(gateway.answer_result("rejected", salt, REJECTED))
     return _xml(gateway.answer_result("ok", salt, ACCEPTED))
 

@@ -1,8 +1,7 @@
-"""A verified Stripe event, confirmed with Stripe, then recorded and applied in one transaction.
+"""What a verified Stripe event asks of our top-ups, confirmed with Stripe itself.
 
-Stripe calls happen before the database transaction opens, so no row stays locked while we
-wait on the network. Anything refused raises `Refused`: nothing is recorded, and Stripe's
-retry is judged afresh.
+Stripe calls happen here, before the delivery's database transaction opens, so no row
+stays locked while we wait on the network. A refusal raises `Refusal`: nothing recorded.
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ import uuid
 import asyncpg
 import stripe
 
-from billing.payment_events import disagreement, record_payment_event
-from billing.topup_events import REFUSED, Outcome, apply_payment_event
-from billing.topup_store import PAID, load, lock_by_payment
+from billing.payment_events import disagreement
+from billing.topup_store import load
 from billing.topups import attach_payment
 from gateways.payments import PaymentEvent, PaymentSession
 from gateways.payments.stripe import StripeGateway
@@ -33,16 +31,7 @@ from gateways.payments.stripe_events import (
     payment_event,
     session_kind,
 )
-
-AFTER_PAYMENT = frozenset({"refunded", "dispute_opened", "dispute_lost", "dispute_won"})
-
-
-class Refused(Exception):
-    """The event cannot be applied now (unknown payment, Stripe disagrees, a mismatch)."""
-
-    def __init__(self, outcome: str, why: str) -> None:
-        super().__init__(why)
-        self.outcome = outcome
+from notifier.topups.settled import Refusal
 
 
 async def payment_events(
@@ -71,7 +60,7 @@ async def _session(
     # The re-fetch is the status check: Stripe itself must say the money is in.
     problem = disagreement(found, await gateway.fetch_payment(session.id))
     if problem is not None:
-        raise Refused("disagrees", f"Stripe disagrees with {event.id}: {problem}")
+        raise Refusal("disagrees", f"Stripe disagrees with {event.id}: {problem}")
     return [found]
 
 
@@ -100,7 +89,7 @@ async def _refunds(
         refunds = [_refund(r) for r in await gateway.charge_refunds(charge.id)]
     counted = counted_refunds(charge, refunds)
     if sum(r.amount for r in counted) < charge.amount_refunded:
-        raise Refused("disagrees", f"Stripe lists fewer refunds than charge {charge.id} shows")
+        raise Refusal("disagrees", f"Stripe lists fewer refunds than charge {charge.id} shows")
     return [
         payment_event(event, "refunded", payment, (r.amount, r.currency), body, r.id)
         for r in counted
@@ -121,7 +110,7 @@ async def _payment_of_charge(
     except ValueError:
         top_up = None
     if top_up is None or top_up.gateway != GATEWAY or top_up.gateway_payment_id is None:
-        raise Refused("unknown_payment", f"charge {charge.id} names unknown top-up {ours!r}")
+        raise Refusal("unknown_payment", f"charge {charge.id} names unknown top-up {ours!r}")
     return top_up.gateway_payment_id
 
 
@@ -143,25 +132,3 @@ async def _dispute(
         return []  # not paid through Checkout: not a top-up
     amount = (dispute.amount, dispute.currency)
     return [payment_event(event, kind, session_id, amount, body, dispute.id)]
-
-
-async def apply_once(
-    pool: asyncpg.Pool, event_id: str, body: bytes, events: list[PaymentEvent]
-) -> list[Outcome] | None:
-    """Record the delivery and apply its events in one transaction; None for a repeat."""
-    async with pool.acquire() as conn, conn.transaction():
-        if not await record_payment_event(conn, GATEWAY, event_id, body):
-            return None
-        # One payment per event, locked until commit (apply_payment_event locks it again).
-        top_up = await lock_by_payment(conn, GATEWAY, events[0].gateway_payment_id)
-        if top_up and top_up.status not in PAID and events[0].kind in AFTER_PAYMENT:
-            # Stripe does not promise order: a refund may overtake its payment. Its retry
-            # comes after the payment has been applied.
-            raise Refused("not_paid_yet", f"top-up {top_up.id} is {top_up.status}")
-        outcomes = []
-        for found in events:
-            outcome = await apply_payment_event(conn, found)
-            if outcome in REFUSED:
-                raise Refused(outcome, f"{found.kind} {found.reference or ''} refused: {outcome}")
-            outcomes.append(outcome)
-        return outcomes

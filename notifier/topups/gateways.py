@@ -1,29 +1,26 @@
-"""Payments at the edge: the configured gateways, the top-up API (payments_api), the dev
-payment page (payments_dev) and the gateways' callbacks (payments_dev, payments_freedompay,
-each settled through payments_settle.settle).
+"""The payment gateways this service opens, by name, from its settings.
+
+A factory returns None when its gateway is not configured (no secret): then it is off.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiohttp import web
 
 from billing.topup_queries import gateway_payment_ids
-from billing.topups import expire_pending
 from gateways.payments import PaymentGateway
 from gateways.payments.dev import DevPaymentGateway
 from gateways.payments.freedompay import FreedomPayGateway
 from gateways.payments.stripe import StripeGateway
 from notifier import keys
-from notifier.http import payments_api, payments_dev, payments_freedompay
-from notifier.http.payments_keys import PAYMENT_GATEWAYS as GATEWAYS_KEY
+from notifier.topups.keys import PAYMENT_GATEWAYS as GATEWAYS_KEY
 
-log = logging.getLogger(__name__)
+# Where Freedom Pay reports a payment's result (the view is notifier.http.payments.freedompay).
+FREEDOMPAY_RESULT_PATH = "/payments/freedompay/result"
 
-# A factory returns None when its gateway is not configured (no secret): then it is off.
 GatewayFactory = Callable[[web.Application], PaymentGateway | None]
 
 
@@ -48,7 +45,7 @@ def _freedompay(app: web.Application) -> PaymentGateway | None:
         merchant_id=s.freedompay_merchant_id,
         secret_key=s.freedompay_secret_key.get_secret_value(),
         base_url=s.freedompay_base_url,
-        result_url=f"{s.public_base_url.rstrip('/')}{payments_freedompay.RESULT_PATH}",
+        result_url=f"{s.public_base_url.rstrip('/')}{FREEDOMPAY_RESULT_PATH}",
         known_payments=known_payments,
     )
 
@@ -81,17 +78,3 @@ async def payment_gateways(app: web.Application) -> AsyncIterator[None]:
     yield
     for gateway in opened.values():
         await gateway.close()
-
-
-def routes() -> list[web.RouteDef]:
-    return payments_api.routes() + payments_dev.routes() + payments_freedompay.routes()
-
-
-async def expire_top_ups(app: web.Application) -> int:
-    """The scheduled job: give up on top-ups never paid within the configured time."""
-    ttl = timedelta(minutes=app[keys.SETTINGS].top_up_pending_ttl_minutes)
-    async with app[keys.POOL].acquire() as conn, conn.transaction():
-        expired = await expire_pending(conn, app[keys.CLOCK].now(), ttl)
-    if expired:
-        log.info("expired %d unpaid top-ups", len(expired))
-    return len(expired)

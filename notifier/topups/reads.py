@@ -1,9 +1,9 @@
-"""Reading a parent's top-ups for the API: one by id (404 unless theirs), or a page."""
+"""Reading a parent's top-ups: one by id (TopUpNotFound unless theirs), or a page; and the
+currency a first top-up is taken in."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 from uuid import UUID
 
 from billing.ledger import wallet_balance
@@ -11,12 +11,9 @@ from billing.money import COUNTRY_CURRENCY
 from billing.topup_queries import parent_top_up, parent_top_ups
 from billing.topup_store import TopUp
 from billing.types import Conn
-from notifier.http.api.wallet_models import Currency
-from notifier.http.errors import ApiError
-from notifier.http.payments_models import TopUpOut, TopUpsOut
-from notifier.manager.errors import InvalidCursor
 from notifier.manager.paging import decode_cursor, encode_cursor
 from notifier.sms.phones import phone_country
+from notifier.topups.errors import TopUpNotFound
 
 DEFAULT_CURRENCY = "KZT"
 
@@ -34,38 +31,29 @@ async def parent_currency(conn: Conn, parent_id: str) -> str:
     return COUNTRY_CURRENCY.get(phone_country(phone), DEFAULT_CURRENCY) if phone else "KZT"
 
 
-async def read_one(conn: Conn, parent_id: str, raw_id: str) -> TopUpOut:
+async def read_one(conn: Conn, parent_id: str, raw_id: str) -> TopUp:
     try:
         top_up_id = UUID(raw_id)
     except ValueError:
         top_up_id = None
     top_up = await parent_top_up(conn, parent_id, top_up_id) if top_up_id else None
     if top_up is None:
-        raise ApiError(404, "not_found", "no such top-up")
-    return out(top_up)
+        raise TopUpNotFound("no such top-up")
+    return top_up
 
 
-async def read_page(conn: Conn, parent_id: str, limit: int, cursor: str | None) -> TopUpsOut:
+async def read_page(
+    conn: Conn, parent_id: str, limit: int, cursor: str | None
+) -> tuple[list[TopUp], str | None]:
+    """A page, newest first, and the cursor of the next one. InvalidCursor for a bad cursor."""
     after = _after(cursor) if cursor else None
     found = await parent_top_ups(conn, parent_id, limit=limit + 1, after=after)
     items, more = found[:limit], len(found) > limit
     last = items[-1] if more else None
     next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
-    return TopUpsOut(items=[out(t) for t in items], next_cursor=next_cursor)
+    return items, next_cursor
 
 
 def _after(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        at, top_up_id = decode_cursor(cursor, (datetime, UUID))
-        return at, top_up_id
-    except InvalidCursor as exc:
-        field = [{"field": "cursor", "message": "this cursor is not valid"}]
-        raise ApiError(422, "invalid_input", "the request is not valid", field) from exc
-
-
-def out(top_up: TopUp) -> TopUpOut:
-    return TopUpOut(
-        id=top_up.id, status=top_up.status, amount=top_up.amount,
-        currency=cast(Currency, top_up.currency), gateway=top_up.gateway,
-        created_at=top_up.created_at,
-    )  # fmt: skip
+    at, top_up_id = decode_cursor(cursor, (datetime, UUID))
+    return at, top_up_id
