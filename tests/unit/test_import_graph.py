@@ -7,11 +7,11 @@ Layers, bottom up: `schemas` (event contracts); `gateways` (providers' adapters)
 (money), one layer, as gateways speak in billing's money types and billing in gateways'
 payment results; the notifier's core (`notifier.*` except what follows), its edges (`notifier.http`,
 `notifier.web`) and the wiring (`notifier.app`, `notifier.lifecycle`, `notifier.__main__`,
-`notifier.demo`). A module may import its own layer or any below it.
+`notifier.demo`, and `notifier.production`, the start-up checks that read key files through
+the same verifier the HTTP edge uses). A module may import its own layer or any below it.
 
-Upward dependencies still allowed (at most 2): `notifier.jobs` runs payment expiry and the
-daily reconciliation through `notifier.http.payments` and `notifier.http.finance`; both
-leave when top-ups get their use-case home (issue 18).
+No upward dependency is left: the last two (`notifier.jobs` reaching into `notifier.http` for
+payment expiry and reconciliation) left when top-ups got their use-case home, `notifier.topups`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("schemas", "gateways", "billing", "notifier")
 EDGES = ("http", "web")
-WIRING = ("app", "lifecycle", "__main__", "demo")
-MAX_UPWARD = 2
+WIRING = ("app", "lifecycle", "__main__", "demo", "production")
+MAX_UPWARD = 0
 
 
 def modules() -> dict[str, Path]:
@@ -115,7 +115,7 @@ def test_no_module_imports_itself_through_others() -> None:
     assert circles(graph()) == []
 
 
-def test_at_most_two_imports_run_upward() -> None:
+def test_no_import_runs_upward() -> None:
     found = upward(graph())
     assert len(found) <= MAX_UPWARD, "\n".join(f"{a} -> {b}" for a, b in found)
 
