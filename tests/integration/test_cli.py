@@ -87,6 +87,23 @@ def test_a_busy_port_is_one_line_naming_http_port(tmp_path: Path) -> None:
     assert f"HTTP_PORT {port} is already in use" in line
 
 
+def test_make_run_on_a_busy_port_stops_before_starting_any_server(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = notifier("dev", cwd=tmp_path, HTTP_PORT=str(port))
+    assert f"HTTP_PORT {port} is already in use" in one_line_error(result)
+    assert not (tmp_path / ".devdata" / "stack").exists()
+
+
+def test_an_unreachable_broker_is_named_and_leaves_no_client_open(tmp_path: Path) -> None:
+    result = notifier("redrive", "--topic", "diary.roster", cwd=tmp_path, **NOWHERE)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Unclosed" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("notifier redrive: cannot use Kafka (KAFKA_BOOTSTRAP_SERVERS)")
+
+
 def test_a_malformed_week_is_one_line_before_anything_is_reached(tmp_path: Path) -> None:
     result = notifier("digest", "--school", "s-1", "--week", "2026-48", cwd=tmp_path)
     assert one_line_error(result) == ("notifier digest: not an ISO week (like 2026-W48): '2026-48'")
