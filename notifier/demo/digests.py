@@ -1,10 +1,10 @@
-"""The demo week's weekly digests: due the minute `make run` starts, and the console says
+"""The demo week's weekly digests: due when `make run` starts, and the console says
 what became of them (sent by the scheduler, or by an earlier run), not what might happen."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,9 +16,10 @@ ZONE = ZoneInfo("Asia/Almaty")  # the demo school's, as its roster says
 
 
 def due_now(now: datetime) -> dict[str, Any]:
-    """Digest settings that make the demo school's current week due at the next minute, and
-    let its paid SMS out at any hour (real schools: Friday 18:00, 09:00-20:00)."""
-    at = (now.astimezone(ZONE) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    """Digest settings that make the demo school's current week due already, so the
+    scheduler's first tick (a minute after start, the week's grades applied by then) sends
+    it, and let its paid SMS out at any hour (real schools: Friday 18:00, 09:00-20:00)."""
+    at = now.astimezone(ZONE).replace(second=0, microsecond=0)
     return {"send_weekday": at.isoweekday(), "send_time": at.strftime("%H:%M"),
             "window_start": "00:00", "window_end": "00:00"}  # fmt: skip
 
