@@ -151,3 +151,15 @@ def test_make_run_prints_the_servers_and_working_staff_token_commands(
             jwt.decode(token, secret, algorithms=["HS256"], audience="school-notifier")["role"]
         )
     assert roles == {"school_admin", "finance", "ops"}
+
+
+def test_make_run_says_what_became_of_the_demo_weeks_digests(dev_run: Path) -> None:
+    """Whatever the day: the scheduler's first tick, a minute after start, sends them."""
+    deadline = time.monotonic() + READY_SECONDS
+    while "demo: weekly digests of" not in (console := dev_run.read_text()):
+        assert time.monotonic() < deadline, console[-3000:]
+        time.sleep(1)
+    assert re.search(
+        r"^demo: weekly digests of \d{4}-W\d\d sent by the scheduler: 50 queued", console, re.M
+    ), console
+    assert "to send them now" not in console
