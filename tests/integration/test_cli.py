@@ -5,14 +5,19 @@ non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
+import uuid
 from pathlib import Path
 
 import jwt
 import pytest
 
+from devstack import EmbeddedStack
+from devstack.service import ServiceProcess
 from notifier.__main__ import COMMANDS
 from notifier.cli import devrun
 from notifier.cli.token import TokenSettings
@@ -156,3 +161,23 @@ def test_an_unknown_school_is_one_line(tmp_path: Path, database_url: str) -> Non
         DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
     )  # fmt: skip
     assert one_line_error(result) == "notifier digest: no school 'no-such-school'"
+
+
+def test_serve_listens_on_its_port_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, database_url: str, stack: EmbeddedStack
+) -> None:
+    """The socket bound before the app starts is the one it serves on."""
+    service = ServiceProcess(
+        {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+         "KAFKA_TOPIC_PREFIX": f"cli{uuid.uuid4().hex[:6]}.", "LOG_LEVEL": "WARNING"},
+        tmp_path,
+    )  # fmt: skip
+    service.start()
+    try:
+        with urllib.request.urlopen(f"{service.url}/readyz", timeout=10) as ready:  # noqa: S310
+            assert ready.status == 200
+        service.kill(signal.SIGTERM)
+        assert service.wait() == 0
+    finally:
+        service.stop()
+    assert "Traceback" not in service.log_path.read_text()
