@@ -181,3 +181,16 @@ def test_serve_listens_on_its_port_and_stops_cleanly_on_sigterm(
     finally:
         service.stop()
     assert "Traceback" not in service.log_path.read_text()
+
+
+def test_serve_names_the_server_it_cannot_reach(tmp_path: Path, database_url: str) -> None:
+    no_database = notifier("serve", cwd=tmp_path, HTTP_PORT="0", **NOWHERE)
+    assert one_line_error(no_database).startswith(
+        "notifier serve: cannot use PostgreSQL (DATABASE_URL): "
+    )
+    no_broker = notifier("serve", cwd=tmp_path, HTTP_PORT="0", DATABASE_URL=database_url,
+                         KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1", LOG_LEVEL="ERROR")  # fmt: skip
+    assert no_broker.returncode == 1
+    last = no_broker.stderr.strip().splitlines()[-1]
+    assert last.startswith("notifier serve: cannot use Kafka (KAFKA_BOOTSTRAP_SERVERS): ")
+    assert "Traceback" not in no_broker.stderr
