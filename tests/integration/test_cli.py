@@ -48,8 +48,8 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_help_lists_every_command_with_one_line_each(tmp_path: Path) -> None:
     out = notifier("--help", cwd=tmp_path).stdout.splitlines()
-    assert sorted(COMMANDS) == sorted(DOCUMENTED)
-    for name in DOCUMENTED:
+    assert set(DOCUMENTED) <= set(COMMANDS)
+    for name in COMMANDS:
         [line] = [line for line in out if line.split()[:1] == [name]]
         assert line.split(maxsplit=1)[1] == COMMANDS[name].help
 
