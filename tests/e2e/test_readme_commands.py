@@ -109,6 +109,15 @@ def test_every_fenced_block_names_its_language() -> None:
     assert README.count("\n```") == 2 * len(FENCE.findall(README))  # every fence was parsed
 
 
+def test_only_marked_lines_and_make_targets_are_left_out() -> None:
+    assert not_run("stripe listen --forward-to localhost  # needs: a Stripe account") is not None
+    assert not_run("make run    # terminal 1") is not None
+    assert not_run("make test") is not None
+    assert not_run(".venv/bin/notifier migrate  # needs no comment to run") is None
+    assert not_run('curl -fsS "$PUBLIC_BASE_URL/readyz"') is None
+    assert commands("a \\\n  b\n# c\n\nd\n") == ["a  b", "d"]  # as bash joins them
+
+
 def test_readme_has_commands_to_run() -> None:
     runnable = [c for block in blocks("sh") for c in commands(block) if not_run(c) is None]
     assert any(c.startswith(".venv/bin/notifier digest") for c in runnable)
