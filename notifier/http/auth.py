@@ -136,7 +136,7 @@ def mint_token(
     ttl_seconds: int = 3600,
     now: int | None = None,
 ) -> str:
-    """A dev/test token signed with JWT_HS256_SECRET (`python -m notifier mint-token`)."""
+    """A dev/test token signed with JWT_HS256_SECRET (`notifier mint-token`)."""
     import time
 
     if settings.jwt_hs256_secret is None:
