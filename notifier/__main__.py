@@ -91,12 +91,17 @@ def _dev(args: argparse.Namespace) -> None:
     run_dev()
 
 
+# What curl needs. Not the servers' URLs: exported, a later `make run` in the same shell
+# would take them for external servers (it honours DATABASE_URL) and find them gone.
+DEV_ENV = ("PUBLIC_BASE_URL", "INTERNAL_API_TOKEN", "JWT_HS256_SECRET")
+
+
 def _dev_env(args: argparse.Namespace) -> None:
     published = devrun.running()
     if not published:
         raise ConfigError("no `make run` is running in this folder (.devdata/run.json)")
-    for name, value in published.items():
-        print(f"export {name}={shlex.quote(value)}")
+    for name in DEV_ENV:
+        print(f"export {name}={shlex.quote(published[name])}")
 
 
 def _token_options(parser: argparse.ArgumentParser) -> None:
@@ -126,7 +131,7 @@ COMMANDS = {
     "serve": Command(_serve, "run the service (configuration from the environment)"),
     "migrate": Command(_migrate, "apply database migrations and exit"),
     "dev": Command(_dev, "what `make run` runs: embedded servers, service, demo"),
-    "dev-env": Command(_dev_env, "print the running `make run`'s settings as exports"),
+    "dev-env": Command(_dev_env, "print the running `make run`'s address and tokens as exports"),
     "mint-token": Command(_mint_token, "print a JWT signed with JWT_HS256_SECRET", _token_options),
     "redrive": Command(_redrive, "move dead letters back to their topic", _redrive_options),
     "digest": Command(_digest, "send or finish a school's weekly digest", _digest_options),

@@ -58,7 +58,7 @@ def _print_access(settings: Settings, url: str, token: str) -> None:
     print("Staff tokens: in another shell, in this folder (commands find this run by themselves):")
     for who, options in STAFF.items():
         print(f"  {who + ':':<14}{NOTIFIER} mint-token {options}")
-    print(f'  for curl/psql: eval "$({NOTIFIER} dev-env)" exports the URLs, secrets and tokens')
+    print(f'  for curl: eval "$({NOTIFIER} dev-env)" exports its address and tokens')
 
 
 async def _serve(settings: Settings, token: str, started: float, sock: socket.socket) -> None:

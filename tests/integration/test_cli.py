@@ -130,7 +130,8 @@ def test_missing_settings_say_each_variable_once(tmp_path: Path) -> None:
 
 def test_commands_beside_make_run_take_its_settings(tmp_path: Path) -> None:
     # This test process plays the running `make run` that published its state.
-    devrun.publish({"JWT_HS256_SECRET": SECRET, "PUBLIC_BASE_URL": "http://127.0.0.1:1"},
+    devrun.publish({"JWT_HS256_SECRET": SECRET, "PUBLIC_BASE_URL": "http://127.0.0.1:1",
+                    "INTERNAL_API_TOKEN": "t" * 32, "DATABASE_URL": "postgresql://x/y"},
                    tmp_path / devrun.STATE)  # fmt: skip
     assert (tmp_path / devrun.STATE).stat().st_mode & 0o777 == 0o600  # it holds secrets
     token = notifier("mint-token", "--sub", "a-1", "--role", "ops", cwd=tmp_path)
@@ -138,6 +139,8 @@ def test_commands_beside_make_run_take_its_settings(tmp_path: Path) -> None:
                       audience="school-notifier")["role"] == "ops"  # fmt: skip
     exports = notifier("dev-env", cwd=tmp_path).stdout
     assert f"export JWT_HS256_SECRET={SECRET}\n" in exports
+    assert "export PUBLIC_BASE_URL=http://127.0.0.1:1\n" in exports
+    assert "DATABASE_URL" not in exports  # a later make run in that shell would use it
     theirs = notifier("mint-token", "--sub", "a-1", "--role", "ops", cwd=tmp_path,
                       JWT_HS256_SECRET="e" * 40)  # fmt: skip
     with pytest.raises(jwt.InvalidSignatureError):  # the environment wins
