@@ -19,13 +19,13 @@ from aiohttp import web
 
 from notifier.app import create_app
 from notifier.cli import devrun
-from notifier.cli.errors import explain, reaching
+from notifier.cli.errors import CommandError, explain, reaching
 from notifier.cli.listen import listen
 from notifier.db.migrate import migrate
 from notifier.digest.schedule import week_monday
 from notifier.http.auth import ROLES
 from notifier.logs import RUNNER_OPTIONS, configure_logging
-from notifier.settings import ConfigError, Settings, load_settings
+from notifier.settings import Settings, load_settings
 from schemas import TOPICS
 
 
@@ -99,7 +99,7 @@ DEV_ENV = ("PUBLIC_BASE_URL", "INTERNAL_API_TOKEN", "JWT_HS256_SECRET")
 def _dev_env(args: argparse.Namespace) -> None:
     published = devrun.running()
     if not published:
-        raise ConfigError("no `make run` is running in this folder (.devdata/run.json)")
+        raise CommandError("no `make run` is running in this folder (.devdata/run.json)")
     for name in DEV_ENV:
         print(f"export {name}={shlex.quote(published[name])}")
 
@@ -162,11 +162,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         COMMANDS[args.command].run(args)
     except BaseException as exc:  # the one boundary: known errors become one line, bugs stay
-        known = explain(exc)
+        known = explain(exc, f"notifier {args.command}")
         if known is None:
             raise
         message, status = known
-        print(f"notifier {args.command}: {message}", file=sys.stderr)
+        print(message, file=sys.stderr)
         sys.exit(status)
 
 

@@ -26,21 +26,22 @@ class CommandError(Exception):
     """A command cannot do what it was asked; the message says why and what to change."""
 
 
-def explain(exc: BaseException) -> tuple[str, int] | None:
-    """The message and exit status for an error the user can act on, or None for a bug."""
+def explain(exc: BaseException, who: str) -> tuple[str, int] | None:
+    """What `who` (e.g. "notifier digest") says on stderr, and its exit status, for an error
+    the user can act on; None for a bug."""
     match exc:
-        case ConfigError():
+        case ConfigError():  # its own headline, then one line per problem
             return str(exc), EXIT_CONFIG
         case KeyboardInterrupt():
-            return "interrupted", EXIT_INTERRUPTED
+            return f"{who}: interrupted", EXIT_INTERRUPTED
         case CommandError() | DigestError() | InfraError():
-            return str(exc), EXIT_FAILED
+            return f"{who}: {exc}", EXIT_FAILED
         case asyncpg.PostgresError() | asyncpg.InterfaceError():
-            return f"PostgreSQL: {exc}", EXIT_FAILED
+            return f"{who}: PostgreSQL: {exc}", EXIT_FAILED
         case KafkaError():
-            return f"Kafka: {exc}", EXIT_FAILED
+            return f"{who}: Kafka: {exc}", EXIT_FAILED
         case OSError():  # unreachable hosts, refused connections, unreadable files
-            return str(exc), EXIT_FAILED
+            return f"{who}: {exc}", EXIT_FAILED
     return None
 
 
