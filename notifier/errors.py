@@ -7,6 +7,11 @@ class NotifierError(Exception):
     """Root of the notifier's errors."""
 
 
+class Unreachable(NotifierError, ConnectionError):
+    """PostgreSQL or the broker could not be reached (or refused us) at start-up; the message
+    names the setting to check."""
+
+
 class RejectedEvent(NotifierError, ValueError):
     """A well-formed event that cannot be applied (e.g. it names a pupil we never saw).
 

@@ -15,11 +15,13 @@ from functools import partial
 import asyncpg
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
 from notifier import keys
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
+from notifier.errors import Unreachable
 from notifier.handlers import AlertPolicy, Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer, topic_names
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
@@ -34,7 +36,10 @@ CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
-    pool = await asyncpg.create_pool(app[keys.SETTINGS].database_url, min_size=2, max_size=20)
+    try:
+        pool = await asyncpg.create_pool(app[keys.SETTINGS].database_url, min_size=2, max_size=20)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise Unreachable(f"cannot use PostgreSQL (DATABASE_URL): {exc}") from exc
     async with pool.acquire() as conn:
         await migrate(conn)
     app[keys.POOL] = pool
@@ -44,9 +49,13 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 async def kafka_producer(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    await ensure_topics(settings)
     producer = make_producer(settings)
-    await producer.start()
+    try:
+        await ensure_topics(settings)
+        await producer.start()
+    except (OSError, KafkaError) as exc:
+        await producer.stop()
+        raise Unreachable(f"cannot use Kafka (KAFKA_BOOTSTRAP_SERVERS): {exc!r}") from exc
     app[keys.PRODUCER] = producer
     yield
     await producer.stop()

@@ -37,8 +37,8 @@ async def redrive(settings: Settings, topic: str, *, limit: int | None = None) -
         heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 4, 300),
     )
     producer = make_producer(settings)
-    await asyncio.gather(consumer.start(), producer.start())
-    try:
+    try:  # a broker that cannot be reached still leaves both clients closed
+        await asyncio.gather(consumer.start(), producer.start())
         return Redriven(
             await _move(consumer, producer, settings.kafka_topic_prefix + topic, limit), topic
         )

@@ -231,8 +231,13 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = [
-            f"  {'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from exc
+        raise config_error(exc) from exc
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """One line per bad or missing variable, named as it is set."""
+    lines = [
+        f"  {'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return ConfigError("invalid configuration:\n" + "\n".join(lines))

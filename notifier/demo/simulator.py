@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import ClientSession
 from aiokafka import AIOKafkaProducer
 
+from notifier.demo.digests import ZONE, schedule_and_report
 from notifier.demo.school import (
     ANNOUNCEMENTS,
     CLASSES,
@@ -88,7 +90,7 @@ class DiarySimulator:
 
     async def publish_week(self, families: list[DemoFamily]) -> str:
         """A realistic week of grades for every pupil; returns the week's ISO label."""
-        today = datetime.now(UTC).date()
+        today = datetime.now(ZONE).date()  # the school's week, as the digest's schedule sees it
         for event in week_of_grades(families, today):
             await self._send("diary.grades", str(getattr(event, "pupil_id", "")), event)
         return this_week(today)[0]
@@ -154,15 +156,22 @@ async def run_simulator(
     await subscribe_and_top_up(base_url, token, families)
     print(f"demo: {len(families)} parents subscribed and topped up; homework starts now")
     week = await sim.publish_week(families)
-    await digests_any_time(base_url, token)
-    print(f"demo: a week of grades posted ({week}). Weekly digests go out Friday 18:00 Almaty;"
-          f" to send them now:\n  curl -X POST -H 'Authorization: Bearer {token}'"
-          f" {base_url}/internal/v1/schools/{SCHOOL_ID}/digests/{week}")  # fmt: skip
+    print(f"demo: a week of grades posted ({week}); the demo school's weekly digests are due"
+          " now (real schools: Friday 18:00 local)")  # fmt: skip
+    now = datetime.now(UTC)
+    digests = asyncio.create_task(_tell(schedule_and_report(base_url, token, week, now)))
     await sim.publish_announcements()
     print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; every fifth parent")
     print("      gets each grade at once, after GRADE_ALERT_GRACE_MINUTES (default 10)")
-    while True:
-        await sim.publish_homework()
-        for _ in range(3):
-            await sim.publish_grade(families)
-        await asyncio.sleep(every)
+    try:
+        while True:
+            await sim.publish_homework()
+            for _ in range(3):
+                await sim.publish_grade(families)
+            await asyncio.sleep(every)
+    finally:
+        digests.cancel()
+
+
+async def _tell(line: Awaitable[str]) -> None:
+    print(await line)

@@ -1,4 +1,4 @@
-"""`python -m notifier digest --school ID --week 2026-W48`: ops re-run one school's week."""
+"""`notifier digest --school ID --week 2026-W48`: ops re-run one school's week."""
 
 from __future__ import annotations
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, Protocol, cast, get_args
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import SecretStr
 
 from notifier.http.errors import ApiError
 from notifier.settings import Settings
@@ -117,8 +118,19 @@ def authenticate(request: web.Request, *roles: Role) -> Principal:
     return principal
 
 
+class SigningKey(Protocol):
+    """What minting a token reads: `Settings`, or the CLI's settings of only these three."""
+
+    @property
+    def jwt_hs256_secret(self) -> SecretStr | None: ...
+    @property
+    def jwt_issuer(self) -> str: ...
+    @property
+    def jwt_audience(self) -> str: ...
+
+
 def mint_token(
-    settings: Settings,
+    settings: SigningKey,
     subject: str,
     role: Role,
     *,
@@ -126,7 +138,7 @@ def mint_token(
     ttl_seconds: int = 3600,
     now: int | None = None,
 ) -> str:
-    """A dev/test token signed with JWT_HS256_SECRET (`python -m notifier mint-token`)."""
+    """A dev/test token signed with JWT_HS256_SECRET (`notifier mint-token`)."""
     import time
 
     if settings.jwt_hs256_secret is None:

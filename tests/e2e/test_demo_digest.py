@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from notifier.demo.digests import schedule_and_report
 from notifier.demo.school import SCHOOL_ID, demo_families
 from notifier.demo.simulator import DiarySimulator, digests_any_time, subscribe_and_top_up
 from notifier.demo.week import week_of_grades
+from notifier.digest.job import digest_job, send_due
+from notifier.digest.progress import Progress
 from tests.e2e.conftest import Service
-from tests.support import received_sms, wait_for
+from tests.support import MovableClock, received_sms, wait_for
 
 pytestmark = pytest.mark.kafka
 HEADS = ("оценки", "бағалары", "баалары")
@@ -58,3 +63,49 @@ async def test_the_demo_week_is_sent_as_digests_when_ops_trigger_it(service: Ser
         return len(digests()) == len(families)
 
     assert await wait_for(all_received, 20)
+
+
+async def test_the_console_says_what_the_scheduler_did_with_the_demo_week(
+    service: Service,
+) -> None:
+    families = demo_families()[:4]
+    token = service.settings.internal_api_token
+    assert token is not None
+    producer = AIOKafkaProducer(
+        bootstrap_servers=service.settings.kafka_bootstrap_servers, enable_idempotence=False
+    )
+    await producer.start()
+    try:
+        diary = DiarySimulator(producer, service.settings.kafka_topic_prefix)
+        await diary.publish_roster(families)
+        base_url = str(service.client.make_url(""))
+        await subscribe_and_top_up(base_url, token.get_secret_value(), families)
+        week = await diary.publish_week(families)
+    finally:
+        await producer.stop()
+    grade_ids = {e.grade_id for e in week_of_grades(families, datetime.now(UTC).date())}  # type: ignore[attr-defined]
+    started = datetime.now(UTC)
+    told = asyncio.create_task(
+        schedule_and_report(base_url, token.get_secret_value(), week, started, timeout=60)
+    )
+
+    async def ready() -> bool:  # the week applied, and the demo made it due
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            grades = await conn.fetchval("SELECT count(*) FROM grades")
+            return bool(grades == len(grade_ids)) and bool(
+                await conn.fetchval("SELECT count(*) FROM digest_settings")
+            )
+        finally:
+            await conn.close()
+
+    assert await wait_for(ready, 20)
+    # The scheduler's first tick, a minute after start, as the job sees it.
+    clock = MovableClock(started + timedelta(minutes=1))
+    job = replace(digest_job(service.client.app), clock=clock)
+    [outcome] = await send_due(job, Progress(clock))
+    assert outcome.week == week
+    assert await told == (
+        f"demo: weekly digests of {week} sent by the scheduler: {len(families)} queued"
+        " (charged as they go out), 0 skipped for balance, 0 without marks"
+    )

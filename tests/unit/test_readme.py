@@ -1,11 +1,15 @@
-"""README.md tells an integrator what the code does: every variable, every SMS wording."""
+"""README.md tells an integrator what the code does: every variable, every SMS wording, and
+commands that work as written."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
+from notifier.__main__ import _parser
 from notifier.settings import Settings
 from notifier.sms.texts import LANGUAGES, TEXTS
 
@@ -26,3 +30,25 @@ def test_every_sms_wording_is_shown_in_every_language(kind: str) -> None:
 def test_the_internal_api_is_documented() -> None:
     assert "/internal/v1/openapi.json" in README
     assert "`POST /wallets/{parent_id}/credits`" in README
+
+
+def test_no_command_needs_the_system_python() -> None:
+    """`python` is the system Python on a fresh clone: it has none of our packages."""
+    assert re.findall(r"(?<!\.venv/bin/)\bpython3? -m", README) == []
+
+
+INLINE_COMMANDS = re.findall(r"`(?:\.venv/bin/)?notifier\s+([a-z][^`]*)`", README)
+
+
+def test_readme_names_its_commands_inline() -> None:
+    assert len(INLINE_COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("command", INLINE_COMMANDS)
+def test_every_inline_notifier_command_parses(command: str) -> None:
+    """Prose examples (`notifier mint-token --sub <id> --role ops`) name real commands and
+    options; the runnable ones are in `sh` blocks (tests/e2e/test_readme_commands.py)."""
+    try:
+        _parser().parse_args(shlex.split(command))
+    except SystemExit as exc:
+        pytest.fail(f"`notifier {command}` does not parse: exit {exc.code}")
