@@ -86,11 +86,13 @@ class DiarySimulator:
         }))  # fmt: skip
 
     async def publish_week(self, families: list[DemoFamily]) -> str:
-        """A realistic week of grades for every pupil; returns the week's ISO label."""
-        today = datetime.now(UTC).date()
-        for event in week_of_grades(families, today):
+        """A realistic week of grades for every pupil, last week's: a week that has ended, so
+        its digest may be sent at once (a week is refused before its send time). Returns the
+        week's ISO label."""
+        a_day_last_week = datetime.now(UTC).date() - timedelta(days=7)
+        for event in week_of_grades(families, a_day_last_week):
             await self._send("diary.grades", str(getattr(event, "pupil_id", "")), event)
-        return this_week(today)[0]
+        return this_week(a_day_last_week)[0]
 
     async def publish_grade(self, families: list[DemoFamily]) -> None:
         f = self._rnd.choice(families)
@@ -154,8 +156,8 @@ async def run_simulator(
     print(f"demo: {len(families)} parents subscribed and topped up; homework starts now")
     week = await sim.publish_week(families)
     await digests_any_time(base_url, token)
-    print(f"demo: a week of grades posted ({week}). Weekly digests go out Friday 18:00 Almaty;"
-          f" to send them now:\n  curl -X POST -H 'Authorization: Bearer {token}'"
+    print(f"demo: last week's grades posted ({week}); a week that has ended is sent when ops ask,"
+          f" now:\n  curl -X POST -H 'Authorization: Bearer {token}'"
           f" {base_url}/internal/v1/schools/{SCHOOL_ID}/digests/{week}")  # fmt: skip
     await sim.publish_announcements()
     print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; every fifth parent")
