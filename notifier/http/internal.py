@@ -100,8 +100,9 @@ TABLE = [
              errors=(503,),
              roles=SERVICE, tag="internal"),
     ApiRoute("POST", "/internal/v1/wallets/{parent_id}/credits", internal_wallets.credit,
-             "Credit a parent's wallet (idempotent per reference)", body=CreditIn,
-             response=WalletOut, status=201, errors=(409, 503),
+             "Credit a parent's wallet (idempotent per reference; amount an integer in minor"
+             " units; 404 for a parent the roster does not know)", body=CreditIn,
+             response=WalletOut, status=201, errors=(404, 409, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("GET", "/internal/v1/wallets/{parent_id}", internal_wallets.get_wallet,
              "A parent's balance",

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notifier.http.money import UNIT, MinorUnits
 from notifier.outbox.delivery import DeliveryStatus
 
 NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_instant"]
@@ -46,13 +47,18 @@ class SubscriptionsQuery(Input):
 
 
 class CreditIn(Input):
-    amount: int = Field(gt=0, le=10_000_000_00, description="minor units")
+    amount: MinorUnits = Field(gt=0, le=10_000_000_00, description=UNIT)
     currency: Literal["KZT", "KGS"]
     reference: str = Field(
         min_length=1,
         max_length=100,
         description="idempotency key: the same credit again answers 200 and changes nothing;"
         " the same reference with another parent, amount or currency answers 409",
+    )
+    allow_unknown_parent: bool = Field(
+        default=False,
+        description="credit a parent the roster does not know (no child linked yet), opening a"
+        " wallet that belongs to no school; without it such a credit answers 404",
     )
 
 

@@ -15,11 +15,15 @@ from notifier.http.internal_models import CreditIn
 
 async def credit(request: web.Request) -> web.Response:
     """201 credited; 200 this very credit was already made; 409 the reference was used for
-    another credit (its parent, amount or currency differ): nothing posted, no wallet opened."""
+    another credit (its parent, amount or currency differ): nothing posted, no wallet opened;
+    404 the roster knows no such parent (unless ``allow_unknown_parent``)."""
     authorize(request)
     parent_id = request.match_info["parent_id"]
     body = CreditIn.model_validate_json(await request.read())
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+        if not body.allow_unknown_parent and not await _in_roster(conn, parent_id):
+            # Money for a parent no school knows would sit in a wallet of no school.
+            raise ApiError(404, "unknown_parent", f"the roster has no parent {parent_id!r}")
         tx = await credit_wallet(
             conn, parent_id, body.amount, body.currency, source=("gateway_clearing", "manual"),
             kind="manual_credit", reference=body.reference,
@@ -31,6 +35,11 @@ async def credit(request: web.Request) -> web.Response:
             raise ApiError(409, "reference_conflict", "this reference was used for another credit")
     response = await _balance_json(request, parent_id)
     return web.json_response(response, status=201 if tx is not None else 200)
+
+
+async def _in_roster(conn: Conn, parent_id: str) -> bool:
+    found = await conn.fetchval("SELECT 1 FROM parent_links WHERE parent_id = $1", parent_id)
+    return found is not None
 
 
 async def _earlier_credit(conn: Conn, reference: str) -> tuple[str, int, str] | None:
