@@ -77,6 +77,11 @@ def parent_linked(parent_id: str, pupil_id: str) -> dict[str, Any]:
     return envelope("parent.linked") | {"parent_id": parent_id, "pupil_id": pupil_id}
 
 
+def asserted_consent(parent_id: str, source: str = "paper form 2026/118") -> dict[str, str]:
+    """The consent the core system holds, as it sends it with a subscription."""
+    return {"given_by": parent_id, "given_at": "2026-09-01T09:30:00+05:00", "source": source}
+
+
 def homework_assigned(class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
     return (
         envelope("homework.assigned")

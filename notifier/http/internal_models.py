@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from notifier.http.money import UNIT, MinorUnits
 from notifier.outbox.delivery import DeliveryStatus
@@ -18,6 +18,20 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ConsentIn(Input):
+    """The parent's consent the core system holds: kept in the append-only consent record."""
+
+    given_by: str = Field(
+        min_length=1, max_length=64,
+        description="who consented: the parent's id, or the staff member who took a signed form",
+    )  # fmt: skip
+    given_at: AwareDatetime = Field(description="when consent was given (with its UTC offset)")
+    source: str = Field(
+        min_length=1, max_length=200, examples=["paper form 2026/118", "diary app"],
+        description="where consent was given: a signed form's number, the diary app, …",
+    )  # fmt: skip
+
+
 class SubscriptionIn(Input):
     """A subscription the core system already has consent and a verified phone for."""
 
@@ -26,6 +40,10 @@ class SubscriptionIn(Input):
     phone: str = Field(min_length=5, max_length=32, examples=["+77011234567"])
     types: list[NotificationType] = Field(min_length=1)
     language: Language
+    consent: ConsentIn = Field(
+        description="recorded as evidence when the subscription changes (school staff see it"
+        " in the consent export); a PUT that changes nothing records nothing"
+    )
 
 
 class SubscriptionOut(BaseModel):

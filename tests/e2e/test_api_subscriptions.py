@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.api_support import KZ_PHONE, KZ_PHONE_2, Api
+from tests.support import asserted_consent
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
@@ -212,7 +213,7 @@ async def test_a_phone_verified_through_the_internal_api_stays_verified_on_save(
     token = api.settings.internal_api_token
     assert token is not None
     body = {"parent_id": "par-1", "pupil_id": "p-aida", "phone": KZ_PHONE, "types": ["homework"],
-            "language": "ru"}  # fmt: skip
+            "language": "ru", "consent": asserted_consent("par-1")}  # fmt: skip
     headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
     assert (await api.client.put("/internal/v1/subscriptions", json=body, headers=headers)).ok
     saved = await api.subscribe(types=["homework", "announcements"])
