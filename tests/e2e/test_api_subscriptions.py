@@ -86,6 +86,13 @@ async def test_saving_the_same_thing_twice_changes_nothing(api: Api) -> None:
     assert await _count(api, "SELECT count(*) FROM phone_verifications") == 1
 
 
+async def test_a_phone_pasted_as_a_tel_link_is_the_number_it_names(api: Api) -> None:
+    saved = await api.subscribe(phone="tel:+7-701-123-45-67")
+    assert saved["phone"] == KZ_PHONE
+    r = await api.call("POST", "/api/v1/phone-verifications", json={"phone": "tel:+77011234567"})
+    assert (r.status, (await r.json())["phone"]) == (202, KZ_PHONE)
+
+
 async def test_changing_the_phone_needs_the_new_phone_verified(api: Api) -> None:
     await api.subscribe()
     await api.verify(KZ_PHONE)
