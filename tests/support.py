@@ -99,12 +99,16 @@ def homework_assigned(class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
 
 
 async def publish(
-    bootstrap: str, topic: str, key: str, value: dict[str, Any] | bytes | BaseModel
+    bootstrap: str, topic: str, key: str, value: dict[str, Any] | bytes | BaseModel | None
 ) -> None:
+    """`value` None publishes a tombstone (a record with a null value)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await producer.start()
     try:
-        if isinstance(value, BaseModel):
+        raw: bytes | None
+        if value is None:
+            raw = None
+        elif isinstance(value, BaseModel):
             raw = encode_event(value)
         elif isinstance(value, bytes):
             raw = value
