@@ -35,8 +35,8 @@ async def test_the_demo_week_is_sent_as_digests_when_ops_trigger_it(service: Ser
         await digests_any_time(base_url, token.get_secret_value())
     finally:
         await producer.stop()
-    last_week = datetime.now(UTC).date() - timedelta(days=7)
-    grade_ids = {e.grade_id for e in week_of_grades(families, last_week)}  # type: ignore[attr-defined]
+    events = week_of_grades(families, datetime.now(UTC).date() - timedelta(days=7))
+    grade_ids = {e.grade_id for e in events}  # type: ignore[attr-defined]
 
     async def grades_applied() -> bool:
         conn = await asyncpg.connect(service.settings.database_url)
