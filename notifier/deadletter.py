@@ -46,8 +46,8 @@ class DeadLetters:
             ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
             *[(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")],
         ]
-        value = record.value or b""
-        if len(value) > self._max_value:
+        value = record.value  # None: a tombstone stays one, so a re-drive sends it as it was
+        if value is not None and len(value) > self._max_value:
             headers += [
                 ("dlq.truncated", b"true"),
                 ("dlq.original_size", str(len(value)).encode()),

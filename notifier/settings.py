@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # --- Parents' Notification Manager API (/api/v1) ------------------------------------
     # How long a one-click unsubscribe link (signed with LINK_SIGNING_SECRET) stays valid.
     unsubscribe_link_ttl_days: int = Field(default=60, ge=1, le=366)
+    # Verification codes are free SMS the house pays: one parent may ask codes for at most
+    # this many different phones a day (notifier/manager/code_limits.py has the other limits).
+    verification_phones_per_day: int = Field(default=3, ge=1, le=100)
 
     # --- Finance: low-balance notice (amounts in minor units) ---------------------------
     # A parent whose available balance falls below this (or below the cost of their next

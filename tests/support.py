@@ -77,6 +77,11 @@ def parent_linked(parent_id: str, pupil_id: str) -> dict[str, Any]:
     return envelope("parent.linked") | {"parent_id": parent_id, "pupil_id": pupil_id}
 
 
+def asserted_consent(parent_id: str, source: str = "paper form 2026/118") -> dict[str, str]:
+    """The consent the core system holds, as it sends it with a subscription."""
+    return {"given_by": parent_id, "given_at": "2026-09-01T09:30:00+05:00", "source": source}
+
+
 def homework_assigned(class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
     return (
         envelope("homework.assigned")
@@ -94,12 +99,16 @@ def homework_assigned(class_id: str = "c-5a", **over: Any) -> dict[str, Any]:
 
 
 async def publish(
-    bootstrap: str, topic: str, key: str, value: dict[str, Any] | bytes | BaseModel
+    bootstrap: str, topic: str, key: str, value: dict[str, Any] | bytes | BaseModel | None
 ) -> None:
+    """`value` None publishes a tombstone (a record with a null value)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await producer.start()
     try:
-        if isinstance(value, BaseModel):
+        raw: bytes | None
+        if value is None:
+            raw = None
+        elif isinstance(value, BaseModel):
             raw = encode_event(value)
         elif isinstance(value, bytes):
             raw = value

@@ -1,4 +1,10 @@
-"""Reports as people take them away: CSV (RFC 4180, amounts as decimal strings) or JSON rows."""
+"""Reports as people take them away: CSV for accountants or JSON rows for programs.
+
+One convention, said where it is read: JSON money is integers in minor units (tiyn, tyiyn),
+as everywhere in the API; CSV money is major units as decimal strings ("40.00"), and its
+header says so: a money column is named ``<name>_major`` (``debit_major``), its currency in
+the row's ``currency`` column. A spreadsheet never shows 4000 where 40.00 was meant.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from zoneinfo import ZoneInfo
 from billing.money import MINOR_UNITS
 from billing.reports.queries import FINANCE_TZ, Report
 
+MAJOR_SUFFIX = "_major"
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,10 +26,15 @@ def csv_text(report: Report) -> str:
     """A header row, then one line per row; CRLF line ends and quoting as RFC 4180 says."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(report.columns)
+    writer.writerow(csv_header(report))
     for row in report.rows:
         writer.writerow(_csv_cell(report, row, column) for column in report.columns)
     return out.getvalue()
+
+
+def csv_header(report: Report) -> list[str]:
+    """Column names; money columns end in ``_major``: their cells are major units."""
+    return [f"{c}{MAJOR_SUFFIX}" if c in report.money else c for c in report.columns]
 
 
 def json_rows(report: Report) -> list[dict[str, Any]]:

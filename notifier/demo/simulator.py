@@ -122,7 +122,9 @@ async def subscribe_and_top_up(
             types: list[NotificationType] = ["homework", "weekly_grades", "announcements"]
             types += ["grade_instant"] if wants_instant_grades(f) else []
             body = {"parent_id": f.parent_id, "pupil_id": f.pupil_id, "phone": f.phone,
-                    "types": types, "language": f.locale}  # fmt: skip
+                    "types": types, "language": f.locale,
+                    "consent": {"given_by": f.parent_id, "source": "demo diary app",
+                                "given_at": datetime.now(UTC).isoformat()}}  # fmt: skip
             deadline = asyncio.get_running_loop().time() + timeout
             while (r := await http.put("/internal/v1/subscriptions", json=body)).status == 404:
                 if asyncio.get_running_loop().time() > deadline:

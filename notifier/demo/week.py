@@ -1,6 +1,6 @@
 """A realistic school week of grades for the demo: what the weekly digest summarises.
 
-Per pupil about twenty marks Monday to Friday of the current week across the timetable, a
+Per pupil about twenty marks Monday to Friday of the given day's week across the timetable, a
 criteria-based score, for some a quarter final; one mark corrected and one deleted, as
 teachers do.
 """

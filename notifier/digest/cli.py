@@ -11,6 +11,7 @@ from notifier.clock import SystemClock
 from notifier.digest.load import count_subscribers
 from notifier.digest.progress import Progress
 from notifier.digest.run import DigestJob, RunOutcome, run_school_week
+from notifier.digest.schedule import WeekNotDue
 from notifier.settings import Settings
 
 
@@ -23,7 +24,10 @@ async def rerun(settings: Settings, school_id: str, week: str) -> RunOutcome:
         progress = Progress(clock)
         async with pool.acquire() as conn:
             progress.planned((await count_subscribers(conn, [school_id])).get(school_id, 0))
-        return await run_school_week(job, school_id, week, progress)
+        try:
+            return await run_school_week(job, school_id, week, progress)
+        except WeekNotDue as exc:  # one line and a non-zero exit, as for the HTTP 422
+            raise SystemExit(f"notifier digest: {exc}") from exc
 
 
 def describe(outcome: RunOutcome) -> str:

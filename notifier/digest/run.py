@@ -23,7 +23,7 @@ from notifier.clock import Clock
 from notifier.digest.budget import empty_digest, fit_digest
 from notifier.digest.load import Subscriber, count_subscribers, load_batch
 from notifier.digest.progress import Progress
-from notifier.digest.schedule import week_days
+from notifier.digest.schedule import refuse_early, week_days
 from notifier.digest.schools import SchoolDigest, is_holiday, one_school
 from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid, sms_to
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
@@ -58,10 +58,12 @@ async def run_school_week(
     job: DigestJob, school_id: str, week: str, progress: Progress | None = None
 ) -> RunOutcome:
     """Send (or finish sending) the school's digest of ``week``; safe to call any number of
-    times, concurrently too. A holiday week sends nothing."""
+    times, concurrently too. A holiday week sends nothing; a week before its send instant is
+    refused (WeekNotDue) and left open."""
     days = week_days(week)  # BadWeek before anything is written
     async with job.pool.acquire() as conn:
         school = await one_school(conn, school_id)
+        refuse_early(week, school.schedule, job.clock.now())
         if await is_holiday(conn, school_id, week):
             return RunOutcome(school_id, week, "holiday")
         run_id = await _open_run(conn, school_id, week, job.clock.now())

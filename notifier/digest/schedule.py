@@ -24,6 +24,15 @@ class BadWeek(DigestError, ValueError):
     """Not an ISO week like "2026-W48"."""
 
 
+class WeekNotDue(DigestError, ValueError):
+    """The week's digest is not due yet: run now, it would be closed before its marks are in."""
+
+    def __init__(self, label: str, due: datetime, zone: ZoneInfo) -> None:
+        local = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        super().__init__(f"week {label} is not due yet: its digest goes out from {local} ({zone})")
+        self.week, self.due = label, due
+
+
 @dataclass(frozen=True)
 class SchoolSchedule:
     school_id: str
@@ -59,6 +68,14 @@ def send_instant(label: str, schedule: SchoolSchedule) -> datetime:
     """The UTC instant the school's digest of that week is due."""
     day = week_monday(label) + timedelta(days=schedule.weekday - 1)
     return datetime.combine(day, schedule.at, tzinfo=schedule.zone).astimezone(UTC)
+
+
+def refuse_early(label: str, schedule: SchoolSchedule, now: datetime) -> None:
+    """WeekNotDue before the week's send instant: the earliest a run may close a week is the
+    moment the scheduler would, so a later mark of that week is never left out by a run."""
+    due = send_instant(label, schedule)
+    if now < due:
+        raise WeekNotDue(label, due, schedule.zone)
 
 
 def due_week(now: datetime, schedule: SchoolSchedule) -> str | None:

@@ -1,7 +1,8 @@
 """Internal API for the weekly digest: per-school schedule and window, holidays, re-runs.
 
 Guarded like the rest of /internal/v1 (INTERNAL_API_TOKEN) and documented with it. A re-run
-of a school's week resumes where it stopped and never sends anyone a second digest.
+of a school's week resumes where it stopped and never sends anyone a second digest. A week is
+refused before the school's send time of it (422 ``week_not_due``): a run closes its week.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aiohttp import web
 from notifier import keys
 from notifier.digest.job import digest_job
 from notifier.digest.run import run_school_week
-from notifier.digest.schedule import BadWeek, week_monday
+from notifier.digest.schedule import BadWeek, WeekNotDue, week_monday
 from notifier.digest.schools import UnknownSchool
 from notifier.http.api.io import json_model
 from notifier.http.auth import Role
@@ -98,6 +99,9 @@ async def run_digest(request: web.Request) -> web.Response:
         outcome = await run_school_week(digest_job(request.app), school_id, week)
     except UnknownSchool as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
+    except WeekNotDue as exc:
+        details = {"week": exc.week, "due_at": exc.due.isoformat()}
+        raise ApiError(422, "week_not_due", str(exc), details) from exc
     return json_model(DigestRunOut(**asdict(outcome)))
 
 
@@ -131,8 +135,10 @@ TABLE = [
              status=204, path_params=SchoolWeekPath, errors=(422, 503), roles=SERVICE,
              tag="internal"),
     ApiRoute("POST", BASE + "/digests/{week}", run_digest,
-             "Send or finish a school's weekly digest now (resumes; never twice)",
-             response=DigestRunOut, path_params=SchoolWeekPath, errors=(422, 503),
+             "Send or finish a school's weekly digest now (resumes; never twice). A week is"
+             " refused (422 week_not_due, details.due_at) until its send time at the school"
+             " (default Friday 18:00 local): a run closes the week, later marks would be lost",
+             response=DigestRunOut, path_params=SchoolWeekPath, errors=(404, 422, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("GET", BASE + "/digests/{week}", get_digest, "Where a school's digest run stands",
              response=DigestRunOut, path_params=SchoolWeekPath, errors=(422, 503),

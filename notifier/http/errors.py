@@ -35,6 +35,7 @@ from notifier.topups.errors import (
     PaymentNotOpened,
     ReferenceConflict,
     TopUpNotFound,
+    UnknownParent,
 )
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ ERRORS: list[tuple[type[Exception], Mapper]] = [
     (NotConfirmed, plain(503, "gateway_unavailable")),
     (NoGatewaysToReconcile, plain(409, "no_gateways")),
     (ReferenceConflict, plain(409, "reference_conflict")),
+    (UnknownParent, plain(404, "unknown_parent")),
     # Billing
     (InsufficientFunds, plain(409, "insufficient_funds")),
     (CurrencyMismatch, plain(422, "invalid_amount")),

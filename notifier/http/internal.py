@@ -25,6 +25,7 @@ from notifier.http.internal_models import (
     WalletOut,
 )
 from notifier.http.openapi import ApiRoute, api_routes
+from notifier.manager.asserted import AssertedConsent, save_asserted
 from notifier.outbox.delivery import apply_delivery_report
 from notifier.sms.phones import normalize_mobile
 
@@ -33,24 +34,14 @@ async def put_subscription(request: web.Request) -> web.Response:
     authorize(request)
     body = SubscriptionIn.model_validate_json(await request.read())
     phone = normalize_mobile(body.phone)
-    async with request.app[keys.POOL].acquire() as conn:
-        linked = await conn.fetchval(
-            "SELECT 1 FROM parent_links WHERE parent_id = $1 AND pupil_id = $2",
-            body.parent_id,
-            body.pupil_id,
-        )
-        if not linked:
-            raise ApiError(404, "not_found", "no such pupil linked to this parent")
-        row = await conn.fetchrow(
-            "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language,"
-            " phone_verified_at) VALUES ($1, $2, $3, $4, $5, now())"
-            " ON CONFLICT (parent_id, pupil_id) DO UPDATE SET phone = EXCLUDED.phone,"
-            " types = EXCLUDED.types, language = EXCLUDED.language, active = true,"
-            " phone_verified_at = now(), updated_at = now()"
-            " RETURNING id, parent_id, pupil_id, phone, types, language, active",
-            *(body.parent_id, body.pupil_id, phone, sorted(set(body.types)), body.language),
-        )
-    assert row is not None
+    consent = AssertedConsent(**body.consent.model_dump())
+    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+        row = await save_asserted(
+            conn, body.parent_id, body.pupil_id, phone, body.types, body.language, consent,
+            request.app[keys.CLOCK].now(),
+        )  # fmt: skip
+    if row is None:
+        raise ApiError(404, "not_found", "no such pupil linked to this parent")
     return web.json_response(dict(row), status=200)
 
 
@@ -92,7 +83,8 @@ TABLE = [
              body=DeliveryReportIn, response=DeliveryReportOut, errors=(404, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("PUT", "/internal/v1/subscriptions", put_subscription,
-             "Create or replace a subscription whose phone the core system verified",
+             "Create or replace a subscription whose phone the core system verified, with the"
+             " consent it holds (who, when, source): kept in the consent record",
              body=SubscriptionIn, response=SubscriptionOut, errors=(404, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("GET", "/internal/v1/subscriptions", list_subscriptions,
@@ -100,8 +92,9 @@ TABLE = [
              errors=(503,),
              roles=SERVICE, tag="internal"),
     ApiRoute("POST", "/internal/v1/wallets/{parent_id}/credits", internal_wallets.credit,
-             "Credit a parent's wallet (idempotent per reference)", body=CreditIn,
-             response=WalletOut, status=201, errors=(409, 503),
+             "Credit a parent's wallet (idempotent per reference; amount an integer in minor"
+             " units; 404 for a parent the roster does not know)", body=CreditIn,
+             response=WalletOut, status=201, errors=(404, 409, 503),
              roles=SERVICE, tag="internal"),
     ApiRoute("GET", "/internal/v1/wallets/{parent_id}", internal_wallets.get_wallet,
              "A parent's balance",

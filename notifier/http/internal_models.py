@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from notifier.http.money import UNIT, MinorUnits
 from notifier.notification_types import NotificationType
 from notifier.outbox.delivery import DeliveryStatus
 
@@ -17,6 +18,20 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ConsentIn(Input):
+    """The parent's consent the core system holds: kept in the append-only consent record."""
+
+    given_by: str = Field(
+        min_length=1, max_length=64,
+        description="who consented: the parent's id, or the staff member who took a signed form",
+    )  # fmt: skip
+    given_at: AwareDatetime = Field(description="when consent was given (with its UTC offset)")
+    source: str = Field(
+        min_length=1, max_length=200, examples=["paper form 2026/118", "diary app"],
+        description="where consent was given: a signed form's number, the diary app, …",
+    )  # fmt: skip
+
+
 class SubscriptionIn(Input):
     """A subscription the core system already has consent and a verified phone for."""
 
@@ -25,6 +40,10 @@ class SubscriptionIn(Input):
     phone: str = Field(min_length=5, max_length=32, examples=["+77011234567"])
     types: list[NotificationType] = Field(min_length=1)
     language: Language
+    consent: ConsentIn = Field(
+        description="recorded as evidence when the subscription changes (school staff see it"
+        " in the consent export); a PUT that changes nothing records nothing"
+    )
 
 
 class SubscriptionOut(BaseModel):
@@ -46,13 +65,18 @@ class SubscriptionsQuery(Input):
 
 
 class CreditIn(Input):
-    amount: int = Field(gt=0, le=10_000_000_00, description="minor units")
+    amount: MinorUnits = Field(gt=0, le=10_000_000_00, description=UNIT)
     currency: Literal["KZT", "KGS"]
     reference: str = Field(
         min_length=1,
         max_length=100,
         description="idempotency key: the same credit again answers 200 and changes nothing;"
         " the same reference with another parent, amount or currency answers 409",
+    )
+    allow_unknown_parent: bool = Field(
+        default=False,
+        description="credit a parent the roster does not know (no child linked yet), opening a"
+        " wallet that belongs to no school; without it such a credit answers 404",
     )
 
 

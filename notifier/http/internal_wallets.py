@@ -13,13 +13,15 @@ from notifier.topups.manual_credit import balance, credit_by_hand
 
 async def credit(request: web.Request) -> web.Response:
     """201 credited; 200 this very credit was already made; 409 the reference was used for
-    another credit (its parent, amount or currency differ): nothing posted, no wallet opened."""
+    another credit (its parent, amount or currency differ): nothing posted, no wallet opened;
+    404 the roster knows no such parent (unless ``allow_unknown_parent``)."""
     authorize(request)
     parent_id = request.match_info["parent_id"]
     body = CreditIn.model_validate_json(await request.read())
     credited = await credit_by_hand(
-        request.app, parent_id, body.amount, body.currency, body.reference
-    )
+        request.app, parent_id, body.amount, body.currency, body.reference,
+        allow_unknown_parent=body.allow_unknown_parent,
+    )  # fmt: skip
     response = await _balance_json(request, parent_id)
     return web.json_response(response, status=201 if credited else 200)
 

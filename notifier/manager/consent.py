@@ -1,8 +1,10 @@
 """Consent records: written consent to notification SMS (required in Kazakhstan).
 
 Every change of a subscription appends who made it, when, from where (IP, User-Agent) and
-what was agreed (types, phone, language). Records are never changed; school staff export
-them per phone for the pupils of their own school.
+what was agreed (types, phone, language). A change the core e-school system makes through the
+internal API records the consent it asserts instead: who gave it, when and its source (a
+signed form, the diary app). Records are never changed; school staff export them per phone
+for the pupils of their own school.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class Origin:
     """Who made a change and from where."""
 
-    actor: str  # the token's subject, or LINK_ACTOR
+    actor: str  # the token's subject, or LINK_ACTOR, or who the core system says consented
     ip: str | None
     user_agent: str | None
+    source: str | None = None  # where consent was given, as the core system asserts it
+    given_at: datetime | None = None  # when, if not at the change itself
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class ConsentRecord:
     actor: str
     ip: str | None
     user_agent: str | None
+    source: str | None = None
+    consented_at: datetime | None = None
 
 
 async def record_consent(
@@ -60,10 +66,12 @@ async def record_consent(
 ) -> None:
     await conn.execute(
         "INSERT INTO consent_records (parent_id, pupil_id, school_id, action, phone, types,"
-        " language, actor, ip, user_agent, recorded_at)"
-        " SELECT $1, $2, school_id, $3, $4, $5, $6, $7, $8, $9, $10 FROM pupils WHERE id = $2",
+        " language, actor, ip, user_agent, recorded_at, source, consented_at)"
+        " SELECT $1, $2, school_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+        " FROM pupils WHERE id = $2",
         *(parent_id, pupil_id, action, phone, list(types), language, origin.actor),
         *(origin.ip, (origin.user_agent or "")[:_MAX_USER_AGENT] or None, now),
+        *(origin.source, origin.given_at or now),
     )
 
 
@@ -71,7 +79,7 @@ async def consents_for_phone(conn: Conn, phone: str, school_id: str) -> list[Con
     """Records for this phone about pupils of `school_id`, oldest first."""
     rows = await conn.fetch(
         "SELECT recorded_at, action, parent_id, pupil_id, phone, types, language, actor, ip,"
-        " user_agent FROM consent_records WHERE phone = $1 AND school_id = $2"
+        " user_agent, source, consented_at FROM consent_records WHERE phone = $1 AND school_id = $2"
         " ORDER BY recorded_at, id",
         phone,
         school_id,

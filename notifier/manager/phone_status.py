@@ -12,27 +12,28 @@ from notifier.sms.texts import Language
 
 
 async def verification_of(
-    conn: Conn, parent_id: str, sub: Subscription, now: datetime
+    conn: Conn, parent_id: str, sub: Subscription, now: datetime, *, phones_per_day: int
 ) -> verification.VerificationState:
     """Where the phone's verification stands (nothing is needed while switched off)."""
     if not sub.active or sub.phone is None:
         return verification.VerificationState("not_needed")
     if sub.phone_verified:
         return verification.VerificationState("verified")
-    return await verification.state(conn, parent_id, sub.phone, now)
+    return await verification.state(conn, parent_id, sub.phone, now, phones_per_day=phones_per_day)
 
 
 async def verify_if_needed(
-    conn: Conn, parent_id: str, sub: Subscription, *, secret: str, now: datetime
-) -> verification.VerificationState:
+    conn: Conn, parent_id: str, sub: Subscription, *, secret: str, now: datetime,
+    phones_per_day: int,
+) -> verification.VerificationState:  # fmt: skip
     """As `verification_of`, but first send a code when the phone needs one and no usable
     code is waiting (limits permitting)."""
     if sub.active and sub.phone is not None and not sub.phone_verified:
         return await verification.ensure_code_sent(
             conn, parent_id=parent_id, pupil_id=sub.pupil_id, phone=sub.phone,
-            language=sub.language, secret=secret, now=now,
+            language=sub.language, secret=secret, now=now, phones_per_day=phones_per_day,
         )  # fmt: skip
-    return await verification_of(conn, parent_id, sub, now)
+    return await verification_of(conn, parent_id, sub, now, phones_per_day=phones_per_day)
 
 
 async def phone_language(conn: Conn, parent_id: str, phone: str) -> Language:

@@ -31,6 +31,7 @@ async def send_code(
     language: Language,
     secret: str,
     now: datetime,
+    phones_per_day: int,
     pupil_id: str | None = None,
 ) -> datetime:
     """Queue a new code SMS; returns when the code expires. Raises AlreadyVerified or
@@ -40,9 +41,9 @@ async def send_code(
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
     if await is_verified(conn, parent_id, phone):
         raise AlreadyVerified("this phone is already verified")
-    wait = await resend_wait(conn, parent_id, phone, now)
-    if wait:
-        raise TooManyRequests("too many codes were sent; try again later", wait)
+    wait = await resend_wait(conn, parent_id, phone, now, phones_per_day=phones_per_day)
+    if wait.seconds:
+        raise TooManyRequests(wait.reason, wait.seconds)
     code = new_code()
     notification_id = await queue_house_sms(
         conn, parent_id=parent_id, pupil_id=pupil_id, phone=phone, kind="verification",
@@ -58,14 +59,17 @@ async def send_code(
     return expires_at
 
 
-async def state(conn: Conn, parent_id: str, phone: str | None, now: datetime) -> VerificationState:
+async def state(
+    conn: Conn, parent_id: str, phone: str | None, now: datetime, *, phones_per_day: int
+) -> VerificationState:
     if phone is None:
         return VerificationState("not_needed")
     if await is_verified(conn, parent_id, phone):
         return VerificationState("verified")
     issued = await newest_code(conn, parent_id, phone)
-    wait = await resend_wait(conn, parent_id, phone, now)
-    return VerificationState("code_sent", issued.expires_at if issued else None, wait or None)
+    wait = await resend_wait(conn, parent_id, phone, now, phones_per_day=phones_per_day)
+    expires_at = issued.expires_at if issued else None
+    return VerificationState("code_sent", expires_at, wait.seconds or None)
 
 
 async def ensure_code_sent(
@@ -77,6 +81,7 @@ async def ensure_code_sent(
     language: Language,
     secret: str,
     now: datetime,
+    phones_per_day: int,
 ) -> VerificationState:
     """Send a code unless a usable one is waiting; a reached limit is reported, not raised."""
     issued = await newest_code(conn, parent_id, phone)
@@ -84,6 +89,6 @@ async def ensure_code_sent(
         with contextlib.suppress(AlreadyVerified, TooManyRequests):  # `state` tells which
             await send_code(
                 conn, parent_id=parent_id, phone=phone, language=language, secret=secret,
-                now=now, pupil_id=pupil_id,
+                now=now, phones_per_day=phones_per_day, pupil_id=pupil_id,
             )  # fmt: skip
-    return await state(conn, parent_id, phone, now)
+    return await state(conn, parent_id, phone, now, phones_per_day=phones_per_day)

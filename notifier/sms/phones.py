@@ -1,7 +1,9 @@
 """Parents' mobile numbers: normalise what people type to E.164, and mask them for logs.
 
 Only Kazakhstan and Kyrgyzstan mobiles are served. +7 is shared with Russia, so the region
-comes from the phonenumbers metadata, never from the country code alone.
+comes from the phonenumbers metadata, never from the country code alone. A number pasted as
+an RFC 3966 ``tel:`` link (``tel:+7-701-123-45-67``, what a link or a contact card copies) is
+read as the number it names.
 """
 
 from typing import Final, Literal
@@ -61,18 +63,28 @@ def normalize_mobile(raw: str, *, default_region: Region | None = None) -> str:
     Raises InvalidPhoneNumber with the most specific reason found. Letters are refused:
     phonenumbers would map them as on a keypad ("8 701 ABC ..."), reaching a stranger.
     """
-    if any(ch.isalpha() for ch in raw):
+    digits = _tel_number(raw)
+    if any(ch.isalpha() for ch in digits):
         raise InvalidPhoneNumber("not_a_phone_number")
     worst: RejectionCode = "not_a_phone_number"
     regions = [default_region] if default_region else []
     for region in [*regions, *(r for r in _REGIONS if r != default_region)]:
-        number = _parse(raw, region)
+        number = _parse(digits, region)
         rejection = _judge(number)
         if number is not None and rejection is None:
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
         if rejection is not None and _RANK.index(rejection) > _RANK.index(worst):
             worst = rejection
     raise InvalidPhoneNumber(worst)
+
+
+def _tel_number(raw: str) -> str:
+    """The number of a ``tel:`` URI without its parameters (``;ext=``, ``;phone-context=``:
+    an SMS reaches neither), else ``raw`` as typed."""
+    text = raw.strip()
+    if text[:4].lower() != "tel:":
+        return raw
+    return text[4:].split(";", 1)[0]
 
 
 def phone_country(e164: str) -> Region:

@@ -40,3 +40,8 @@ class NoGatewaysToReconcile(TopUpError):
 
 class ReferenceConflict(TopUpError):
     """A manual credit's reference was used for another credit (parent, amount or currency)."""
+
+
+class UnknownParent(TopUpError, LookupError):
+    """A manual credit for a parent the roster does not know: it would open a wallet of no
+    school. Refused unless the caller says so (``allow_unknown_parent``)."""

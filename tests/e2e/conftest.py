@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from notifier.app import create_app
 from notifier.settings import Settings
-from tests.support import parent_linked, publish, pupil_enrolled, wait_for
+from tests.support import asserted_consent, parent_linked, publish, pupil_enrolled, wait_for
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Service:
         assert await wait_for(linked, timeout=20), "roster events were not applied"
 
     async def subscribe(self, **body: Any) -> dict[str, Any]:
+        body.setdefault("consent", asserted_consent(str(body["parent_id"])))
         r = await self.client.put("/internal/v1/subscriptions", json=body, headers=self.auth)
         assert r.status == 200, await r.text()
         return dict(await r.json())

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.api_support import KZ_PHONE, Api
+from tests.support import asserted_consent
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
@@ -96,3 +97,29 @@ async def test_consent_records_cannot_be_changed_or_deleted(api: Api) -> None:
         assert await conn.fetchval("SELECT count(*) FROM consent_records") == 1
     finally:
         await conn.close()
+
+
+async def test_a_subscription_from_the_core_system_records_the_consent_it_asserts(
+    api: Api,
+) -> None:
+    token = api.settings.internal_api_token
+    assert token is not None
+    internal = {"Authorization": f"Bearer {token.get_secret_value()}"}
+    body = {"parent_id": "par-1", "pupil_id": "p-aida", "phone": KZ_PHONE, "types": ["homework"],
+            "language": "ru"}  # fmt: skip
+    r = await api.client.put("/internal/v1/subscriptions", json=body, headers=internal)
+    assert r.status == 422, "a subscription without the consent behind it is refused"
+    assert (await r.json())["error"]["details"][0]["field"] == "consent"
+    body["consent"] = asserted_consent("par-1", source="paper form 2026/118")
+    for _ in range(2):  # the same PUT again records nothing new
+        r = await api.client.put("/internal/v1/subscriptions", json=body, headers=internal)
+        assert r.status == 200, await r.text()
+    r = await api.client.post(EXPORT, json={"phone": KZ_PHONE}, headers=_admin(api))
+    [record] = (await r.json())["items"]
+    assert (record["action"], record["actor"], record["source"], record["types"]) == (
+        "subscribe", "par-1", "paper form 2026/118", ["homework"],
+    )  # fmt: skip
+    assert record["consented_at"] == "2026-09-01T04:30:00Z"
+    document = await (await api.client.get("/internal/v1/openapi.json")).json()
+    consent = document["components"]["schemas"]["ConsentIn"]
+    assert set(consent["required"]) == {"given_by", "given_at", "source"}

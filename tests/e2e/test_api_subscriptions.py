@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from tests.e2e.api_support import KZ_PHONE, KZ_PHONE_2, Api
+from tests.support import asserted_consent
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
@@ -83,6 +84,13 @@ async def test_saving_the_same_thing_twice_changes_nothing(api: Api) -> None:
     assert second == first
     assert await _count(api, "SELECT count(*) FROM consent_records") == 1
     assert await _count(api, "SELECT count(*) FROM phone_verifications") == 1
+
+
+async def test_a_phone_pasted_as_a_tel_link_is_the_number_it_names(api: Api) -> None:
+    saved = await api.subscribe(phone="tel:+7-701-123-45-67")
+    assert saved["phone"] == KZ_PHONE
+    r = await api.call("POST", "/api/v1/phone-verifications", json={"phone": "tel:+77011234567"})
+    assert (r.status, (await r.json())["phone"]) == (202, KZ_PHONE)
 
 
 async def test_changing_the_phone_needs_the_new_phone_verified(api: Api) -> None:
@@ -212,7 +220,7 @@ async def test_a_phone_verified_through_the_internal_api_stays_verified_on_save(
     token = api.settings.internal_api_token
     assert token is not None
     body = {"parent_id": "par-1", "pupil_id": "p-aida", "phone": KZ_PHONE, "types": ["homework"],
-            "language": "ru"}  # fmt: skip
+            "language": "ru", "consent": asserted_consent("par-1")}  # fmt: skip
     headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
     assert (await api.client.put("/internal/v1/subscriptions", json=body, headers=headers)).ok
     saved = await api.subscribe(types=["homework", "announcements"])

@@ -22,7 +22,9 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"roster_wait_seconds": 2})
 
 
-async def _dead_letters(service: Service, base: str, n: int) -> list[tuple[bytes, dict[str, str]]]:
+async def _dead_letters(
+    service: Service, base: str, n: int
+) -> list[tuple[bytes | None, dict[str, str]]]:
     consumer = AIOKafkaConsumer(
         service.topic(base + ".dlq"),
         bootstrap_servers=service.settings.kafka_bootstrap_servers,
@@ -30,14 +32,12 @@ async def _dead_letters(service: Service, base: str, n: int) -> list[tuple[bytes
         enable_auto_commit=False,
     )
     await consumer.start()
-    found: list[tuple[bytes, dict[str, str]]] = []
+    found: list[tuple[bytes | None, dict[str, str]]] = []
     try:
         async with asyncio.timeout(20):
             while len(found) < n:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
-                    found += [
-                        (r.value or b"", {k: v.decode() for k, v in r.headers}) for r in records
-                    ]
+                    found += [(r.value, {k: v.decode() for k, v in r.headers}) for r in records]
     finally:
         await consumer.stop()
     return found
@@ -60,6 +60,17 @@ async def test_poison_messages_are_dead_lettered_with_reasons(service: Service) 
     assert letters[0][0] == b"{not json"  # the original bytes, untouched
     assert {h["dlq.original_topic"] for _, h in letters} == {service.topic("diary.homework")}
     assert [int(h["dlq.original_offset"]) for _, h in letters] == [0, 1, 2]
+
+
+async def test_a_tombstone_is_dead_lettered_as_one_not_skipped(service: Service) -> None:
+    """A null value on a consumed topic is no event; it is set aside with a reason, kept null."""
+    await service.publish("diary.homework", "c-5a", None)
+    await service.publish("diary.roster", "p-1", None)
+    for base in ("diary.homework", "diary.roster"):
+        [(value, headers)] = await _dead_letters(service, base, 1)
+        assert value is None, "the dead letter is a tombstone too: a re-drive sends it as it was"
+        assert headers["dlq.reason"] == "no value (a tombstone): expected a JSON object"
+        assert headers["dlq.original_offset"] == "0"
 
 
 async def test_a_valid_message_after_poison_is_still_processed(service: Service) -> None:

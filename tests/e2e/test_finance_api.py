@@ -79,13 +79,22 @@ async def test_the_journal_downloads_as_csv_that_parses_back(
     assert r.content_type == "text/csv"
     assert r.headers["Content-Disposition"] == f"attachment; filename=journal-{DAY}_{DAY}.csv"
     text = await r.text()
-    assert text.startswith("transaction_id,at,transaction_kind,reference,account_kind,")
+    assert text.startswith(
+        "transaction_id,at,transaction_kind,reference,account_kind,account_owner,currency,"
+        "debit_major,credit_major\r\n"  # the header says the cells are major units
+    )
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 16
     charges = [r for r in rows if r["transaction_kind"] == "sms_charge"]
-    assert (charges[0]["account_owner"], charges[0]["debit"], charges[0]["credit"]) == (
+    assert (charges[0]["account_owner"], charges[0]["debit_major"], charges[0]["credit_major"]) == (
         "p1", "40.00", "0.00",
     )  # fmt: skip
+    r = await client.get(
+        "/api/v1/finance/reports/journal", params={"from": DAY, "to": DAY},
+        headers=auth(finance_settings),
+    )  # fmt: skip
+    items = (await r.json())["items"]  # JSON: the same rows, integers in minor units
+    assert next(i["debit"] for i in items if i["transaction_kind"] == "sms_charge") == 40_00
     assert {r["currency"] for r in rows} == {"KZT", "KGS"}
 
 
@@ -118,7 +127,7 @@ async def test_liabilities_csv_gives_amounts_as_decimal_strings(
         headers=auth(finance_settings),
     )
     rows = list(csv.DictReader(io.StringIO(await r.text())))
-    assert [(r["currency"], r["school_name"], r["balance"]) for r in rows] == [
+    assert [(r["currency"], r["school_name"], r["balance_major"]) for r in rows] == [
         ("KGS", "Мектеп 3", "194.00"),
         ("KGS", "", "194.00"),
         ("KZT", "Гимназия №1", "490.00"),

@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import ClientResponse
 from openapi_spec_validator import validate
 
+from notifier.http.money import UNIT
 from tests.e2e.api_support import Api
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
@@ -52,6 +53,30 @@ async def test_a_reference_of_another_parent_is_a_conflict_and_opens_no_wallet(a
     # par-2's currency is not fixed by an empty wallet: a later KGS credit still works.
     assert await _wallets(api) == [("par-1", "KZT")]
     assert (await _credit(api, "par-2", currency="KGS", reference="crm-2")).status == 201
+
+
+async def test_a_credit_takes_an_integer_of_minor_units_and_nothing_else(api: Api) -> None:
+    """A string "1000.00" used to credit 1000 tiyn: 10.00 KZT, a hundredth of what was meant."""
+    for amount in ("1000.00", "100000", 100000.0, 1000.5, True):
+        r = await _credit(api, "par-1", amount=amount)
+        assert r.status == 422, amount
+        [detail] = (await r.json())["error"]["details"]
+        assert detail == {"field": "amount", "message": UNIT}
+    assert await _wallets(api) == []
+    document = await (await api.client.get("/internal/v1/openapi.json")).json()
+    amount = document["components"]["schemas"]["CreditIn"]["properties"]["amount"]
+    assert (amount["type"], amount["description"]) == ("integer", UNIT)
+
+
+async def test_a_credit_to_a_parent_the_roster_does_not_know_is_refused_unless_asked(
+    api: Api,
+) -> None:
+    r = await _credit(api, "par-nobody")
+    assert r.status == 404, await r.text()
+    assert (await r.json())["error"]["code"] == "unknown_parent"
+    assert await _wallets(api) == []
+    r = await _credit(api, "par-nobody", allow_unknown_parent=True)
+    assert (r.status, (await r.json())["available"]) == (201, 1000_00)
 
 
 async def test_the_same_reference_with_another_amount_is_a_conflict(api: Api) -> None:

@@ -21,6 +21,18 @@ async def test_an_amount_below_the_minimum_is_refused_with_the_allowed_range(
     assert body["error"]["details"][0]["field"] == "amount"
 
 
+async def test_an_amount_that_is_not_an_integer_of_minor_units_is_refused(topups: TopUps) -> None:
+    """A string "1000.00" would have been read as 1000 tiyn: 10.00 KZT instead of 1000.00."""
+    for amount in ("1000.00", "100000", 1000.0, True):
+        response = await topups.client.post(
+            "/api/v1/top-ups", json={"amount": amount}, headers=topups.auth("par-1")
+        )
+        assert response.status == 422, amount
+        [detail] = (await response.json())["error"]["details"]
+        assert detail["field"] == "amount"
+        assert detail["message"].startswith("amount in minor units (tiyn/tyiyn), an integer")
+
+
 async def test_an_amount_above_the_maximum_is_refused(topups: TopUps) -> None:
     response = await topups.start("par-1", 20_001_00, currency="KGS")
     assert response.status == 422

@@ -9,7 +9,7 @@ import asyncpg
 from billing.ledger import credit_wallet
 from notifier.jobs import JOBS
 from notifier.settings import Settings
-from tests.e2e.api_support import serve_api
+from tests.e2e.api_support import Api, serve_api
 from tests.e2e.conftest import Service
 from tests.support import envelope, wait_for
 
@@ -141,3 +141,24 @@ async def _kyrgyz_family_with_a_week_of_marks(database_url: str) -> None:
                             kind="top_up", reference="t-1")  # fmt: skip
     finally:
         await conn.close()
+
+
+async def test_a_week_before_its_send_time_is_refused_and_left_open(api: Api) -> None:
+    """Run early, a week would be closed without its Friday marks and never sent again."""
+    await _kyrgyz_family_with_a_week_of_marks(api.settings.database_url)
+    token = api.settings.internal_api_token
+    assert token is not None
+    auth = {"Authorization": f"Bearer {token.get_secret_value()}"}
+    api.clock.at = datetime(2026, 11, 27, 11, 59, tzinfo=UTC)  # 17:59 in Bishkek, Friday
+    for week in (WEEK, "2026-W50"):
+        r = await api.client.post(f"/internal/v1/schools/sch-2/digests/{week}", headers=auth)
+        assert r.status == 422, await r.text()
+        error = (await r.json())["error"]
+        assert error["code"] == "week_not_due"
+        assert error["message"].startswith(f"week {week} is not due yet")
+        assert error["details"]["week"] == week
+    r = await api.client.get(f"/internal/v1/schools/sch-2/digests/{WEEK}", headers=auth)
+    assert r.status == 404, "a refused week must not be opened, let alone closed"
+    api.clock.advance(timedelta(minutes=1))
+    r = await api.client.post(f"/internal/v1/schools/sch-2/digests/{WEEK}", headers=auth)
+    assert (r.status, (await r.json())["queued"]) == (200, 1)

@@ -12,6 +12,7 @@ from notifier.digest.cli import describe, rerun
 from notifier.digest.job import send_due
 from notifier.digest.progress import Progress
 from notifier.digest.run import run_school_week
+from notifier.digest.schedule import WeekNotDue
 from notifier.settings import Settings
 from tests.integration.digest_support import (
     EXPECTED_RU,
@@ -90,6 +91,7 @@ async def test_a_week_without_marks_costs_nothing_unless_the_school_asks(
     await pool.execute(
         "INSERT INTO digest_settings (school_id, send_empty, updated_at) VALUES ('s', true, now())"
     )
+    clock.advance(timedelta(weeks=1))
     await run_school_week(job(pool, clock), "s", "2026-W49")
     assert [r["body"] for r in await digests(pool)] == [
         "Дана0: за 30.11-06.12 новых оценок нет.",
@@ -156,6 +158,24 @@ async def test_ops_rerun_a_week_from_the_command_line(
         "school_id=s week=2026-W48 status=done total=3 done=3 queued=3 skipped=0 empty=0"
     )
     await _exactly_one_each(pool, 3)
+
+
+async def test_a_week_before_its_send_time_is_refused_and_stays_open(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await school(pool, 1)
+    await fixture_week(pool, "p0")
+    clock = MovableClock(FRIDAY_18_ALMATY - timedelta(minutes=1))
+    with pytest.raises(WeekNotDue, match=r"week 2026-W48 is not due yet: .* 2026-11-27 18:00"):
+        await run_school_week(job(pool, clock), "s", WEEK)
+    assert await pool.fetchval("SELECT count(*) FROM digest_runs") == 0
+    next_year = f"{datetime.now(UTC).year + 1}-W10"
+    with pytest.raises(SystemExit) as exited:  # the shell: one line, non-zero exit
+        await rerun(settings, "s", next_year)
+    assert str(exited.value).startswith(f"notifier digest: week {next_year} is not due yet")
+    clock.advance(timedelta(minutes=1))  # Friday 18:00 in Almaty: the week is sent, all of it
+    outcome = await run_school_week(job(pool, clock), "s", WEEK)
+    assert (outcome.status, outcome.queued) == ("done", 1)
 
 
 async def _exactly_one_each(pool: asyncpg.Pool, families: int) -> None:

@@ -74,9 +74,9 @@ def _homework(kind: str, hw: str, class_id: str, pupils: list[str] | None, at: i
     return json.dumps(event, ensure_ascii=False).encode()
 
 
-def _records(values: list[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
+def _records(values: list[bytes | None]) -> list[ConsumerRecord[bytes, bytes | None]]:
     return [
-        ConsumerRecord(TOPIC, 0, offset, 0, 0, b"k", value, None, 0, len(value), ())
+        ConsumerRecord(TOPIC, 0, offset, 0, 0, b"k", value, None, 0, len(value or b""), ())
         for offset, value in enumerate(values)
     ]
 
@@ -86,15 +86,15 @@ def _records(values: list[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
 # an event id reused with another body) come rarely, so most batches go the whole-batch way.
 _pupil_lists = st.none() | st.lists(st.sampled_from(["p1", "p2", "p3", "p4", "p5"]), max_size=3)
 _new = st.tuples(st.just("new"), st.sampled_from(["c1", "c2"]), _pupil_lists)
-_COMMON = ["new", "update", "stale", "again", "broken"]
+_COMMON = ["new", "update", "stale", "again", "broken", "tombstone"]
 _RARE = ["cancel", "unknown_class", "twice", "reused_id"]
 _next = st.tuples(st.sampled_from(_COMMON * 6 + _RARE), st.integers(0, 20), _pupil_lists)
 
 
-def _batches(first: list[tuple[Any, ...]], then: list[tuple[Any, ...]]) -> list[list[bytes]]:
+def _batches(first: list[tuple[Any, ...]], then: list[tuple[Any, ...]]) -> list[list[bytes | None]]:
     made = [(f"hw-{i}", cls, pupils) for i, (_, cls, pupils) in enumerate(first)]
     one = [_homework("assigned", hw, cls, pupils, i) for i, (hw, cls, pupils) in enumerate(made)]
-    two: list[bytes] = []
+    two: list[bytes | None] = []
     for i, (kind, n, pupils) in enumerate(then, start=len(first)):
         hw, cls, old_pupils = made[n % len(made)]
         if kind in ("new", "unknown_class"):
@@ -113,6 +113,8 @@ def _batches(first: list[tuple[Any, ...]], then: list[tuple[Any, ...]]) -> list[
             two.append(json.dumps(event, ensure_ascii=False).encode())
         elif kind == "broken":
             two.append(b'{"event_type": "homework.assigned", "homework_id": 7')
+        elif kind == "tombstone":  # a null value: dead-lettered with its reason, not skipped
+            two.append(None)
     return [one, two]
 
 
@@ -178,6 +180,7 @@ async def _reset(pool: asyncpg.Pool) -> None:
 @example(first=[("new", "c1", ["p1", "p1", "p5"])], then=[("reused_id", 0, None)])
 @example(first=[("new", "c1", None)], then=[("stale", 0, None), ("again", 0, None)])
 @example(first=[("new", "c2", None)], then=[("update", 0, None), ("broken", 0, None)])
+@example(first=[("new", "c1", None)], then=[("tombstone", 0, None), ("new", 1, None)])
 @example(first=[("new", "c1", None)], then=[("unknown_class", 0, None), ("update", 0, None)])
 @example(first=[("new", "c1", None)], then=[("cancel", 0, None), ("new", 1, ["p5"])])
 async def test_a_whole_batch_gives_what_its_records_give_one_by_one(
@@ -236,3 +239,13 @@ async def test_the_statements_of_a_batch_do_not_grow_with_its_events(pool: async
     assert queued_small > 0
     assert queued_large > 10 * queued_small / 2
     assert large == small, f"{small} statements for 10 events, {large} for 200"
+
+
+async def test_a_tombstone_in_a_batch_is_rejected_with_its_reason(pool: asyncpg.Pool) -> None:
+    await _reset(pool)
+    records = _records([_homework("assigned", "hw-t", "c1", None, 0), None])
+    result = await apply_batch(pool, apply_homework_event, TOPIC, records, _context())
+    assert [(r.offset, why) for r, why in result.rejected] == [
+        (1, "no value (a tombstone): expected a JSON object")
+    ]
+    assert Counter(result.outcomes) == {"applied": 1, "dead_lettered": 1}

@@ -79,6 +79,8 @@ def test_consent_csv_neutralises_spreadsheet_formulas_but_keeps_phones() -> None
         "par-1",
         "203.0.113.7",
         '\'=HYPERLINK("http://evil")',
+        "",  # source: the page's own records have none
+        "",  # consented_at: when recorded
     ]
 
 

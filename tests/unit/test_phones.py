@@ -30,6 +30,10 @@ from notifier.sms.phones import (
         ("996555123456", None, "+996555123456"),
         ("0700 123 456", "KG", "+996700123456"),
         ("555 123 456", None, "+996555123456"),
+        # RFC 3966 tel: links, as a link or a contact card pastes them.
+        ("tel:+7-701-123-45-67", None, "+77011234567"),
+        (" TEL:+996-555-123-456 ", None, "+996555123456"),
+        ("tel:8-701-123-45-67;phone-context=+7", None, "+77011234567"),
     ],
 )
 def test_accepted_formats(raw: str, default_region: Region | None, expected: str) -> None:
@@ -56,6 +60,9 @@ def test_accepted_formats(raw: str, default_region: Region | None, expected: str
         ("8 701 ABC DE FG", "not_a_phone_number"),
         ("+7 701 222 33 3д", "not_a_phone_number"),
         ("8 701 123 45 67 ext 5", "not_a_phone_number"),
+        ("tel:+7-912-345-67-89", "not_kz_kg"),  # a tel: link is judged as its number
+        ("tel:+7-701-ABC-45-67", "not_a_phone_number"),
+        ("tel:", "not_a_phone_number"),
     ],
 )
 def test_rejections_carry_a_specific_reason(raw: str, code: RejectionCode) -> None:

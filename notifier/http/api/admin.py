@@ -34,6 +34,11 @@ class ConsentOut(BaseModel):
     actor: str = Field(description="who made the change: the signed-in user, or the link")
     ip: str | None
     user_agent: str | None
+    source: str | None = Field(
+        description="where consent was given, as the core system asserted it through the"
+        " internal API (a signed form, the diary app); empty for changes on the page"
+    )
+    consented_at: datetime | None = Field(description="when consent was given")
 
 
 class ConsentsOut(BaseModel):

@@ -46,7 +46,9 @@ async def get_subscription(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     async with pool(request).acquire() as conn:
         sub = await load_subscription(conn, parent.subject, request.match_info["pupil_id"])
-        check = await verification_of(conn, parent.subject, sub, now(request))
+        check = await verification_of(
+            conn, parent.subject, sub, now(request), phones_per_day=_phones_per_day(request)
+        )
     return json_model(_out(sub, check))
 
 
@@ -61,7 +63,10 @@ async def put_subscription(request: web.Request) -> web.Response:
         sub = await save_subscription(
             conn, parent.subject, pupil_id, wanted, origin(request, parent.subject), at
         )
-        check = await verify_if_needed(conn, parent.subject, sub, secret=secret, now=at)
+        check = await verify_if_needed(
+            conn, parent.subject, sub, secret=secret, now=at,
+            phones_per_day=_phones_per_day(request),
+        )  # fmt: skip
     wake_dispatcher(request)
     return json_model(_out(sub, check))
 
@@ -85,8 +90,14 @@ async def _switch_off(request: web.Request, drop: set[str]) -> web.Response:
             origin=origin(request, parent.subject), now=at,
         )  # fmt: skip
         sub = await load_subscription(conn, parent.subject, pupil_id)
-        check = await verification_of(conn, parent.subject, sub, at)
+        check = await verification_of(
+            conn, parent.subject, sub, at, phones_per_day=_phones_per_day(request)
+        )
     return json_model(_out(sub, check))
+
+
+def _phones_per_day(request: web.Request) -> int:
+    return request.app[keys.SETTINGS].verification_phones_per_day
 
 
 def _out(sub: Subscription, check: VerificationState) -> SubscriptionOut:

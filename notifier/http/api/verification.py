@@ -31,8 +31,9 @@ async def request_code(request: web.Request) -> web.Response:
     async with pool(request).acquire() as conn, conn.transaction():
         language = body.language or await phone_language(conn, parent.subject, phone)
         expires_at = await send_code(
-            conn, parent_id=parent.subject, phone=phone, language=language, secret=secret, now=at
-        )
+            conn, parent_id=parent.subject, phone=phone, language=language, secret=secret, now=at,
+            phones_per_day=request.app[keys.SETTINGS].verification_phones_per_day,
+        )  # fmt: skip
     wake_dispatcher(request)
     return json_model(PhoneVerificationOut(phone=phone, expires_at=expires_at), status=202)
 
@@ -59,7 +60,9 @@ async def confirm_code(request: web.Request) -> web.Response:
 
 TABLE = [
     ApiRoute("POST", "/api/v1/phone-verifications", request_code,
-             "Send a verification code to a phone (free; at most 3 an hour)",
+             "Send a verification code to a phone (free; at most 3 an hour, and codes for at"
+             " most VERIFICATION_PHONES_PER_DAY (3) different phones a parent a day; 429 with"
+             " Retry-After)",
              body=PhoneVerificationIn, response=PhoneVerificationOut, status=202,
              errors=(409, 429)),
     ApiRoute("POST", "/api/v1/phone-verifications/confirm", confirm_code,

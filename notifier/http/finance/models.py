@@ -38,7 +38,11 @@ class PeriodIn(BaseModel):
 
 
 class ReportQuery(PeriodIn):
-    format: Literal["json", "csv"] = "json"
+    format: Literal["json", "csv"] = Field(
+        default="json",
+        description="json: money in minor units (4000); csv: money in major units (40.00),"
+        " each money column named <name>_major, its currency in the currency column",
+    )
 
 
 class ReportOut(BaseModel):

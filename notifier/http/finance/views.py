@@ -2,6 +2,7 @@
 
 GET  /api/v1/finance/reports/{name}?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]
      name: journal | trial-balance | liabilities | sms-revenue | top-ups
+     JSON money in minor units; CSV money in major units, in columns named <name>_major
 POST /api/v1/finance/reconciliations  {"from", "to"}  -> 201 the run with its findings
 GET  /api/v1/finance/reconciliations/{id}
 """
@@ -63,7 +64,8 @@ async def get_reconciliation(request: web.Request) -> web.Response:
 
 ROUTES = [
     ApiRoute("GET", "/api/v1/finance/reports/{name:" + _REPORT_NAMES + "}", get_report,
-             "A finance report for a period (JSON, or CSV with ?format=csv)",
+             "A finance report for a period: JSON with money in minor units, or ?format=csv"
+             " for accountants with money in major units (40.00) in columns named <name>_major",
              response=ReportOut, query=ReportQuery, roles=("finance",), media=("text/csv",),
              tag="finance"),
     ApiRoute("POST", "/api/v1/finance/reconciliations", post_reconciliation,

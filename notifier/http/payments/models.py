@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
 from notifier.http.api.wallet_models import Currency, PageQuery
+from notifier.http.money import UNIT, MinorUnits
 
 TopUpStatus = Literal[
     "created", "pending", "succeeded", "failed", "expired", "refunded", "partially_refunded",
@@ -18,7 +19,7 @@ TopUpStatus = Literal[
 
 
 class TopUpIn(Input):
-    amount: int = Field(gt=0, description="minor units (tiyn, tyiyn): 50000 = 500.00 KZT")
+    amount: MinorUnits = Field(gt=0, description=UNIT)
     currency: Currency | None = Field(
         default=None, description="default: the balance's currency, else by the phone's country"
     )
