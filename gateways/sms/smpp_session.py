@@ -1,10 +1,12 @@
 """One bound SMPP transceiver session, re-bound on demand with exponential backoff.
 
 smpp34's Rust core does the protocol chores: the bind, `enquire_link` keep-alive on an idle
-link, the window of PDUs in flight (`window_size`) and acknowledging every `deliver_sm`.
-This class decides *when* to bind: lazily on first use, again after the link drops, and not
-before the backoff since the last failed bind has passed (a send meanwhile is refused at
-once as a temporary failure, so the dispatcher is never held up by a dead SMSC).
+link and acknowledging every `deliver_sm`. The reader only moves inbound events into an
+`InboundQueue` (see there why it must never wait on anything).
+
+This class decides *when* to bind: lazily on first use, again after the link drops, and
+not before the backoff since the last failed bind has passed (a send meanwhile is refused
+at once as a temporary failure, so the dispatcher is never held up by a dead SMSC).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 import smpp34
 
 from gateways.sms.base import SmsTemporaryFailure
+from gateways.sms.smpp_inbound import InboundQueue
 from gateways.sms.smpp_receipts import IdBase
 from notifier.clock import Clock
 
@@ -40,11 +43,18 @@ class SmppConfig:
     receipt_ids: IdBase = "same"  # how this SMSC writes ids in receipts
     backoff_min: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=2)
+    receipt_workers: int = 16  # receipts recorded side by side (each takes DB round trips)
+
+
+# Room in smpp34's own inbound queue. Our reader empties it at once; it only has to absorb
+# a scheduling hiccup, because a full one answers the SMSC with a malformed PDU.
+CORE_INBOUND_CAPACITY = 65_536
 
 
 class SmppSession:
     def __init__(self, config: SmppConfig, clock: Clock, inbound: Inbound, name: str) -> None:
-        self._config, self._clock, self._inbound, self._name = config, clock, inbound, name
+        self._config, self._clock, self._name = config, clock, name
+        self._inbound = InboundQueue(inbound, name, workers=config.receipt_workers)
         self._lock = asyncio.Lock()
         self._client: smpp34.Client | None = None
         self._smsc: smpp34.Smsc | None = None
@@ -72,6 +82,7 @@ class SmppSession:
             c.host, c.port, c.system_id, c.password, bind_type="TRX",
             system_type=c.system_type, window_size=c.window,
             connect_timeout_ms=int(c.connect_timeout * 1000),
+            inbound_capacity=CORE_INBOUND_CAPACITY,
         )  # fmt: skip
         try:
             smsc = await asyncio.wait_for(client.connect(), c.connect_timeout)
@@ -94,12 +105,7 @@ class SmppSession:
                 log.warning("%s: SMSC link lost; re-binding on next send", self._name)
                 self.forget(smsc)
                 return
-            try:
-                await self._inbound(event)
-            except Exception:
-                # The core has acknowledged the PDU already; losing a receipt must not
-                # kill the link that every other message depends on.
-                log.exception("%s: a deliver_sm could not be handled", self._name)
+            self._inbound.put(event)  # never awaits: see smpp_inbound
 
     def forget(self, smsc: smpp34.Smsc) -> None:
         """The link is dead (dropped, or a submit failed on it): bind afresh next time."""
@@ -122,4 +128,5 @@ class SmppSession:
         if self._client is not None:
             await self._client.stop()
         await asyncio.gather(*self._stopping, return_exceptions=True)
+        await self._inbound.close()
         self._client = self._smsc = self._reader = None

@@ -1,0 +1,216 @@
+"""An SMSC written from the SMPP 3.4 specification on plain asyncio streams (not smpp34), so
+it behaves like an operator's SMSC and not like our client's own library:
+
+* binds check the password (ESME_RINVPASWD, then the socket closes);
+* each submit_sm takes the next scripted answer ("ok" when the script is empty): "ok",
+  "throttled", "queue_full", "syserr", "bad_destination", or "silent" (never answered);
+* with `receipts` set, a deliver_sm receipt follows every accepted part at once - right
+  after its submit_sm_resp, or before it with `receipt_first` (the receipt overtakes the
+  answer) - written with the id in hex or, with `receipt_ids="decimal"`, in decimal;
+* at most `window` deliver_sm are unacknowledged at once; one answered with an error
+  (ESME_RX_T_APPN...) is sent again after `retry_after` seconds, as SMSCs do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tests.fakes.smsc import Submitted, free_port
+
+BIND_TRX, SUBMIT, DELIVER, UNBIND, ENQUIRE, NACK = 0x09, 0x04, 0x05, 0x06, 0x15, 0x80000000
+RESP = 0x80000000
+STATUS = {
+    "throttled": 0x58, "queue_full": 0x14, "syserr": 0x08, "bad_destination": 0x0B,
+}  # fmt: skip
+INVALID_PASSWORD = 0x0E
+MAX_PDU = 64 * 1024
+
+
+def pdu(command: int, seq: int, body: bytes = b"", status: int = 0) -> bytes:
+    return struct.pack(">IIII", 16 + len(body), command, status, seq) + body
+
+
+def _cstr(body: bytes, at: int) -> tuple[str, int]:
+    end = body.index(b"\0", at)
+    return body[at:end].decode("latin-1"), end + 1
+
+
+def parse_sm(body: bytes) -> Submitted:
+    """The fields of a submit_sm (or deliver_sm) body that tests look at."""
+    _, at = _cstr(body, 0)  # service_type
+    ton = body[at]
+    source, at = _cstr(body, at + 2)
+    destination, at = _cstr(body, at + 2)
+    esm_class = body[at]
+    _, at = _cstr(body, at + 3)  # schedule_delivery_time
+    _, at = _cstr(body, at)  # validity_period
+    registered, coding, length = body[at], body[at + 2], body[at + 4]
+    text = body[at + 5 : at + 5 + length]
+    return Submitted(destination, source, ton, coding, esm_class, text, registered)
+
+
+def deliver_body(text: bytes, source: str = "77011234567") -> bytes:
+    head = b"\0" + bytes((1, 1)) + source.encode() + b"\0" + bytes((5, 0)) + b"eMektep\0"
+    return head + bytes((0x04, 0, 0)) + b"\0\0" + bytes((0, 0, 0, 0, len(text))) + text
+
+
+@dataclass
+class _Link:
+    writer: asyncio.StreamWriter
+    seq: int = 0x7000_0000
+    window: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
+    pending: dict[int, bytes] = field(default_factory=dict)  # deliver_sm seq -> its text
+
+    def send(self, data: bytes) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(data)
+
+
+@dataclass
+class SmscPeer:
+    system_id: str = "school"
+    password: str = "secret"
+    port: int = field(default_factory=free_port)
+    script: list[str] = field(default_factory=list)
+    receipts: str | None = None  # the stat: of the receipt sent for every accepted part
+    receipt_first: bool = False
+    receipt_ids: Literal["hex", "decimal"] = "hex"
+    window: int = 10
+    retry_after: float = 0.2
+    submitted: list[Submitted] = field(default_factory=list)
+    binds: int = 0
+    refused_binds: int = 0
+    receipts_acked: int = 0
+    receipts_refused: int = 0
+    garbled: int = 0  # links dropped because a PDU's length made no sense
+    _ids: int = 0xA0
+    _links: list[_Link] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for link in self._links:
+            link.writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+        self._links.clear()
+        self._server = None
+
+    def drop_links(self) -> None:
+        """Close every bound connection without an unbind (the SMSC crashed or cut us off)."""
+        for link in self._links:
+            link.writer.transport.abort()
+
+    async def receipt(self, message_id: str, stat: str = "DELIVRD") -> None:
+        """One receipt on the newest link, written as this SMSC writes ids."""
+        await self._deliver(self._links[-1], message_id, stat)
+
+    def _spawn(self, coro: asyncio.Future[None] | object) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._spawn(asyncio.current_task())  # type: ignore[arg-type]
+        link = _Link(writer, window=asyncio.Semaphore(self.window))
+        try:
+            while True:
+                head = await reader.readexactly(16)
+                length, command, status, seq = struct.unpack(">IIII", head)
+                if not 16 <= length <= MAX_PDU:
+                    self.garbled += 1  # framing lost: a real SMSC can only drop the link
+                    break
+                body = await reader.readexactly(length - 16)
+                if not self._handle(link, command, status, seq, body):
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            if link in self._links:
+                self._links.remove(link)
+            writer.close()
+
+    def _handle(self, link: _Link, command: int, status: int, seq: int, body: bytes) -> bool:
+        if command == BIND_TRX:
+            return self._bind(link, seq, body)
+        if command == SUBMIT:
+            self._submit(link, seq, body)
+        elif command == DELIVER | RESP:
+            self._delivered(link, seq, status)
+        elif command == ENQUIRE:
+            link.send(pdu(ENQUIRE | RESP, seq))
+        elif command == UNBIND:
+            link.send(pdu(UNBIND | RESP, seq))
+            return False
+        elif not command & RESP:
+            link.send(pdu(NACK, seq, status=0x03))  # ESME_RINVCMDID
+        return True
+
+    def _bind(self, link: _Link, seq: int, body: bytes) -> bool:
+        system_id, at = _cstr(body, 0)
+        password, _ = _cstr(body, at)
+        if (system_id, password) != (self.system_id, self.password):
+            self.refused_binds += 1
+            link.send(pdu(BIND_TRX | RESP, seq, b"\0", status=INVALID_PASSWORD))
+            return False
+        self.binds += 1
+        self._links.append(link)
+        link.send(pdu(BIND_TRX | RESP, seq, b"SMSC\0"))
+        return True
+
+    def _submit(self, link: _Link, seq: int, body: bytes) -> None:
+        record = parse_sm(body)
+        self.submitted.append(record)
+        answer = self.script.pop(0) if self.script else "ok"
+        if answer == "silent":
+            return
+        if answer != "ok":
+            link.send(pdu(SUBMIT | RESP, seq, b"\0", status=STATUS[answer]))
+            return
+        self._ids += 1
+        record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
+        if self.receipts is not None and self.receipt_first:
+            self._spawn(self._deliver(link, record.message_id, self.receipts))
+        link.send(pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0"))
+        if self.receipts is not None and not self.receipt_first:
+            self._spawn(self._deliver(link, record.message_id, self.receipts))
+
+    async def _deliver(self, link: _Link, message_id: str, stat: str) -> None:
+        shown = str(int(message_id, 16)) if self.receipt_ids == "decimal" else message_id
+        text = f"id:{shown} sub:001 dlvrd:001 submit date:2612011200 done date:2612011201"
+        text += f" stat:{stat} err:000 text:"
+        await link.window.acquire()
+        link.seq += 1
+        link.pending[link.seq] = text.encode()
+        link.send(pdu(DELIVER, link.seq, deliver_body(text.encode())))
+
+    def _delivered(self, link: _Link, seq: int, status: int) -> None:
+        text = link.pending.pop(seq, None)
+        if text is None:
+            return
+        link.window.release()
+        if status == 0:
+            self.receipts_acked += 1
+            return
+        self.receipts_refused += 1
+        self._spawn(self._again(link, text))
+
+    async def _again(self, link: _Link, text: bytes) -> None:
+        await asyncio.sleep(self.retry_after)
+        await link.window.acquire()
+        link.seq += 1
+        link.pending[link.seq] = text
+        link.send(pdu(DELIVER, link.seq, deliver_body(text)))
