@@ -6,7 +6,8 @@ it behaves like an operator's SMSC and not like our client's own library:
   "throttled", "queue_full", "syserr", "bad_destination", or "silent" (never answered);
 * with `receipts` set, a deliver_sm receipt follows every accepted part at once - right
   after its submit_sm_resp, or before it with `receipt_first` (the receipt overtakes the
-  answer) - written with the id in hex or, with `receipt_ids="decimal"`, in decimal;
+  answer, which then follows `answer_delay` seconds later) - written with the id in hex
+  or, with `receipt_ids="decimal"`, in decimal;
 * at most `window` deliver_sm are unacknowledged at once; one answered with an error
   (ESME_RX_T_APPN...) is sent again after `retry_after` seconds, as SMSCs do.
 """
@@ -78,6 +79,7 @@ class SmscPeer:
     script: list[str] = field(default_factory=list)
     receipts: str | None = None  # the stat: of the receipt sent for every accepted part
     receipt_first: bool = False
+    answer_delay: float = 0.0
     receipt_ids: Literal["hex", "decimal"] = "hex"
     window: int = 10
     retry_after: float = 0.2
@@ -182,11 +184,18 @@ class SmscPeer:
             return
         self._ids += 1
         record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
+        answer = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
         if self.receipts is not None and self.receipt_first:
+            self._spawn(self._overtake(link, record.message_id, self.receipts, answer))
+            return
+        link.send(answer)
+        if self.receipts is not None:
             self._spawn(self._deliver(link, record.message_id, self.receipts))
-        link.send(pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0"))
-        if self.receipts is not None and not self.receipt_first:
-            self._spawn(self._deliver(link, record.message_id, self.receipts))
+
+    async def _overtake(self, link: _Link, message_id: str, stat: str, answer: bytes) -> None:
+        await self._deliver(link, message_id, stat)
+        await asyncio.sleep(self.answer_delay)
+        link.send(answer)
 
     async def _deliver(self, link: _Link, message_id: str, stat: str) -> None:
         shown = str(int(message_id, 16)) if self.receipt_ids == "decimal" else message_id
