@@ -124,8 +124,8 @@ class SmppProvider:
         except TimeoutError as exc:
             raise SmsInDoubt("no submit_sm_resp in time", provider=self.name) from exc
         except (OSError, RuntimeError, smpp34.SmppError) as exc:
-            self._session.forget(smsc)
-            raise SmsInDoubt(f"SMPP link failed under a submit: {exc}", provider=self.name) from exc
+            what = await self._session.unanswered(smsc, exc)
+            raise SmsInDoubt(what, provider=self.name) from exc
         if resp.is_success and resp.message_id:
             return canonical_id(resp.message_id)
         raise _refusal(resp.command_status, self.name)

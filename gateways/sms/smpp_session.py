@@ -89,9 +89,9 @@ class SmppSession:
         except (TimeoutError, OSError, RuntimeError, smpp34.SmppError) as exc:
             self._retry_at = now + self._backoff
             self._backoff = min(self._backoff * 2, c.backoff_max)
-            raise SmsTemporaryFailure(
-                f"cannot bind to {c.host}:{c.port}: {exc}", provider=self._name
-            ) from exc
+            why = _bind_failure(exc, c)
+            log.error("%s: %s; next bind at %s", self._name, why, f"{self._retry_at:%H:%M:%S}")
+            raise SmsTemporaryFailure(why, provider=self._name) from exc
         self._backoff, self._retry_at = c.backoff_min, None
         self._client, self._smsc = client, smsc
         self._reader = asyncio.create_task(self._read(smsc), name=f"{self._name}-receipts")
@@ -106,6 +106,17 @@ class SmppSession:
                 self.forget(smsc)
                 return
             self._inbound.put(event)  # never awaits: see smpp_inbound
+
+    async def unanswered(self, smsc: smpp34.Smsc, exc: Exception) -> str:
+        """What happened to a submit that smpp34 failed without a submit_sm_resp, for the
+        log (and forget the link). The core reports every such failure as ESME_RSYSERR, a
+        dropped link too, so that code alone would blame the SMSC for what it never said."""
+        client = self._client if self._smsc is smsc else None
+        alive = client is not None and await client.is_alive()
+        self.forget(smsc)
+        if not alive:
+            return "SMSC link dropped before the submit was answered"
+        return f"no submit_sm_resp on a live link (generic_nack or smpp34 gave up: {exc})"
 
     def forget(self, smsc: smpp34.Smsc) -> None:
         """The link is dead (dropped, or a submit failed on it): bind afresh next time."""
@@ -130,3 +141,16 @@ class SmppSession:
         await asyncio.gather(*self._stopping, return_exceptions=True)
         await self._inbound.close()
         self._client = self._smsc = self._reader = None
+
+
+def _bind_failure(exc: Exception, c: SmppConfig) -> str:
+    """smpp34 reports a bind the SMSC refused (wrong password or system_id, account locked)
+    as "bind timed out", never with the bind_resp status: say what that most likely means."""
+    where = f"cannot bind to {c.host}:{c.port} as {c.system_id}"
+    if isinstance(exc, TimeoutError) or "bind timed out" in str(exc):
+        return (
+            f"{where}: the SMSC took the connection but did not bind us within"
+            f" {c.connect_timeout:g} s - check SMPP_SYSTEM_ID / SMPP_PASSWORD"
+            " (a refused bind looks like this)"
+        )
+    return f"{where}: {exc}"

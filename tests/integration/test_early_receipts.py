@@ -21,7 +21,11 @@ pytest_plugins = ("tests.fakes.fixtures",)
 
 @pytest.mark.parametrize(
     ("stat", "status", "posted"),
-    [("DELIVRD", "delivered", 60_00), ("UNDELIV", "undeliverable", 100_00)],
+    [
+        ("DELIVRD", "delivered", 60_00),
+        ("UNDELIV", "undeliverable", 100_00),
+        ("EXPIRED", "expired", 100_00),
+    ],
 )
 async def test_a_receipt_before_the_submit_answer_is_applied_once_the_id_is_recorded(
     pool: asyncpg.Pool, smsc_peer: SmscPeer, stat: str, status: str, posted: int
