@@ -53,7 +53,7 @@ def _smpp(s: Settings, w: Wiring) -> SmsProvider | None:
         s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
         system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
         window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
-        receipt_ids=s.smpp_receipt_ids,
+        receipt_ids=s.smpp_receipt_ids, binds=s.smpp_binds, bind_rate=s.smpp_bind_rate,
     )  # fmt: skip
     return SmppProvider(config, on_report=w.on_report, clock=w.clock, parts=w.parts)
 
@@ -108,7 +108,13 @@ def build_routed(
         lanes[name] = Lane(
             provider,
             CircuitBreaker(clock, threshold=settings.sms_breaker_failures, cool_down=cool_down),
-            asyncio.Semaphore(settings.sms_max_in_flight.get(name, DEFAULT_IN_FLIGHT)),
+            asyncio.Semaphore(settings.sms_max_in_flight.get(name, _in_flight(settings, name))),
             TokenBucket(clock, rate=rate, burst=max(1, int(rate))) if rate else None,
         )
     return RoutedProvider(lanes, routes, observer=observer)
+
+
+def _in_flight(s: Settings, name: str) -> int:
+    """SMPP's binds each carry a window: the lane lets them all fill (more would queue inside
+    the provider, where a dispatcher timeout would look like a maybe-sent SMS)."""
+    return s.smpp_binds * s.smpp_window if name == "smpp" else DEFAULT_IN_FLIGHT

@@ -37,15 +37,20 @@ from gateways.sms.base import (
     SmsTemporaryFailure,
 )
 from gateways.sms.reports import Report, ReportSink
+from gateways.sms.smpp_binds import Bind, Binds
 from gateways.sms.smpp_encoding import SmppPart, smpp_parts
+from gateways.sms.smpp_inbound import Inbound, InboundQueue
+from gateways.sms.smpp_pending import PendingParts
 from gateways.sms.smpp_receipts import (
     MemoryParts,
     PartStore,
+    Receipt,
     canonical_id,
+    id_candidates,
     parse_receipt,
     untracked_id,
 )
-from gateways.sms.smpp_session import SmppConfig, SmppSession
+from gateways.sms.smpp_session import SmppConfig
 from notifier.clock import Clock, SystemClock
 
 # Invalid message/command length, source, destination, number of destinations, TON/NPI,
@@ -67,22 +72,36 @@ class SmppProvider:
         self.name = name
         self._config, self._on_report = config, on_report
         self._clock = clock or SystemClock()
-        self._session = SmppSession(config, self._clock, self._inbound, name)
+        self._receipts: InboundQueue[Inbound] = InboundQueue(
+            self._inbound, _receipt_ids, name, workers=config.receipt_workers
+        )
+        self._binds = Binds(config, self._clock, self._receipts, name)
         self._parts = parts or MemoryParts()
+        self._pending = PendingParts()
         self._udh_refs = itertools.count(random.randrange(256))  # noqa: S311 - not a secret
 
     async def send(self, sms: OutgoingSms) -> SendResult:
-        smsc = await self._session.bound()
+        parts = smpp_parts(sms.body, next(self._udh_refs))
         part_ids: list[str] = []
-        for part in smpp_parts(sms.body, next(self._udh_refs)):
-            try:
-                part_ids.append(await self._submit(smsc, sms, part))
-            except (SmsTemporaryFailure, SmsRejected) as exc:
-                if not part_ids:
-                    raise
-                part_ids.append(await self._later_part(smsc, sms, part, exc, len(part_ids)))
-        if len(part_ids) > 1:
-            await self._register(part_ids)
+        long = self._pending.start() if len(parts) > 1 else None
+        try:
+            async with self._binds.pick() as (bind, smsc):  # every part on the same bind
+                for part in parts:
+                    try:
+                        part_ids.append(await self._submit(bind, smsc, sms, part))
+                    except (SmsTemporaryFailure, SmsRejected) as exc:
+                        if not part_ids:
+                            raise
+                        later = await self._later_part(bind, smsc, sms, part, exc, len(part_ids))
+                        part_ids.append(later)
+                    if long is not None:
+                        self._pending.note(part_ids[-1])
+            if long is not None:
+                await self._register(part_ids)
+        finally:
+            if long is not None:
+                for receipt in self._pending.finish(long, part_ids):
+                    self._receipts.put(receipt)  # judged by the workers, not by this send
         return SendResult(part_ids[0], provider=self.name)
 
     async def _register(self, part_ids: list[str]) -> None:
@@ -94,38 +113,40 @@ class SmppProvider:
             log.exception("%s: parts of %s not recorded", self.name, part_ids[0])
 
     async def _later_part(
-        self, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart, exc: GatewayError, sent: int
-    ) -> str:
+        self, bind: Bind, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart,
+        exc: GatewayError, sent: int,
+    ) -> str:  # fmt: skip
         for attempt in range(LATER_PART_RETRIES):
             if not isinstance(exc, SmsTemporaryFailure):
                 break
             await asyncio.sleep(0.2 * 2**attempt)
             try:
-                return await self._submit(smsc, sms, part)
+                return await self._submit(bind, smsc, sms, part)
             except (SmsTemporaryFailure, SmsRejected) as again:
                 exc = again
         raise SmsInDoubt(
             f"{sent} part(s) accepted, then refused: {exc}", provider=self.name, status=exc.status
         ) from exc
 
-    async def _submit(self, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart) -> str:
+    async def _submit(self, bind: Bind, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart) -> str:
         source = self._config.source_addr or sms.sender
         alpha = not source.isdigit()
-        try:
-            resp = await asyncio.wait_for(
-                smsc.submit_sm(
-                    sms.phone.removeprefix("+"), part.short_message, source_addr=source,
-                    source_addr_ton=5 if alpha else 1, source_addr_npi=0 if alpha else 1,
-                    dest_addr_ton=1, dest_addr_npi=1, esm_class=part.esm_class,
-                    data_coding=part.data_coding, registered_delivery=1,
-                ),
-                self._config.submit_timeout,
-            )  # fmt: skip
-        except TimeoutError as exc:
-            raise SmsInDoubt("no submit_sm_resp in time", provider=self.name) from exc
-        except (OSError, RuntimeError, smpp34.SmppError) as exc:
-            what = await self._session.unanswered(smsc, exc)
-            raise SmsInDoubt(what, provider=self.name) from exc
+        async with bind.slot():
+            try:
+                resp = await asyncio.wait_for(
+                    smsc.submit_sm(
+                        sms.phone.removeprefix("+"), part.short_message, source_addr=source,
+                        source_addr_ton=5 if alpha else 1, source_addr_npi=0 if alpha else 1,
+                        dest_addr_ton=1, dest_addr_npi=1, esm_class=part.esm_class,
+                        data_coding=part.data_coding, registered_delivery=1,
+                    ),
+                    self._config.submit_timeout,
+                )  # fmt: skip
+            except TimeoutError as exc:
+                raise SmsInDoubt("no submit_sm_resp in time", provider=self.name) from exc
+            except (OSError, RuntimeError, smpp34.SmppError) as exc:
+                what = await bind.session.unanswered(smsc, exc)
+                raise SmsInDoubt(what, provider=self.name) from exc
         if resp.is_success and resp.message_id:
             return canonical_id(resp.message_id)
         raise _refusal(resp.command_status, self.name)
@@ -136,19 +157,16 @@ class SmppProvider:
             provider=self.name,
         )
 
-    async def _inbound(self, event: smpp34.DeliverSmEvent) -> None:
-        if event.esm_class & 0x3C != _RECEIPT or self._on_report is None:
-            return  # a mobile-originated message: nothing we take
-        tlv = {t.tag: t for t in event.tlvs}
-        rid = tlv.get(TLV_RECEIPTED_MESSAGE_ID)
-        state = tlv.get(TLV_MESSAGE_STATE)
-        receipt = parse_receipt(
-            event.short_message,
-            rid.as_string() if rid else None,
-            state.as_int() if state else None,
-        )
-        if receipt is None:
+    async def _inbound(self, item: Inbound) -> None:
+        if isinstance(item, Receipt):
+            await self._judge(item)  # it waited for a long SMS's parts to be recorded
             return
+        receipt = _receipt(item) if self._on_report is not None else None
+        if receipt is not None and not self._pending.hold(receipt):
+            await self._judge(receipt)
+
+    async def _judge(self, receipt: Receipt) -> None:
+        assert self._on_report is not None
         tracked = await self._parts.receipt(self.name, receipt.message_id, receipt.status)
         if tracked is None:  # a one-part message
             message_id = untracked_id(receipt.message_id, self._config.receipt_ids)
@@ -160,7 +178,25 @@ class SmppProvider:
         await self._on_report(Report(self.name, message_id, status, at, receipt.detail))
 
     async def close(self) -> None:
-        await self._session.close()
+        await self._binds.close()
+        await self._receipts.close()  # after the readers: nothing more comes in
+
+
+def _receipt(event: smpp34.DeliverSmEvent) -> Receipt | None:
+    """The delivery receipt in a deliver_sm; None for a mobile-originated message."""
+    if event.esm_class & 0x3C != _RECEIPT:
+        return None
+    tlv = {t.tag: t for t in event.tlvs}
+    rid, state = tlv.get(TLV_RECEIPTED_MESSAGE_ID), tlv.get(TLV_MESSAGE_STATE)
+    return parse_receipt(
+        event.short_message, rid.as_string() if rid else None, state.as_int() if state else None
+    )
+
+
+def _receipt_ids(item: Inbound) -> list[str]:
+    """Every id an inbound item may be about (InboundQueue keeps their order per message)."""
+    receipt = item if isinstance(item, Receipt) else _receipt(item)
+    return id_candidates(receipt.message_id) if receipt is not None else []
 
 
 def _refusal(status: int, provider: str) -> GatewayError:

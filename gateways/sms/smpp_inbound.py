@@ -5,7 +5,12 @@ a full queue makes the core answer ESME_RMSGQFUL with a malformed PDU (header 16
 on the wire) that desynchronises the SMSC's framing: the link then carries nothing until
 timers give up (the ~70 s stall of issue 19). Recording a receipt takes database round
 trips, so the session's reader does no such work: it takes each event off the core at once
-and hands it here, where `workers` tasks record receipts side by side.
+and hands it here.
+
+Here items are taken in batches of what has arrived; within a batch, items about different
+messages are handled side by side (at most `workers` at once), items about the same message
+(any shared `keys`) one after another in arrival order, and one batch ends before the next
+begins - so a part's receipts are judged in the order the SMSC sent them.
 
 The backlog is in memory and unbounded on purpose: every event in it was acknowledged to the
 SMSC already, so refusing one here would lose it. It can only grow as fast as receipts
@@ -17,53 +22,88 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Generic, TypeVar
 
 import smpp34
 
+from gateways.sms.smpp_receipts import Receipt
+
 log = logging.getLogger(__name__)
-Handler = Callable[[smpp34.DeliverSmEvent], Awaitable[None]]
+Item = TypeVar("Item")
+Inbound = smpp34.DeliverSmEvent | Receipt  # what an SMPP provider's queue carries
 DRAIN_ON_CLOSE_SECONDS = 5.0
+MAX_BATCH = 512
 
 
-class InboundQueue:
-    def __init__(self, handle: Handler, name: str, *, workers: int = 16) -> None:
-        self._handle, self._name, self._workers = handle, name, workers
-        self._queue: asyncio.Queue[smpp34.DeliverSmEvent] = asyncio.Queue()
-        self._tasks: list[asyncio.Task[None]] = []
+class InboundQueue(Generic[Item]):
+    def __init__(
+        self, handle: Callable[[Item], Awaitable[None]], keys: Callable[[Item], Iterable[str]],
+        name: str, *, workers: int = 16,
+    ) -> None:  # fmt: skip
+        self._handle, self._keys, self._name = handle, keys, name
+        self._slots = asyncio.Semaphore(workers)
+        self._queue: asyncio.Queue[Item] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def backlog(self) -> int:
         return self._queue.qsize()
 
-    def put(self, event: smpp34.DeliverSmEvent) -> None:
+    def put(self, item: Item) -> None:
         """Never waits: the reader that calls this must stay free to read."""
-        if not self._tasks:
-            self._tasks = [
-                asyncio.create_task(self._work(), name=f"{self._name}-inbound-{i}")
-                for i in range(self._workers)
-            ]
-        self._queue.put_nowait(event)
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"{self._name}-inbound")
+        self._queue.put_nowait(item)
 
-    async def _work(self) -> None:
+    async def _run(self) -> None:
         while True:
-            event = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self._handle(event)
-            except Exception:
-                # Acknowledged already; losing one receipt must not stop the others.
-                log.exception("%s: a deliver_sm could not be handled", self._name)
+                await asyncio.gather(*(self._in_order(g) for g in self._groups(batch)))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _groups(self, batch: list[Item]) -> list[list[Item]]:
+        """The batch split by message: items sharing a key in one group, in batch order."""
+        root = list(range(len(batch)))
+
+        def find(i: int) -> int:
+            while root[i] != i:
+                root[i] = root[root[i]]
+                i = root[i]
+            return i
+
+        first: dict[str, int] = {}
+        for i, item in enumerate(batch):
+            for key in self._keys(item):
+                root[find(i)] = find(first.setdefault(key, i))
+        groups: dict[int, list[Item]] = {}
+        for i, item in enumerate(batch):
+            groups.setdefault(find(i), []).append(item)
+        return list(groups.values())
+
+    async def _in_order(self, group: list[Item]) -> None:
+        for item in group:
+            async with self._slots:
+                try:
+                    await self._handle(item)
+                except Exception:
+                    # Acknowledged already; losing one receipt must not stop the others.
+                    log.exception("%s: a deliver_sm could not be handled", self._name)
 
     async def close(self) -> None:
-        """Finish what was acknowledged (for a while), then stop the workers."""
-        if self._tasks:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), DRAIN_ON_CLOSE_SECONDS)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Finish what was acknowledged (for a while), then stop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), DRAIN_ON_CLOSE_SECONDS)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
         if self._queue.qsize():
             log.error("%s: %d receipts left unrecorded at shutdown", self._name, self.backlog)
-        self._tasks = []
+        self._task = None

@@ -14,19 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import smpp34
 
 from gateways.sms.base import SmsTemporaryFailure
-from gateways.sms.smpp_inbound import InboundQueue
+from gateways.sms.smpp_inbound import Inbound, InboundQueue
 from gateways.sms.smpp_receipts import IdBase
 from notifier.clock import Clock
 
 log = logging.getLogger(__name__)
-Inbound = Callable[[smpp34.DeliverSmEvent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,9 @@ class SmppConfig:
     password: str
     system_type: str = ""
     source_addr: str | None = None  # this SMSC's own sender; None: the message's sender
-    window: int = 10  # submit_sm PDUs in flight on the session
+    window: int = 10  # submit_sm PDUs in flight on each bind
+    binds: int = 1  # transceiver connections to this SMSC (SMPP_BINDS)
+    bind_rate: float | None = None  # submits a second on each bind (None: unlimited)
     submit_timeout: float = 4.0  # no submit_sm_resp by then: in doubt
     connect_timeout: float = 5.0
     receipt_ids: IdBase = "same"  # how this SMSC writes ids in receipts
@@ -52,9 +52,11 @@ CORE_INBOUND_CAPACITY = 65_536
 
 
 class SmppSession:
-    def __init__(self, config: SmppConfig, clock: Clock, inbound: Inbound, name: str) -> None:
+    def __init__(
+        self, config: SmppConfig, clock: Clock, inbound: InboundQueue[Inbound], name: str
+    ) -> None:
         self._config, self._clock, self._name = config, clock, name
-        self._inbound = InboundQueue(inbound, name, workers=config.receipt_workers)
+        self._inbound = inbound
         self._lock = asyncio.Lock()
         self._client: smpp34.Client | None = None
         self._smsc: smpp34.Smsc | None = None
@@ -62,6 +64,11 @@ class SmppSession:
         self._backoff = config.backoff_min
         self._retry_at: datetime | None = None
         self._stopping: set[asyncio.Future[None]] = set()
+
+    @property
+    def backing_off(self) -> bool:
+        """The last bind failed and the backoff has not passed: a send here is refused."""
+        return self._retry_at is not None and self._clock.now() < self._retry_at
 
     async def bound(self) -> smpp34.Smsc:
         async with self._lock:
@@ -139,7 +146,6 @@ class SmppSession:
         if self._client is not None:
             await self._client.stop()
         await asyncio.gather(*self._stopping, return_exceptions=True)
-        await self._inbound.close()
         self._client = self._smsc = self._reader = None
 
 

@@ -62,6 +62,7 @@ def deliver_body(text: bytes, source: str = "77011234567") -> bytes:
 @dataclass
 class _Link:
     writer: asyncio.StreamWriter
+    number: int = 0  # 1 for the first bind, 2 for the second...
     seq: int = 0x7000_0000
     window: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
     pending: dict[int, bytes] = field(default_factory=dict)  # deliver_sm seq -> its text
@@ -169,12 +170,14 @@ class SmscPeer:
             link.send(pdu(BIND_TRX | RESP, seq, b"\0", status=INVALID_PASSWORD))
             return False
         self.binds += 1
+        link.number = self.binds
         self._links.append(link)
         link.send(pdu(BIND_TRX | RESP, seq, b"SMSC\0"))
         return True
 
     def _submit(self, link: _Link, seq: int, body: bytes) -> None:
         record = parse_sm(body)
+        record.bind = link.number
         self.submitted.append(record)
         answer = self.script.pop(0) if self.script else "ok"
         if answer == "silent":
