@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,14 +63,23 @@ def deliver_body(text: bytes, source: str = "77011234567") -> bytes:
 @dataclass
 class _Link:
     writer: asyncio.StreamWriter
+    window: int
     number: int = 0  # 1 for the first bind, 2 for the second...
     seq: int = 0x7000_0000
-    window: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
+    queued: deque[bytes] = field(default_factory=deque)  # receipt texts not sent yet
     pending: dict[int, bytes] = field(default_factory=dict)  # deliver_sm seq -> its text
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
             self.writer.write(data)
+
+    def pump(self) -> None:
+        """Send queued receipts while the deliver_sm window has room."""
+        while self.queued and len(self.pending) < self.window:
+            text = self.queued.popleft()
+            self.seq += 1
+            self.pending[self.seq] = text
+            self.send(pdu(DELIVER, self.seq, deliver_body(text)))
 
 
 @dataclass
@@ -117,29 +127,35 @@ class SmscPeer:
         for link in self._links:
             link.writer.transport.abort()
 
-    async def receipt(self, message_id: str, stat: str = "DELIVRD") -> None:
+    def receipt(self, message_id: str, stat: str = "DELIVRD") -> None:
         """One receipt on the newest link, written as this SMSC writes ids."""
-        await self._deliver(self._links[-1], message_id, stat)
+        self._deliver(self._links[-1], message_id, stat)
 
-    def _spawn(self, coro: asyncio.Future[None] | object) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._spawn(asyncio.current_task())  # type: ignore[arg-type]
-        link = _Link(writer, window=asyncio.Semaphore(self.window))
+        self._spawn(asyncio.current_task())  # type: ignore[arg-type] - always in a task
+        link = _Link(writer, self.window)
+        buffer = b""
         try:
-            while True:
-                head = await reader.readexactly(16)
-                length, command, status, seq = struct.unpack(">IIII", head)
-                if not 16 <= length <= MAX_PDU:
-                    self.garbled += 1  # framing lost: a real SMSC can only drop the link
-                    break
-                body = await reader.readexactly(length - 16)
-                if not self._handle(link, command, status, seq, body):
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
+            while data := await reader.read(1 << 16):
+                buffer += data
+                at = 0
+                while len(buffer) - at >= 16:
+                    length, command, status, seq = struct.unpack_from(">IIII", buffer, at)
+                    if not 16 <= length <= MAX_PDU:
+                        self.garbled += 1  # framing lost: a real SMSC can only drop the link
+                        return
+                    if len(buffer) - at < length:
+                        break
+                    body = buffer[at + 16 : at + length]
+                    at += length
+                    if not self._handle(link, command, status, seq, body):
+                        return
+                buffer = buffer[at:]
+        except ConnectionError:
             pass
         finally:
             if link in self._links:
@@ -189,40 +205,31 @@ class SmscPeer:
         record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
         answer = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
         if self.receipts is not None and self.receipt_first:
-            self._spawn(self._overtake(link, record.message_id, self.receipts, answer))
+            self._deliver(link, record.message_id, self.receipts)
+            asyncio.get_running_loop().call_later(self.answer_delay, link.send, answer)
             return
         link.send(answer)
         if self.receipts is not None:
-            self._spawn(self._deliver(link, record.message_id, self.receipts))
+            self._deliver(link, record.message_id, self.receipts)
 
-    async def _overtake(self, link: _Link, message_id: str, stat: str, answer: bytes) -> None:
-        await self._deliver(link, message_id, stat)
-        await asyncio.sleep(self.answer_delay)
-        link.send(answer)
-
-    async def _deliver(self, link: _Link, message_id: str, stat: str) -> None:
+    def _deliver(self, link: _Link, message_id: str, stat: str) -> None:
         shown = str(int(message_id, 16)) if self.receipt_ids == "decimal" else message_id
         text = f"id:{shown} sub:001 dlvrd:001 submit date:2612011200 done date:2612011201"
-        text += f" stat:{stat} err:000 text:"
-        await link.window.acquire()
-        link.seq += 1
-        link.pending[link.seq] = text.encode()
-        link.send(pdu(DELIVER, link.seq, deliver_body(text.encode())))
+        link.queued.append(f"{text} stat:{stat} err:000 text:".encode())
+        link.pump()
 
     def _delivered(self, link: _Link, seq: int, status: int) -> None:
         text = link.pending.pop(seq, None)
         if text is None:
             return
-        link.window.release()
         if status == 0:
             self.receipts_acked += 1
-            return
-        self.receipts_refused += 1
-        self._spawn(self._again(link, text))
+        else:
+            self.receipts_refused += 1
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.retry_after, self._again, link, text)
+        link.pump()
 
-    async def _again(self, link: _Link, text: bytes) -> None:
-        await asyncio.sleep(self.retry_after)
-        await link.window.acquire()
-        link.seq += 1
-        link.pending[link.seq] = text
-        link.send(pdu(DELIVER, link.seq, deliver_body(text)))
+    def _again(self, link: _Link, text: bytes) -> None:
+        link.queued.append(text)
+        link.pump()
