@@ -75,7 +75,7 @@ class SmppProvider:
         self._receipts: InboundQueue[Inbound] = InboundQueue(
             self._inbound, _receipt_ids, name, workers=config.receipt_workers
         )
-        self._binds = Binds(config, self._clock, self._receipts, name)
+        self._binds = Binds(config, self._clock, self._deliver_sm, name)
         self._parts = parts or MemoryParts()
         self._pending = PendingParts()
         self._udh_refs = itertools.count(random.randrange(256))  # noqa: S311 - not a secret
@@ -101,7 +101,7 @@ class SmppProvider:
         finally:
             if long is not None:
                 for receipt in self._pending.finish(long, part_ids):
-                    self._receipts.put(receipt)  # judged by the workers, not by this send
+                    self._receipts.put((receipt, True))  # judged by the workers, not here
         return SendResult(part_ids[0], provider=self.name)
 
     async def _register(self, part_ids: list[str]) -> None:
@@ -133,15 +133,13 @@ class SmppProvider:
         alpha = not source.isdigit()
         async with bind.slot():
             try:
-                resp = await asyncio.wait_for(
-                    smsc.submit_sm(
+                async with asyncio.timeout(self._config.submit_timeout):  # no extra task
+                    resp = await smsc.submit_sm(
                         sms.phone.removeprefix("+"), part.short_message, source_addr=source,
                         source_addr_ton=5 if alpha else 1, source_addr_npi=0 if alpha else 1,
                         dest_addr_ton=1, dest_addr_npi=1, esm_class=part.esm_class,
                         data_coding=part.data_coding, registered_delivery=1,
-                    ),
-                    self._config.submit_timeout,
-                )  # fmt: skip
+                    )  # fmt: skip
             except TimeoutError as exc:
                 raise SmsInDoubt("no submit_sm_resp in time", provider=self.name) from exc
             except (OSError, RuntimeError, smpp34.SmppError) as exc:
@@ -157,12 +155,15 @@ class SmppProvider:
             provider=self.name,
         )
 
+    def _deliver_sm(self, event: smpp34.DeliverSmEvent) -> None:
+        """From a bind's reader: must not wait (smpp_inbound says why)."""
+        receipt = _receipt(event) if self._on_report is not None else None
+        if receipt is not None:  # else a mobile-originated message: nothing we take
+            self._receipts.put((receipt, False))
+
     async def _inbound(self, item: Inbound) -> None:
-        if isinstance(item, Receipt):
-            await self._judge(item)  # it waited for a long SMS's parts to be recorded
-            return
-        receipt = _receipt(item) if self._on_report is not None else None
-        if receipt is not None and not self._pending.hold(receipt):
+        receipt, waited = item
+        if waited or not self._pending.hold(receipt):
             await self._judge(receipt)
 
     async def _judge(self, receipt: Receipt) -> None:
@@ -194,9 +195,8 @@ def _receipt(event: smpp34.DeliverSmEvent) -> Receipt | None:
 
 
 def _receipt_ids(item: Inbound) -> list[str]:
-    """Every id an inbound item may be about (InboundQueue keeps their order per message)."""
-    receipt = item if isinstance(item, Receipt) else _receipt(item)
-    return id_candidates(receipt.message_id) if receipt is not None else []
+    """Every id a receipt may be about (InboundQueue keeps their order per message)."""
+    return id_candidates(item[0].message_id)
 
 
 def _refusal(status: int, provider: str) -> GatewayError:

@@ -20,7 +20,7 @@ import smpp34
 
 from gateways.sms.base import SmsTemporaryFailure
 from gateways.sms.ratelimit import TokenBucket
-from gateways.sms.smpp_inbound import Inbound, InboundQueue
+from gateways.sms.smpp_inbound import Sink
 from gateways.sms.smpp_session import SmppConfig, SmppSession
 from notifier.clock import Clock
 
@@ -44,9 +44,7 @@ class Bind:
 
 
 class Binds:
-    def __init__(
-        self, config: SmppConfig, clock: Clock, inbound: InboundQueue[Inbound], name: str
-    ) -> None:
+    def __init__(self, config: SmppConfig, clock: Clock, inbound: Sink, name: str) -> None:
         self.all = [
             Bind(
                 SmppSession(config, clock, inbound, f"{name}#{n}" if config.binds > 1 else name),

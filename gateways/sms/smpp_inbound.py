@@ -4,8 +4,8 @@ smpp34 acknowledges a deliver_sm only while its inbound queue (`inbound_capacity
 a full queue makes the core answer ESME_RMSGQFUL with a malformed PDU (header 16 octets, 17
 on the wire) that desynchronises the SMSC's framing: the link then carries nothing until
 timers give up (the ~70 s stall of issue 19). Recording a receipt takes database round
-trips, so the session's reader does no such work: it takes each event off the core at once
-and hands it here.
+trips, so the session's reader does no such work: it takes each event off the core at once,
+reads the receipt in it (no waiting) and hands it here.
 
 Here items are taken in batches of what has arrived; within a batch, items about different
 messages are handled side by side (at most `workers` at once), items about the same message
@@ -31,7 +31,10 @@ from gateways.sms.smpp_receipts import Receipt
 
 log = logging.getLogger(__name__)
 Item = TypeVar("Item")
-Inbound = smpp34.DeliverSmEvent | Receipt  # what an SMPP provider's queue carries
+# What an SMPP provider's queue carries: a receipt, and whether it already waited for a long
+# SMS's parts to be recorded (gateways/sms/smpp_pending.py).
+Inbound = tuple[Receipt, bool]
+Sink = Callable[[smpp34.DeliverSmEvent], None]  # a session's reader hands each event to this
 DRAIN_ON_CLOSE_SECONDS = 5.0
 MAX_BATCH = 512
 

@@ -136,7 +136,9 @@ class SmscPeer:
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._spawn(asyncio.current_task())  # type: ignore[arg-type] - always in a task
+        task = asyncio.current_task()
+        assert task is not None
+        self._spawn(task)
         link = _Link(writer, self.window)
         buffer = b""
         try:
@@ -203,12 +205,12 @@ class SmscPeer:
             return
         self._ids += 1
         record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
-        answer = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
+        resp = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
         if self.receipts is not None and self.receipt_first:
             self._deliver(link, record.message_id, self.receipts)
-            asyncio.get_running_loop().call_later(self.answer_delay, link.send, answer)
+            asyncio.get_running_loop().call_later(self.answer_delay, link.send, resp)
             return
-        link.send(answer)
+        link.send(resp)
         if self.receipts is not None:
             self._deliver(link, record.message_id, self.receipts)
 
