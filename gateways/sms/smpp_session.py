@@ -112,7 +112,9 @@ class SmppSession:
     async def _read(self, smsc: smpp34.Smsc) -> None:
         """Several next() calls wait at once: each hands over one event per turn of the
         event loop, and a loop busy with submits turns only so often (one pull took ~750
-        receipts/s off a link carrying 3,500 submits/s, the rest piling up in smpp34)."""
+        receipts/s off a link carrying 3,500 submits/s, the rest piling up in smpp34).
+        Two receipts a moment apart may so be handed over in either order; an SMSC sends
+        one final receipt per part, and a part's first final state sticks."""
         pulls = [asyncio.create_task(self._pull(smsc)) for _ in range(PULLS)]
         try:
             await asyncio.wait(pulls, return_when=asyncio.FIRST_COMPLETED)
