@@ -82,27 +82,37 @@ class SmppProvider:
 
     async def send(self, sms: OutgoingSms) -> SendResult:
         parts = smpp_parts(sms.body, next(self._udh_refs))
-        part_ids: list[str] = []
         long = self._pending.start() if len(parts) > 1 else None
+        part_ids: list[str] = []
         try:
-            async with self._binds.pick() as (bind, smsc):  # every part on the same bind
-                for part in parts:
-                    try:
-                        part_ids.append(await self._submit(bind, smsc, sms, part))
-                    except (SmsTemporaryFailure, SmsRejected) as exc:
-                        if not part_ids:
-                            raise
-                        later = await self._later_part(bind, smsc, sms, part, exc, len(part_ids))
-                        part_ids.append(later)
-                    if long is not None:
-                        self._pending.note(part_ids[-1])
+            bind, smsc = await self._binds.pick()  # every part on the same bind
+            try:
+                await self._submit_parts(bind, smsc, sms, parts, part_ids, long)
+            finally:
+                self._binds.done(bind)
             if long is not None:
                 await self._register(part_ids)
         finally:
-            if long is not None:
+            if long is not None:  # its parts' receipts that waited: judged by the workers
                 for receipt in self._pending.finish(long, part_ids):
-                    self._receipts.put((receipt, True))  # judged by the workers, not here
+                    self._receipts.put((receipt, True))
         return SendResult(part_ids[0], provider=self.name)
+
+    async def _submit_parts(
+        self, bind: Bind, smsc: smpp34.Smsc, sms: OutgoingSms, parts: list[SmppPart],
+        part_ids: list[str], long: int | None,
+    ) -> None:  # fmt: skip
+        """Each part in order, its id appended to `part_ids` (and noted, for a long SMS)."""
+        for part in parts:
+            try:
+                part_id = await self._submit(bind, smsc, sms, part)
+            except (SmsTemporaryFailure, SmsRejected) as exc:
+                if not part_ids:
+                    raise
+                part_id = await self._later_part(bind, smsc, sms, part, exc, len(part_ids))
+            part_ids.append(part_id)
+            if long is not None:
+                self._pending.note(part_id)
 
     async def _register(self, part_ids: list[str]) -> None:
         try:
@@ -131,7 +141,7 @@ class SmppProvider:
     async def _submit(self, bind: Bind, smsc: smpp34.Smsc, sms: OutgoingSms, part: SmppPart) -> str:
         source = self._config.source_addr or sms.sender
         alpha = not source.isdigit()
-        async with bind.slot():
+        async with bind:  # its place in the bind's window
             try:
                 async with asyncio.timeout(self._config.submit_timeout):  # no extra task
                     resp = await smsc.submit_sm(

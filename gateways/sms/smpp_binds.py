@@ -12,8 +12,6 @@ one for all binds: the binds share the account, its credentials and its health.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import smpp34
@@ -30,17 +28,17 @@ class Bind:
     session: SmppSession
     window: asyncio.Semaphore
     bucket: TokenBucket | None
-    load: int = 0  # messages given to this bind and not finished
+    load: int = 0  # messages given to this bind and not finished (`Binds.pick`, `done`)
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """One submit's place in this bind's window, after its rate allows it."""
-        if self.bucket is not None:
-            wait = self.bucket.reserve()
-            if wait:
-                await asyncio.sleep(wait)
-        async with self.window:
-            yield
+    async def __aenter__(self) -> None:
+        """`async with bind:` one submit's place in this bind's window, once its rate allows
+        (a class, not a generator: this runs for every part)."""
+        if self.bucket is not None and (wait := self.bucket.reserve()):
+            await asyncio.sleep(wait)
+        await self.window.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.window.release()
 
 
 class Binds:
@@ -55,27 +53,25 @@ class Binds:
             for n in range(1, config.binds + 1)
         ]  # fmt: skip
 
-    @asynccontextmanager
-    async def pick(self) -> AsyncIterator[tuple[Bind, smpp34.Smsc]]:
+    async def pick(self) -> tuple[Bind, smpp34.Smsc]:
         """The least loaded bind that is not backing off, bound (binding it if need be), for
-        one whole message. Raises SmsTemporaryFailure when no bind can be bound now."""
+        one whole message; the caller calls `done` after it. Raises SmsTemporaryFailure when
+        no bind can be bound now."""
         ready = [b for b in self.all if not b.session.backing_off] or self.all
         failure: SmsTemporaryFailure | None = None
         for bind in sorted(ready, key=lambda b: b.load):
             bind.load += 1  # counted before any await, so concurrent picks spread
             try:
-                smsc = await bind.session.bound()
+                return bind, await bind.session.bound()
             except SmsTemporaryFailure as exc:
                 bind.load -= 1
                 failure = exc
-                continue
-            try:
-                yield bind, smsc
-            finally:
-                bind.load -= 1
-            return
         assert failure is not None
         raise failure
+
+    @staticmethod
+    def done(bind: Bind) -> None:
+        bind.load -= 1
 
     async def close(self) -> None:
         await asyncio.gather(*(b.session.close() for b in self.all))
