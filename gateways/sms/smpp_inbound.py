@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 import smpp34
@@ -44,8 +44,7 @@ class InboundQueue(Generic[Item]):
         self, handle: Callable[[Item], Awaitable[None]], keys: Callable[[Item], Iterable[str]],
         name: str, *, workers: int = 16,
     ) -> None:  # fmt: skip
-        self._handle, self._keys, self._name = handle, keys, name
-        self._slots = asyncio.Semaphore(workers)
+        self._handle, self._keys, self._name, self._workers = handle, keys, name, workers
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -64,8 +63,11 @@ class InboundQueue(Generic[Item]):
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            groups = self._groups(batch)
+            todo = iter(groups)  # shared: each worker takes the next group when it is free
+            workers = min(self._workers, len(groups))
             try:
-                await asyncio.gather(*(self._in_order(g) for g in self._groups(batch)))
+                await asyncio.gather(*(self._work(todo) for _ in range(workers)))
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -89,9 +91,9 @@ class InboundQueue(Generic[Item]):
             groups.setdefault(find(i), []).append(item)
         return list(groups.values())
 
-    async def _in_order(self, group: list[Item]) -> None:
-        for item in group:
-            async with self._slots:
+    async def _work(self, todo: Iterator[list[Item]]) -> None:
+        for group in todo:
+            for item in group:  # one message's items: one after another
                 try:
                     await self._handle(item)
                 except Exception:
