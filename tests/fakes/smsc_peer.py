@@ -3,7 +3,8 @@ it behaves like an operator's SMSC and not like our client's own library:
 
 * binds check the password (ESME_RINVPASWD, then the socket closes);
 * each submit_sm takes the next scripted answer ("ok" when the script is empty): "ok",
-  "throttled", "queue_full", "syserr", "bad_destination", or "silent" (never answered);
+  "throttled", "queue_full", "syserr", "bad_destination", "silent" (never answered), or
+  "lost" (taken - an id, a receipt - but the submit_sm_resp never sent: a lost answer);
 * with `receipts` set, a deliver_sm receipt follows every accepted part at once - right
   after its submit_sm_resp, or before it with `receipt_first` (the receipt overtakes the
   answer, which then follows `answer_delay` seconds later) - written with the id in hex
@@ -200,11 +201,15 @@ class SmscPeer:
         answer = self.script.pop(0) if self.script else "ok"
         if answer == "silent":
             return
-        if answer != "ok":
+        if answer in STATUS:
             link.send(pdu(SUBMIT | RESP, seq, b"\0", status=STATUS[answer]))
             return
         self._ids += 1
         record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
+        if answer == "lost":
+            if self.receipts is not None:
+                self._deliver(link, record.message_id, self.receipts)
+            return
         resp = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
         if self.receipts is not None and self.receipt_first:
             self._deliver(link, record.message_id, self.receipts)
