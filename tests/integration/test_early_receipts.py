@@ -14,6 +14,7 @@ from notifier.outbox.reports import report_sink
 from tests.fakes.smsc_peer import SmscPeer
 from tests.integration.test_delivery_reports import _posted
 from tests.integration.test_dispatcher import T0, _dispatcher, _queue_one
+from tests.integration.test_sms_parts import LONG
 from tests.support import MovableClock, wait_for
 
 pytest_plugins = ("tests.fakes.fixtures",)
@@ -53,3 +54,31 @@ async def test_a_receipt_before_the_submit_answer_is_applied_once_the_id_is_reco
     assert (row["status"], row["delivery_status"]) == ("sent", status)
     assert await _posted(pool) == posted  # charged, or charged and refunded once
     assert await pool.fetchval("SELECT count(*) FROM early_reports") == 0
+
+
+async def test_a_long_sms_whose_parts_receipts_come_before_it_is_recorded_ends_as_its_parts_say(
+    pool: asyncpg.Pool, smsc_peer: SmscPeer
+) -> None:
+    smsc_peer.receipts = "DELIVRD"  # each part's receipt right after that part's answer
+    clock = MovableClock(T0)
+    nid = await _queue_one(pool, clock, price=40_00)
+    await pool.execute("UPDATE notifications SET body = $2 WHERE id = $1", nid, LONG)
+    config = SmppConfig("127.0.0.1", smsc_peer.port, "school", "secret")
+    sink = report_sink(pool, policy="refund")
+    smpp = SmppProvider(config, on_report=sink, parts=PgParts(pool), name="scripted")
+    try:
+        await _dispatcher(pool, smpp, clock).dispatch_once()
+
+        async def reported() -> bool:
+            found = await pool.fetchval(
+                "SELECT delivery_status FROM notifications WHERE id = $1", nid
+            )
+            return found is not None
+
+        assert await wait_for(reported, 10)
+    finally:
+        await smpp.close()
+    assert len(smsc_peer.submitted) == 2
+    assert await pool.fetchval("SELECT delivery_status FROM notifications") == "delivered"
+    assert await _posted(pool) == 60_00
+    assert await pool.fetchval("SELECT count(*) FROM early_reports") == 0  # nothing left over
