@@ -147,6 +147,9 @@ class SmppSession:
         """The link is dead (dropped, or a submit failed on it): bind afresh next time."""
         if self._smsc is smsc:
             self._smsc = None
+            if self._reader is not None:
+                # Its pulls would wait forever: a stopped session never says Disconnected.
+                self._reader.cancel()
             if self._client is not None:
                 task = asyncio.ensure_future(self._client.stop())  # smpp34 gives a Future
                 self._stopping.add(task)
