@@ -2,8 +2,8 @@
 
 Answers, and what they mean for the dispatcher:
 * submit_sm_resp OK for every part: accepted; the first part's SMSC id is the message id.
-* ESME_RTHROTTLED, ESME_RMSGQFUL, system errors, a failed bind: `SmsTemporaryFailure` (the
-  SMSC refused, so it certainly has nothing).
+* ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR and other errors in a submit_sm_resp, a
+  failed bind: `SmsTemporaryFailure` (the SMSC answered that it refused, so it has nothing).
 * invalid destination, source, length, TON/NPI, expiry...: `SmsRejected` (never accepted).
 * no submit_sm_resp within `submit_timeout`, or the link dropping under a submit:
   `SmsInDoubt` (the SMSC may have the message).
@@ -14,7 +14,9 @@ Answers, and what they mean for the dispatcher:
 `lookup` raises `LookupUnsupported`: SMPP's query_sm asks by the SMSC's message id, which we
 never learn for a submit whose answer was lost, and nothing can be asked by our reference.
 Delivery receipts (deliver_sm with esm_class 0x04) go to `on_report`, one final `Report` per
-message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself.
+message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself, and our
+readers hand them to an `InboundQueue` at once (smpp_inbound.py). With SMPP_BINDS the
+provider holds several binds (smpp_binds.py); a long SMS goes whole on one of them.
 """
 
 from __future__ import annotations
