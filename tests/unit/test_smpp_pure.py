@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec, the reference we agree with
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateways.sms.smpp_encoding import gsm7_octets, smpp_parts
+from gateways.sms.smpp_inbound import InboundQueue
 from gateways.sms.smpp_pending import PendingParts
 from gateways.sms.smpp_receipts import (
     MemoryParts,
@@ -89,3 +92,22 @@ def test_a_part_receipt_waits_for_its_long_sms_and_a_stray_one_for_the_sends_bef
     assert pending.hold(Receipt("c1", "delivered", ""))  # `two` is still being sent
     assert pending.finish(two, ["d1", "d2"]) == [Receipt("c1", "delivered", "")]
     assert not pending.hold(Receipt("e1", "delivered", ""))  # no long SMS in flight: judge now
+
+
+async def test_the_inbound_queue_keeps_one_messages_order_and_lets_others_pass() -> None:
+    handled: list[str] = []
+    first_is_slow = asyncio.Event()
+
+    async def handle(item: tuple[str, str]) -> None:
+        _, name = item
+        if name == "a-first":
+            await first_is_slow.wait()  # a slow database round trip for this one
+        handled.append(name)
+        if name == "b":
+            first_is_slow.set()  # another message's item overtook it
+
+    queue: InboundQueue[tuple[str, str]] = InboundQueue(handle, lambda i: [i[0]], "t")
+    for item in (("a", "a-first"), ("b", "b"), ("a", "a-second")):
+        queue.put(item)
+    await queue.close()
+    assert handled == ["b", "a-first", "a-second"]
