@@ -8,7 +8,8 @@ it behaves like an operator's SMSC and not like our client's own library:
 * with `receipts` set, a deliver_sm receipt follows every accepted part at once - right
   after its submit_sm_resp, or before it with `receipt_first` (the receipt overtakes the
   answer, which then follows `answer_delay` seconds later) - written with the id in hex
-  or, with `receipt_ids="decimal"`, in decimal;
+  or, with `receipt_ids="decimal"`, in decimal (and the submit_sm_resp gives ids in hex, or
+  in decimal with `answer_ids="decimal"`);
 * at most `window` deliver_sm are unacknowledged at once; one answered with an error
   (ESME_RX_T_APPN...) is sent again after `retry_after` seconds, as SMSCs do.
 """
@@ -93,6 +94,7 @@ class SmscPeer:
     receipt_first: bool = False
     answer_delay: float = 0.0
     receipt_ids: Literal["hex", "decimal"] = "hex"
+    answer_ids: Literal["hex", "decimal"] = "hex"
     window: int = 10
     retry_after: float = 0.2
     submitted: list[Submitted] = field(default_factory=list)
@@ -130,7 +132,7 @@ class SmscPeer:
 
     def receipt(self, message_id: str, stat: str = "DELIVRD") -> None:
         """One receipt on the newest link, written as this SMSC writes ids."""
-        self._deliver(self._links[-1], message_id, stat)
+        self._send_receipt(self._links[-1], message_id, stat)
 
     def _spawn(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
@@ -205,22 +207,24 @@ class SmscPeer:
             link.send(pdu(SUBMIT | RESP, seq, b"\0", status=STATUS[answer]))
             return
         self._ids += 1
-        record.message_id = f"{self._ids:08X}"  # hex with leading zeros, as many SMSCs do
+        record.message_id = _written(self._ids, self.answer_ids)
         if answer == "lost":
             if self.receipts is not None:
-                self._deliver(link, record.message_id, self.receipts)
+                self._deliver(link, self._ids, self.receipts)
             return
         resp = pdu(SUBMIT | RESP, seq, record.message_id.encode() + b"\0")
         if self.receipts is not None and self.receipt_first:
-            self._deliver(link, record.message_id, self.receipts)
+            self._deliver(link, self._ids, self.receipts)
             asyncio.get_running_loop().call_later(self.answer_delay, link.send, resp)
             return
         link.send(resp)
         if self.receipts is not None:
-            self._deliver(link, record.message_id, self.receipts)
+            self._deliver(link, self._ids, self.receipts)
 
-    def _deliver(self, link: _Link, message_id: str, stat: str) -> None:
-        shown = str(int(message_id, 16)) if self.receipt_ids == "decimal" else message_id
+    def _deliver(self, link: _Link, number: int, stat: str) -> None:
+        self._send_receipt(link, _written(number, self.receipt_ids), stat)
+
+    def _send_receipt(self, link: _Link, shown: str, stat: str) -> None:
         text = f"id:{shown} sub:001 dlvrd:001 submit date:2612011200 done date:2612011201"
         link.queued.append(f"{text} stat:{stat} err:000 text:".encode())
         link.pump()
@@ -240,3 +244,8 @@ class SmscPeer:
     def _again(self, link: _Link, text: bytes) -> None:
         link.queued.append(text)
         link.pump()
+
+
+def _written(number: int, base: Literal["hex", "decimal"]) -> str:
+    """An SMSC message id as this SMSC writes it: hex with leading zeros, or decimal."""
+    return f"{number:08X}" if base == "hex" else str(number)

@@ -99,12 +99,19 @@ async def test_a_refused_bind_is_named_backs_off_and_opens_the_breaker(
 
 
 @pytest.mark.parametrize(
-    ("written", "receipt_ids"), [("hex", "same"), ("decimal", "decimal_of_hex")]
+    ("answered", "written", "receipt_ids"),
+    [
+        ("hex", "hex", "same"),
+        ("decimal", "decimal", "same"),
+        ("hex", "decimal", "decimal_of_hex"),
+        ("decimal", "hex", "hex_of_decimal"),
+    ],
 )
 async def test_a_receipt_id_in_the_configured_base_reaches_the_message(
-    smsc_peer: SmscPeer, reports: Reports, written: str, receipt_ids: IdBase
+    smsc_peer: SmscPeer, reports: Reports, answered: str, written: str, receipt_ids: IdBase
 ) -> None:
-    smsc_peer.receipts, smsc_peer.receipt_ids = "DELIVRD", written  # type: ignore[assignment]
+    smsc_peer.receipts = "DELIVRD"
+    smsc_peer.answer_ids, smsc_peer.receipt_ids = answered, written  # type: ignore[assignment]
     config = SmppConfig("127.0.0.1", smsc_peer.port, "school", "secret", receipt_ids=receipt_ids)
     smpp = SmppProvider(config, on_report=reports)
     try:
