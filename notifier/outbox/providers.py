@@ -37,7 +37,7 @@ def sms_providers(given: SmsProvider | None = None) -> CleanupCtx:
 
 def _routed(app: web.Application) -> RoutedProvider:
     s, clock, pool = app[keys.SETTINGS], app[keys.CLOCK], app[keys.POOL]
-    sink = report_sink(pool, policy=s.undeliverable_policy)
+    sink = report_sink(pool, policy=s.undeliverable_policy, metrics=app.get(keys.METRICS))
     providers = build_providers(s, clock=clock, on_report=sink, parts=PgParts(pool))
     try:
         return build_routed(s, providers, clock=clock, observer=app.get(keys.METRICS))

@@ -16,6 +16,7 @@ import asyncpg
 
 from gateways.sms.nikita import NikitaProvider, poll_reports
 from gateways.sms.reports import Report, ReportSink
+from notifier.metrics import Metrics
 from notifier.outbox import early
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
 from notifier.transient import is_transient
@@ -52,7 +53,10 @@ async def record_report(
         return "kept_early"
 
 
-def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3) -> ReportSink:
+def report_sink(
+    pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3,
+    metrics: Metrics | None = None,
+) -> ReportSink:  # fmt: skip
     """For providers that push receipts (SMPP): record each one as it arrives, or keep it
     until its message's id is recorded (it may overtake the dispatcher's settlement). The
     SMSC has its acknowledgement already, so a database hiccup is retried before giving up."""
@@ -66,6 +70,8 @@ def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int
                 if attempt == retries or not is_transient(exc):
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
+        if metrics is not None and outcome is not None:
+            metrics.receipts.labels(report.provider, outcome).inc()
         if outcome == "kept_early":
             log.info("%s receipt for %s kept until the message is recorded", report.provider,
                      report.provider_message_id)  # fmt: skip

@@ -9,6 +9,7 @@ import pytest
 
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_session import SmppConfig
+from notifier.metrics import Metrics
 from notifier.outbox.parts import PgParts
 from notifier.outbox.reports import report_sink
 from tests.fakes.smsc_peer import SmscPeer
@@ -35,7 +36,8 @@ async def test_a_receipt_before_the_submit_answer_is_applied_once_the_id_is_reco
     clock = MovableClock(T0)
     nid = await _queue_one(pool, clock, price=40_00)
     config = SmppConfig("127.0.0.1", smsc_peer.port, "school", "secret")
-    sink = report_sink(pool, policy="refund")
+    metrics = Metrics()
+    sink = report_sink(pool, policy="refund", metrics=metrics)
     smpp = SmppProvider(config, on_report=sink, parts=PgParts(pool), name="scripted")
     try:
         await _dispatcher(pool, smpp, clock).dispatch_once()
@@ -49,6 +51,9 @@ async def test_a_receipt_before_the_submit_answer_is_applied_once_the_id_is_reco
         assert await wait_for(reported, 10)
     finally:
         await smpp.close()
+    labels = {"provider": "scripted", "outcome": "kept_early"}
+    kept = metrics.registry.get_sample_value("notifier_sms_receipts_total", labels)
+    assert kept == 1  # ops see that it came early
     row = await pool.fetchrow("SELECT status, delivery_status FROM notifications")
     assert row is not None
     assert (row["status"], row["delivery_status"]) == ("sent", status)
