@@ -17,13 +17,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from benchmarks import announcements, charges, digests, e2e, pipeline, providers
+from benchmarks import announcements, charges, digests, e2e, pipeline, providers, smpp_receipts
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
 from notifier.db.migrate import migrate
 
 OUT = Path(".devdata/bench.json")
+SMPP_SECONDS = 60  # sustained SMPP submits with receipts flowing (3 s in --smoke)
 
 
 async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict[str, float]:
@@ -53,6 +54,7 @@ async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict
     async with asyncpg.create_pool(await _fresh_database(database_url, "bench_alerts")) as pool:
         results |= await announcements.announcement_rates(pool, **_alert_sizes(n))
     results |= await providers.dispatch_rates(n)
+    results |= await smpp_receipts.smpp_with_receipts(SMPP_SECONDS if n >= 1000 else 3)
     return results
 
 

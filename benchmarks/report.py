@@ -83,6 +83,7 @@ def report(r: dict[str, float]) -> None:
         verdict = "" if check is None else ("MET " if check(r) else "MISSED ") + goal
         print(f"{label:44s} {r[key]:12,.0f}/s {ratio:>16s}   {verdict}")
     _latency(r)
+    _smpp_receipts(r)
     for name in ("mobizon", "smpp"):
         print(
             f"{'  ' + name + ' submit p50 / p99':44s} {r[name + '_submit_p50_ms']:8.1f} ms / "
@@ -115,4 +116,22 @@ def _latency(r: dict[str, float]) -> None:
     print(
         f"{'  publish -> queued (consumer side) p50 / p99':44s} "
         f"{r['latency_queued_p50_s']:6.2f}s / {r['latency_queued_p99_s']:.2f}s"
+    )
+
+
+def _smpp_receipts(r: dict[str, float]) -> None:
+    if "smpp_receipts_submits_per_s" not in r:
+        return
+    rate, p99 = r["smpp_receipts_submits_per_s"], r["smpp_receipts_submit_p99_ms"]
+    stall, unmatched = r["smpp_receipts_longest_stall_s"], r["smpp_receipts_unmatched"]
+    met = rate >= 3_400 and p99 <= 100 and stall <= 1 and unmatched == 0
+    print(
+        f"{'SMPP, receipt per part, several binds':44s} {rate:12,.0f}/s   "
+        f"{'MET' if met else 'MISSED'} >= 3,400/s, p99 <= 100 ms, no stall > 1 s, 0 unmatched"
+    )
+    print(
+        f"{'  slowest / fastest second, p99, stall':44s} "
+        f"{r['smpp_receipts_slowest_second']:,.0f} / {r['smpp_receipts_fastest_second']:,.0f}, "
+        f"{p99:.1f} ms, {stall:.2f} s; {r['smpp_receipts_received']:,.0f} receipts, "
+        f"{unmatched:,.0f} unmatched"
     )

@@ -71,6 +71,7 @@ def dispatch_config(s: Settings) -> DispatchConfig:
         max_in_flight=s.dispatch_max_in_flight,
         send_timeout=s.dispatch_send_timeout_seconds,
         in_doubt_policy=s.in_doubt_policy,
+        undeliverable_policy=s.undeliverable_policy,
     )
 
 

@@ -82,6 +82,13 @@ class Metrics:
             ["provider", "class"],
             registry=self.registry,
         )
+        self.receipts = Counter(
+            "notifier_sms_receipts_total",
+            "Pushed delivery receipts (SMPP) by outcome: recorded, refunded, duplicate,"
+            " kept_early (came before its SMS's id was recorded; applied when it is).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
         self.breaker_state = Gauge(
             "notifier_sms_breaker_state",
             "Circuit breaker per provider: 0 closed, 1 half-open, 2 open.",

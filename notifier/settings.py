@@ -158,7 +158,12 @@ class Settings(BaseSettings):
     smpp_password: SecretStr | None = Field(default=None, max_length=8)
     smpp_system_type: str = Field(default="", max_length=12)
     smpp_source_addr: str | None = Field(default=None, max_length=20)  # unset: SMS_SENDER
+    # Per bind: submits in flight (the window) and submits a second (unset: unlimited).
     smpp_window: int = Field(default=10, ge=1, le=1000)
+    smpp_bind_rate: float | None = Field(default=None, gt=0, le=10_000)
+    # Transceiver binds to the SMSC, each with that window and rate (operators sell
+    # throughput per bind). One breaker for them all; every part of an SMS on one bind.
+    smpp_binds: int = Field(default=1, ge=1, le=32)
     # Below DISPATCH_SEND_TIMEOUT_SECONDS divided by SMS_MAX_PARTS: every part must fit.
     smpp_submit_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
     # How this SMSC writes message ids in receipts, for one-part messages: "same" as in

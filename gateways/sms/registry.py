@@ -110,7 +110,15 @@ def build_routed(
         lanes[name] = Lane(
             provider,
             CircuitBreaker(clock, threshold=config.breaker_failures, cool_down=cool_down),
-            asyncio.Semaphore(config.max_in_flight.get(name, DEFAULT_IN_FLIGHT)),
+            asyncio.Semaphore(config.max_in_flight.get(name, _in_flight(config, name))),
             TokenBucket(clock, rate=rate, burst=max(1, int(rate))) if rate else None,
         )
     return RoutedProvider(lanes, routes, observer=observer)
+
+
+def _in_flight(c: SmsConfig, name: str) -> int:
+    """SMPP's binds each carry a window: the lane lets them all fill (more would queue inside
+    the provider, where a dispatcher timeout would look like a maybe-sent SMS)."""
+    if name == "smpp" and c.smpp is not None:
+        return c.smpp.binds * c.smpp.window
+    return DEFAULT_IN_FLIGHT

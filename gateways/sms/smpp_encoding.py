@@ -17,6 +17,7 @@ from gateways.sms.segments import encoding_of, split_parts
 DATA_CODING_GSM7: Final = 0x00
 DATA_CODING_UCS2: Final = 0x08
 ESM_CLASS_UDHI: Final = 0x40
+SINGLE_PART_OCTETS: Final = {True: 160, False: 140}  # 160 septets (GSM-7), 70 UCS-2 units
 
 # GSM 03.38 basic table in code order; position = septet value (0x1B, ESC, is unused here).
 _BASIC: Final = (
@@ -58,6 +59,9 @@ def smpp_parts(text: str, reference: int) -> list[SmppPart]:
     """The submit_sm payloads for `text`; `reference` ties the parts of one message together."""
     gsm = encoding_of(text) == "GSM-7"
     coding = DATA_CODING_GSM7 if gsm else DATA_CODING_UCS2
+    whole = gsm7_octets(text) if gsm else text.encode("utf-16-be")
+    if len(whole) <= SINGLE_PART_OCTETS[gsm]:  # fits one part: split_parts would say so, slower
+        return [SmppPart(whole, coding, 0)]
     bodies = [gsm7_octets(p) if gsm else p.encode("utf-16-be") for p in split_parts(text)]
     if len(bodies) == 1:
         return [SmppPart(bodies[0], coding, 0)]

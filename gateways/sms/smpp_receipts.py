@@ -13,6 +13,7 @@ the base the SMSC is configured to use (`IdBase`).
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections import OrderedDict
@@ -48,13 +49,18 @@ def canonical_id(message_id: str) -> str:
 
 def id_candidates(receipt_id: str) -> list[str]:
     """The receipt id as given, then read as decimal-for-hex and hex-for-decimal."""
+    return list(_candidates(receipt_id))
+
+
+@functools.lru_cache(maxsize=4096)  # each receipt's id is looked up three times in a row
+def _candidates(receipt_id: str) -> tuple[str, ...]:
     raw = receipt_id.strip()
     found = [canonical_id(raw)]
     if raw.isdigit():
         found.append(canonical_id(format(int(raw), "x")))
     if raw and set(raw) <= _HEX:
         found.append(canonical_id(str(int(raw, 16))))
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def parse_receipt(text: bytes, receipted_id: str | None, state: int | None) -> Receipt | None:

@@ -6,26 +6,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
+
+import asyncpg
 
 from billing.types import Conn
 from notifier.manager.paging import Page, decode_cursor, make_page
 from notifier.outbox.delivery import DeliveryStatus
 
 _CODE = re.compile(r"\d{6}")
-# What the parent paid: SMS the house pays for (no hold on the wallet) cost them nothing, nor
-# does an alert withdrawn before sending (its hold was released), nor one refunded after its
-# report said it never reached the phone (billing.delivery.refund_undelivered's reference).
+Charge = Literal["charged", "held", "not_charged", "refunded"]
+# What the parent paid, from the SMS's hold on the wallet: captured -> charged (unless refunded
+# after its report said it never reached the phone: billing.delivery.refund_undelivered's
+# reference), open -> held while it is being sent, released (failed, withdrawn) or no hold at
+# all (the house pays) -> not charged. Never the list price of an SMS nobody paid for.
 _MESSAGES = """
-SELECT id, pupil_id, kind, body, parts,
-       CASE WHEN hold_id IS NULL OR status = 'cancelled' OR EXISTS (
+SELECT n.id, n.pupil_id, n.kind, n.body, n.parts, n.currency, n.status, n.created_at,
+       n.sent_at, n.delivery_status, n.delivery_reported_at,
+       CASE WHEN h.status = 'captured' AND EXISTS (
                 SELECT 1 FROM ledger_transactions t
-                 WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || hold_id)
-            THEN 0 ELSE price END,
-       currency, status, created_at, sent_at, delivery_status, delivery_reported_at
-  FROM notifications
- WHERE parent_id = $1 AND ($2::text IS NULL OR pupil_id = $2)
-   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
- ORDER BY created_at DESC, id DESC LIMIT $5
+                 WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || n.hold_id)
+            THEN 'refunded'
+            WHEN h.status = 'captured' THEN 'charged'
+            WHEN h.status = 'open' THEN 'held'
+            ELSE 'not_charged' END AS charge,
+       coalesce(h.amount, 0) AS amount
+  FROM notifications n LEFT JOIN ledger_holds h ON h.id = n.hold_id
+ WHERE n.parent_id = $1 AND ($2::text IS NULL OR n.pupil_id = $2)
+   AND ($3::timestamptz IS NULL OR (n.created_at, n.id) < ($3, $4))
+ ORDER BY n.created_at DESC, n.id DESC LIMIT $5
 """
 
 
@@ -36,13 +45,14 @@ class Message:
     kind: str
     text: str
     parts: int
-    price: int
     currency: str | None
     status: str
     created_at: datetime
     sent_at: datetime | None
     delivery_status: DeliveryStatus | None
     delivery_reported_at: datetime | None
+    charge: Charge
+    cost: int  # minor units charged, or held while it is sent; 0 otherwise
 
 
 async def messages(
@@ -52,8 +62,19 @@ async def messages(
     if cursor is not None:
         after = decode_cursor(cursor, (datetime, int))
     rows = await conn.fetch(_MESSAGES, parent_id, pupil_id, *after, limit + 1)
-    found = [_message(Message(*row.values())) for row in rows]
+    found = [_message(_row(row)) for row in rows]
     return make_page(found, limit, lambda m: [m.created_at.isoformat(), m.id])
+
+
+def _row(row: asyncpg.Record) -> Message:
+    charge = row["charge"]
+    return Message(
+        id=row["id"], pupil_id=row["pupil_id"], kind=row["kind"], text=row["body"],
+        parts=row["parts"], currency=row["currency"], status=row["status"],
+        created_at=row["created_at"], sent_at=row["sent_at"],
+        delivery_status=row["delivery_status"], delivery_reported_at=row["delivery_reported_at"],
+        charge=charge, cost=row["amount"] if charge in ("charged", "held") else 0,
+    )  # fmt: skip
 
 
 def _message(m: Message) -> Message:

@@ -22,6 +22,7 @@ import asyncpg
 from gateways.sms import SmsProvider
 from notifier.clock import Clock
 from notifier.metrics import Metrics
+from notifier.outbox.delivery import UndeliverablePolicy
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
 from notifier.outbox.sending import InDoubtPolicy, Outcome, deliver
 from notifier.outbox.settle import settle
@@ -58,6 +59,7 @@ class DispatchConfig:
     send_timeout: float = 10.0
     in_doubt_policy: InDoubtPolicy = "resend"
     workers: int = 2
+    undeliverable_policy: UndeliverablePolicy = "refund"  # for receipts that came early
 
 
 class Dispatcher:
@@ -140,8 +142,9 @@ class Dispatcher:
     async def _settle(self, outcomes: Sequence[Outcome]) -> None:
         now = self._clock.now()
         async with self._pool.acquire() as conn, conn.transaction():
+            c = self._config
             charged = await settle(
-                conn, self._config.owner, outcomes, now, self._config.max_attempts
+                conn, c.owner, outcomes, now, c.max_attempts, c.undeliverable_policy
             )
             if self._low_balance is not None:
                 await check_low_balances(conn, charged, now, self._low_balance)

@@ -43,7 +43,7 @@ def _smpp(s: Settings) -> SmppConfig | None:
         s.smpp_host, s.smpp_port, s.smpp_system_id, s.smpp_password.get_secret_value(),
         system_type=s.smpp_system_type, source_addr=s.smpp_source_addr,
         window=s.smpp_window, submit_timeout=s.smpp_submit_timeout_seconds,
-        receipt_ids=s.smpp_receipt_ids,
+        receipt_ids=s.smpp_receipt_ids, binds=s.smpp_binds, bind_rate=s.smpp_bind_rate,
     )  # fmt: skip
 
 
@@ -78,7 +78,7 @@ def sms_providers(given: SmsProvider | None = None) -> CleanupCtx:
 def _routed(app: web.Application) -> RoutedProvider:
     s, clock, pool = app[keys.SETTINGS], app[keys.CLOCK], app[keys.POOL]
     config = sms_config(s)
-    sink = report_sink(pool, policy=s.undeliverable_policy)
+    sink = report_sink(pool, policy=s.undeliverable_policy, metrics=app.get(keys.METRICS))
     providers = build_providers(config, clock=clock, on_report=sink, parts=PgParts(pool))
     try:
         return build_routed(config, providers, clock=clock, observer=app.get(keys.METRICS))

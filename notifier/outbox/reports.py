@@ -16,6 +16,8 @@ import asyncpg
 
 from gateways.sms.nikita import NikitaProvider, poll_reports
 from gateways.sms.reports import Report, ReportSink
+from notifier.metrics import Metrics
+from notifier.outbox import early
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
 from notifier.transient import is_transient
 
@@ -24,35 +26,55 @@ POLL_BATCH = 1000  # per run, newest first: most reports arrive within minutes
 
 
 async def record_report(
-    pool: asyncpg.Pool, report: Report, *, policy: UndeliverablePolicy
+    pool: asyncpg.Pool, report: Report, *, policy: UndeliverablePolicy, keep_early: bool = False
 ) -> str | None:
-    """The outcome of `apply_delivery_report`, or None for a report that is not final."""
+    """The outcome of `apply_delivery_report`, or None for a report that is not final.
+    With `keep_early`, a report about a message not recorded yet is kept until it is
+    ("kept_early"; notifier/outbox/early.py)."""
     status = report.final_status
     if status is None:
         return None
+    provider, mid = report.provider, report.provider_message_id
     async with pool.acquire() as conn, conn.transaction():
-        return await apply_delivery_report(
-            conn, provider=report.provider, provider_message_id=report.provider_message_id,
+        outcome = await apply_delivery_report(
+            conn, provider=provider, provider_message_id=mid,
             status=status, detail=report.detail, at=report.at, policy=policy,
         )  # fmt: skip
+        if outcome != "unknown_message" or not keep_early:
+            return outcome
+        await early.lock_message(conn, provider, mid)  # then look again: settled meanwhile?
+        outcome = await apply_delivery_report(
+            conn, provider=provider, provider_message_id=mid,
+            status=status, detail=report.detail, at=report.at, policy=policy,
+        )  # fmt: skip
+        if outcome != "unknown_message":
+            return outcome
+        await early.keep_early(conn, provider, mid, status, report.detail, report.at)
+        return "kept_early"
 
 
-def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3) -> ReportSink:
-    """For providers that push receipts (SMPP): record each one as it arrives. The SMSC has
-    its acknowledgement already, so a database hiccup is retried here before giving up."""
+def report_sink(
+    pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3,
+    metrics: Metrics | None = None,
+) -> ReportSink:  # fmt: skip
+    """For providers that push receipts (SMPP): record each one as it arrives, or keep it
+    until its message's id is recorded (it may overtake the dispatcher's settlement). The
+    SMSC has its acknowledgement already, so a database hiccup is retried before giving up."""
 
     async def sink(report: Report) -> None:
         for attempt in range(retries + 1):
             try:
-                outcome = await record_report(pool, report, policy=policy)
+                outcome = await record_report(pool, report, policy=policy, keep_early=True)
                 break
             except Exception as exc:
                 if attempt == retries or not is_transient(exc):
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
-        if outcome == "unknown_message":
-            log.warning("%s receipt for unknown message %s", report.provider,
-                        report.provider_message_id)  # fmt: skip
+        if metrics is not None and outcome is not None:
+            metrics.receipts.labels(report.provider, outcome).inc()
+        if outcome == "kept_early":
+            log.info("%s receipt for %s kept until the message is recorded", report.provider,
+                     report.provider_message_id)  # fmt: skip
 
     return sink
 

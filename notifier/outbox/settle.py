@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from billing.batch_holds import capture_holds, release_holds
 from billing.delivery import reverse_house_sms
 from billing.types import Conn
+from notifier.outbox.delivery import UndeliverablePolicy
+from notifier.outbox.early import apply_early
 from notifier.outbox.sending import Outcome
 
 _SENT = """
@@ -20,7 +22,7 @@ UPDATE notifications n SET status = 'sent', sent_at = $3, provider = d.provider,
        in_doubt_provider = NULL, lease_owner = NULL, lease_until = NULL
   FROM unnest($1::bigint[], $4::text[], $5::text[]) AS d(id, provider, mid)
  WHERE n.id = d.id AND n.status = 'sending' AND n.lease_owner = $2
-RETURNING n.id, n.hold_id, n.parent_id
+RETURNING n.id, n.hold_id, n.parent_id, n.provider, n.provider_message_id
 """
 
 _FAILED = """
@@ -49,9 +51,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 async def settle(
-    conn: Conn, owner: str, outcomes: Sequence[Outcome], now: datetime, max_attempts: int
-) -> list[str]:
-    """Record every outcome; returns the parents whose wallets were charged."""
+    conn: Conn, owner: str, outcomes: Sequence[Outcome], now: datetime, max_attempts: int,
+    policy: UndeliverablePolicy = "refund",
+) -> list[str]:  # fmt: skip
+    """Record every outcome, and receipts that came before their message's id was recorded
+    (`policy` for them); returns the parents whose wallets were charged."""
     by: dict[str, list[Outcome]] = {"accepted": [], "failed": [], "again": []}
     for o in outcomes:
         gave_up = o.verdict == "retry" and o.row["attempts"] >= max_attempts
@@ -59,13 +63,15 @@ async def settle(
             "failed" if gave_up else ("again" if o.verdict in ("retry", "in_doubt") else o.verdict)
         )
         by[key].append(o)
-    charged = await _sent(conn, owner, by["accepted"], now)
+    charged = await _sent(conn, owner, by["accepted"], now, policy)
     await _failed(conn, owner, by["failed"], max_attempts, now)
     await _again(conn, owner, by["again"], now)
     return charged
 
 
-async def _sent(conn: Conn, owner: str, done: Sequence[Outcome], now: datetime) -> list[str]:
+async def _sent(
+    conn: Conn, owner: str, done: Sequence[Outcome], now: datetime, policy: UndeliverablePolicy
+) -> list[str]:
     if not done:
         return []
     rows = await conn.fetch(
@@ -77,6 +83,8 @@ async def _sent(conn: Conn, owner: str, done: Sequence[Outcome], now: datetime) 
         [o.provider_message_id for o in done],
     )
     await capture_holds(conn, [r["hold_id"] for r in rows if r["hold_id"] is not None])
+    recorded = [(r["provider"], r["provider_message_id"]) for r in rows]
+    await apply_early(conn, [(p, m) for p, m in recorded if p and m], policy)
     return sorted({r["parent_id"] for r in rows if r["hold_id"] is not None})
 
 

@@ -1,5 +1,5 @@
 """The parent's message history says what finally happened to each SMS, in their language,
-and an SMS refunded because it never reached the phone shows no cost."""
+and an SMS refunded because it never reached the phone shows that, not a cost."""
 
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ async def test_each_sms_shows_its_delivery_report_and_a_refunded_one_costs_nothi
     lines = page.locator("#messages li")
     await expect(lines).to_have_count(3)
     await expect(lines.nth(0)).to_contain_text(re.compile(r"20\s₸ · отправлено$"))
-    await expect(lines.nth(1)).to_contain_text(re.compile(r"SMS · не доставлено: истёк срок"))
+    await expect(lines.nth(1)).to_contain_text(
+        re.compile(r"SMS · деньги возвращены · не доставлено: истёк срок")
+    )
     await expect(lines.nth(2)).to_contain_text(re.compile(r"20\s₸ · доставлено$"))
     await expect(page.locator("#bal-available")).to_have_text(re.compile(r"^60\s₸$"))

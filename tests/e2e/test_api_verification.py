@@ -64,7 +64,7 @@ async def test_the_message_list_never_shows_the_code(api: Api) -> None:
     items = (await (await api.call("GET", "/api/v1/messages")).json())["items"]
     assert len(items) == 1
     assert items[0]["kind"] == "verification"
-    assert items[0]["price"] == 0
+    assert (items[0]["cost"], items[0]["charge"]) == (0, "not_charged")
     assert code not in items[0]["text"]
     assert "******" in items[0]["text"]
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import asyncpg
 import pytest
 
-from billing.holds import capture_hold, place_hold
+from billing.holds import capture_hold, place_hold, release_hold
 from billing.ledger import credit_wallet
 from tests.e2e.api_support import KG_PHONE, Api
 
@@ -129,7 +129,7 @@ async def test_messages_come_newest_first_page_by_page(api: Api) -> None:
         await _charge_sms(api, "par-1", pupil, 20_00, capture=True)
     first = await (await api.call("GET", "/api/v1/messages?limit=2")).json()
     assert [m["pupil_id"] for m in first["items"]] == ["p-aida", "p-bek"]
-    assert first["items"][0]["price"] == 20_00
+    assert (first["items"][0]["cost"], first["items"][0]["charge"]) == (20_00, "charged")
     assert first["items"][0]["status"] == "sent"
     path = f"/api/v1/messages?limit=2&cursor={first['next_cursor']}"
     second = await (await api.call("GET", path)).json()
@@ -202,10 +202,31 @@ async def test_each_message_shows_its_final_report_and_a_refunded_one_cost_nothi
         )
         assert r.status == 200
     items = (await (await api.call("GET", "/api/v1/messages")).json())["items"]
-    assert [(m["delivery_status"], m["price"]) for m in items] == [
-        ("expired", 0), ("delivered", 20_00), (None, 20_00),
+    assert [(m["delivery_status"], m["cost"], m["charge"]) for m in items] == [
+        ("expired", 0, "refunded"), ("delivered", 20_00, "charged"), (None, 20_00, "charged"),
     ]  # fmt: skip
     reported = [m["delivery_reported_at"] for m in items]
     assert reported[2] is None
     assert datetime.fromisoformat(reported[0]) == api.clock.now()
     assert (await (await api.call("GET", "/api/v1/balance")).json())["posted"] == 60_00
+
+
+async def test_a_failed_sms_that_was_never_charged_shows_it_cost_nothing(api: Api) -> None:
+    await _top_up(api, "par-1", 100_00)
+    await _charge_sms(api, "par-1", "p-aida", 20_00, capture=False)  # being sent: held
+    await _charge_sms(api, "par-1", "p-bek", 20_00, capture=False)
+    conn = await asyncpg.connect(api.settings.database_url)
+    try:
+        async with conn.transaction():  # the second one failed: its hold is released
+            hold_id = await conn.fetchval(
+                "UPDATE notifications SET status = 'failed' WHERE pupil_id = 'p-bek'"
+                " RETURNING hold_id"
+            )
+            await release_hold(conn, hold_id, "provider refused it")
+    finally:
+        await conn.close()
+    items = (await (await api.call("GET", "/api/v1/messages")).json())["items"]
+    assert [(m["status"], m["cost"], m["charge"]) for m in items] == [
+        ("failed", 0, "not_charged"), ("sending", 20_00, "held"),
+    ]  # fmt: skip
+    assert (await (await api.call("GET", "/api/v1/balance")).json())["posted"] == 100_00

@@ -97,7 +97,7 @@ async def test_a_grade_deleted_within_the_grace_period_is_never_sent(alerts: Ale
     token = mint_token(alerts.settings, PARENT, "parent")
     r = await alerts.client.get("/api/v1/messages", headers={"Authorization": f"Bearer {token}"})
     [shown] = (await r.json())["items"]  # the parent sees it was withdrawn, and free
-    assert (shown["status"], shown["price"]) == ("cancelled", 0)
+    assert (shown["status"], shown["cost"], shown["charge"]) == ("cancelled", 0, "not_charged")
 
 
 async def test_a_change_after_sending_sends_one_short_correction(alerts: Alerts) -> None:

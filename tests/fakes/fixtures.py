@@ -10,6 +10,7 @@ import pytest
 from tests.fakes.mobizon import FakeMobizon
 from tests.fakes.nikita import FakeNikita
 from tests.fakes.smsc import FakeSmsc
+from tests.fakes.smsc_peer import SmscPeer
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ async def mobizon() -> AsyncIterator[FakeMobizon]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def smsc_peer() -> AsyncIterator[SmscPeer]:
+    peer = SmscPeer()
+    await peer.start()
+    yield peer
+    await peer.stop()

@@ -40,6 +40,7 @@ class Submitted:
     short_message: bytes
     registered_delivery: int
     message_id: str | None = None
+    bind: int = 1  # which of the ESME's binds it came on (tests/fakes/smsc_peer.py)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec, the reference we agree with
 import pytest
 from hypothesis import given
@@ -9,7 +11,15 @@ from hypothesis import strategies as st
 
 from gateways.sms.segments import GSM7_BASIC, GSM7_EXTENSION, count_parts
 from gateways.sms.smpp_encoding import gsm7_octets, smpp_parts
-from gateways.sms.smpp_receipts import MemoryParts, id_candidates, parse_receipt, untracked_id
+from gateways.sms.smpp_inbound import InboundQueue
+from gateways.sms.smpp_pending import PendingParts
+from gateways.sms.smpp_receipts import (
+    MemoryParts,
+    Receipt,
+    id_candidates,
+    parse_receipt,
+    untracked_id,
+)
 
 
 @given(st.text(alphabet=sorted(GSM7_BASIC | GSM7_EXTENSION), max_size=200))
@@ -67,3 +77,37 @@ def test_a_one_part_receipt_id_is_read_in_the_base_the_smsc_uses() -> None:
     assert untracked_id("000000A1", "same") == "a1"
     assert untracked_id("161", "decimal_of_hex") == "a1"
     assert untracked_id("A1", "hex_of_decimal") == "161"
+
+
+def test_a_part_receipt_waits_for_its_long_sms_and_a_stray_one_for_the_sends_before_it() -> None:
+    pending = PendingParts()
+    one = pending.start()
+    pending.note("a1")
+    part = Receipt("A1", "delivered", "")
+    stray = Receipt("b7", "delivered", "")  # maybe a part whose answer is not noted yet
+    assert pending.hold(part)
+    assert pending.hold(stray)
+    two = pending.start()  # began after the stray receipt came: not waited for
+    assert pending.finish(one, ["a1", "a2"]) == [part, stray]
+    assert pending.hold(Receipt("c1", "delivered", ""))  # `two` is still being sent
+    assert pending.finish(two, ["d1", "d2"]) == [Receipt("c1", "delivered", "")]
+    assert not pending.hold(Receipt("e1", "delivered", ""))  # no long SMS in flight: judge now
+
+
+async def test_the_inbound_queue_keeps_one_messages_order_and_lets_others_pass() -> None:
+    handled: list[str] = []
+    first_is_slow = asyncio.Event()
+
+    async def handle(item: tuple[str, str]) -> None:
+        _, name = item
+        if name == "a-first":
+            await first_is_slow.wait()  # a slow database round trip for this one
+        handled.append(name)
+        if name == "b":
+            first_is_slow.set()  # another message's item overtook it
+
+    queue: InboundQueue[tuple[str, str]] = InboundQueue(handle, lambda i: [i[0]], "t")
+    for item in (("a", "a-first"), ("b", "b"), ("a", "a-second")):
+        queue.put(item)
+    await queue.close()
+    assert handled == ["b", "a-first", "a-second"]

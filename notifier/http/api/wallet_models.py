@@ -57,9 +57,14 @@ class MessageOut(BaseModel):
     kind: str
     text: str
     parts: int
-    price: int = Field(
-        description="minor units the parent paid: 0 for free service SMS and for SMS refunded"
-        " because they never reached the phone"
+    cost: int = Field(
+        description="minor units the parent paid for it (or that are held for it while it is"
+        " being sent): 0 when it was not charged - free service SMS, SMS that failed or were"
+        " withdrawn before sending, SMS refunded because they never reached the phone"
+    )
+    charge: Literal["charged", "held", "not_charged", "refunded"] = Field(
+        description="what happened to the money: `charged`; `held` on the balance while it"
+        " is being sent; `not_charged`; `refunded` after its report said it never arrived"
     )
     currency: Currency | None
     status: str

@@ -613,7 +613,9 @@ function statementLine(line) {
 function messageLine(message) {
   const item = element("li");
   const child = state.cards.get(message.pupil_id)?.child.first_name;
-  const cost = message.currency && message.price ? money(message.price, message.currency) : null;
+  // What the parent paid (or is held while it goes), never the price of an SMS nobody paid.
+  const cost = ["charged", "held"].includes(message.charge) && message.currency
+    ? money(message.cost, message.currency) : state.t(`charge_${message.charge}`);
   // The operator's final report, when it came, says more than "sent".
   const status = state.t(message.delivery_status ? `delivery_${message.delivery_status}`
     : `status_${message.status}`);
