@@ -70,7 +70,9 @@ def test_the_manager_prices_every_type_but_the_digest_with_a_sample() -> None:
 
 @pytest.mark.parametrize("model", [SubscriptionIn, InternalSubscriptionIn])
 def test_the_apis_take_every_registered_type_at_once_and_nothing_else(model: type) -> None:
-    body = {"phone": "+77011234567", "language": "ru", "parent_id": "p", "pupil_id": "c"}
+    consent = {"given_by": "p", "given_at": "2026-12-01T09:00:00+05:00", "source": "diary app"}
+    body = {"phone": "+77011234567", "language": "ru", "parent_id": "p", "pupil_id": "c",
+            "consent": consent}  # fmt: skip
     body = {k: v for k, v in body.items() if k in model.model_fields}
     model.model_validate({**body, "types": list(NOTIFICATION_TYPES)})
     with pytest.raises(ValidationError):
