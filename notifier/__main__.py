@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
@@ -65,16 +67,40 @@ def _digest(args: argparse.Namespace) -> None:
     print(describe(asyncio.run(rerun(settings, args.school, args.week))))
 
 
+def _import(args: argparse.Namespace) -> None:
+    from notifier.onboarding.cli import describe, import_file
+    from notifier.onboarding.files import FileProblem
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    try:
+        outcome, rejects = asyncio.run(
+            import_file(
+                settings.database_url,
+                args.kind,
+                args.file,
+                rejects=args.rejects,
+                batch_size=args.batch_size,
+            )
+        )
+    except (FileProblem, OSError) as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+    print(describe(args.kind, outcome, rejects))
+
+
 def _dev() -> None:
     from notifier.demo.run import run_dev
 
     run_dev()
 
 
-COMMANDS = {
+COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
     "serve": (_serve, "run the service (configuration from the environment)"),
     "migrate": (_migrate, "apply database migrations and exit"),
     "dev": (_dev, "embedded PostgreSQL + Kafka, the service and a demo school (make run)"),
+    "import subscriptions": (_import, "load subscriptions from a CSV/JSON Lines file (resumable)"),
+    "import balances": (_import, "load opening balances into wallets via the ledger (resumable)"),
 }
 
 
@@ -82,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notifier", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text)
+        if " " not in name:
+            sub.add_parser(name, help=help_text)
+    _import_parser(sub)
     mint = sub.add_parser("mint-token", help="a dev/test JWT signed with JWT_HS256_SECRET")
     mint.add_argument("--sub", required=True, help="parent id or staff id")
     mint.add_argument("--role", required=True, choices=sorted(ROLES))
@@ -97,6 +125,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    kinds = sub.add_parser("import", help="bulk onboarding: subscriptions or opening balances")
+    of = kinds.add_subparsers(dest="kind", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        if name.startswith("import "):
+            one = of.add_parser(name.removeprefix("import "), help=help_text)
+            one.add_argument("file", type=Path, metavar="FILE", help="CSV with a header or .jsonl")
+            one.add_argument("--rejects", type=Path, default=None,
+                             help="reject file (default: FILE.rejects.csv)")  # fmt: skip
+            one.add_argument("--batch-size", type=int, default=50_000, help="rows per batch")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
@@ -106,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
             _redrive(args)
         elif args.command == "digest":
             _digest(args)
+        elif args.command == "import":
+            _import(args)
         else:
             COMMANDS[args.command][0]()
     except ConfigError as exc:
