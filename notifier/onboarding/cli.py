@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -44,7 +48,7 @@ async def import_file(
     progress = Progress(total, out, tty=out.isatty())
     try:
         async with asyncpg.create_pool(database_url, min_size=1, max_size=2) as pool:
-            with ProcessPoolExecutor(max_workers=workers) as executor:
+            with _checkers(workers) as executor:
                 outcome = await import_records(
                     pool, kind, import_id, _aiter([first] if first else [], lines),
                     clock=SystemClock(), listener=_Shown(progress, reject_file),
@@ -54,6 +58,26 @@ async def import_file(
         progress.finish()
         reject_file.close()
     return outcome, reject_file.path
+
+
+def _checkers(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started fresh ("spawn"): a forked one would keep the database socket
+    open after a kill, and the server would hold the killed batch's locks until it exits."""
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with, initargs=(os.getpid(),),
+    )  # fmt: skip
+
+
+def _exit_with(parent: int) -> None:
+    """A checker outlives nothing: once the import is killed, it leaves too."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 async def _aiter(*parts: Iterable[tuple[int, Record]]) -> AsyncIterator[tuple[int, Record]]:

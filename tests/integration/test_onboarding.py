@@ -4,6 +4,10 @@ why, the same file again changing nothing, and the money in the ledger balancing
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -13,6 +17,7 @@ from billing.ledger import account_balance
 from notifier.onboarding.cli import import_file
 from notifier.onboarding.files import FileProblem
 from notifier.onboarding.progress import Progress
+from notifier.settings import Settings
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.integration.onboarding_support import (
     SUB_HEADER,
@@ -204,3 +209,37 @@ async def test_a_file_without_a_required_column_is_refused_before_anything_is_wr
     path = write_csv(tmp_path / "b.csv", ["parent_id", "currency", "amount"], [["p", "KZT", "1"]])
     with pytest.raises(FileProblem, match="reference"):
         await import_file(database_url, "balances", path, workers=1)
+
+
+async def test_sigkill_mid_import_then_a_rerun_imports_each_balance_exactly_once(
+    pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    batches, size = 30, 200
+    path = write_jsonl(tmp_path / "balances.jsonl", balances(batches * size))
+    command = [sys.executable, "-m", "notifier", "import", "balances", str(path),
+               "--batch-size", str(size)]  # fmt: skip
+    env = os.environ | {"DATABASE_URL": settings.database_url,
+                        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}  # fmt: skip
+    log = (tmp_path / "killed.log").open("wb")
+    child = await asyncio.create_subprocess_exec(*command, env=env, stdout=log, stderr=log)
+    try:
+        while await pool.fetchval("SELECT count(*) FROM import_batches") < 2:
+            assert child.returncode is None, (tmp_path / "killed.log").read_text()
+            await asyncio.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        await child.wait()
+        log.close()
+    committed = await pool.fetchval("SELECT count(*) FROM import_batches")
+    assert 2 <= committed < batches
+    async with pool.acquire() as conn:
+        await assert_ledger_invariants(conn)  # a kill leaves whole batches, balanced
+    rerun = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE)
+    out, _ = await rerun.communicate()
+    assert rerun.returncode == 0
+    assert f"{committed} batch(es) done by an earlier run" in out.decode()
+    assert await pool.fetchval("SELECT count(*) FROM opening_balances") == batches * size
+    posted = await pool.fetch("SELECT DISTINCT posted FROM ledger_accounts WHERE kind = 'wallet'")
+    assert [r[0] for r in posted] == [500_00]
+    async with pool.acquire() as conn:
+        await assert_ledger_invariants(conn)
