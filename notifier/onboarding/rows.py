@@ -158,7 +158,10 @@ def _text(record: Record, column: str, default: str | None) -> str:
         return " ".join(str(item) for item in value)
     if isinstance(value, dict | float):
         raise BadRow(f"{column}: not a text, number or list")
-    return str(value).strip()
+    text = str(value).strip()
+    if "\x00" in text:  # PostgreSQL text cannot hold it
+        raise BadRow(f"{column}: contains a NUL character")
+    return text
 
 
 def _id(v: Mapping[str, str], column: str) -> str:

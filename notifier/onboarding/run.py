@@ -117,9 +117,14 @@ async def _apply(
             "INSERT INTO import_batches (import_id, kind, batch, batch_size, rows, imported,"
             " existing, rejects, committed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             import_id, kind, batch.number, size, len(batch.records), new, old,
-            json.dumps([[r.row, r.reason, r.record] for r in rejects]), now,
+            _json([[r.row, r.reason, r.record] for r in rejects]), now,
         )  # fmt: skip
     return (new, old), rejects
+
+
+def _json(value: object) -> str:
+    # jsonb refuses NUL; a rejected row may well contain one.
+    return json.dumps(value).replace("\\u0000", "\\ufffd")
 
 
 async def _committed(
