@@ -14,7 +14,6 @@ wallets takes, so an import beside a running service cannot deadlock with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple
 from datetime import datetime
 
 from billing.ledger import _require_tx, account
@@ -83,7 +82,7 @@ async def load_balances(
     """(posted, already imported, [(line, reason)] refused)."""
     _require_tx(conn)
     await conn.execute(_CREATE)
-    await conn.copy_records_to_table(STAGE, records=[astuple(r) for r in rows])
+    await conn.copy_records_to_table(STAGE, records=rows)
     # Refused rows open nothing: no empty wallet, no account of a currency nobody posts in.
     refused = [(r["row"], r["why"]) for r in await conn.fetch(_OTHER_REFERENCE)]
     await conn.execute(_OPEN_WALLETS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
 
@@ -44,8 +44,7 @@ class Reject:
     record: Record
 
 
-@dataclass(frozen=True)
-class SubscriptionRow:
+class SubscriptionRow(NamedTuple):  # a tuple: COPYed as it is, no conversion per row
     row: int
     parent_id: str
     pupil_id: str
@@ -58,8 +57,7 @@ class SubscriptionRow:
     verified: bool
 
 
-@dataclass(frozen=True)
-class BalanceRow:
+class BalanceRow(NamedTuple):
     row: int
     parent_id: str
     currency: str

@@ -11,7 +11,6 @@ phone-verified only when the file says the core system verified the phone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple
 from datetime import datetime
 
 from billing.types import Conn
@@ -63,7 +62,7 @@ async def load_subscriptions(
 ) -> tuple[int, int, list[tuple[int, str]]]:
     """(inserted, already there, [(line, reason)] refused by the roster)."""
     await conn.execute(_CREATE)
-    await conn.copy_records_to_table(STAGE, records=[astuple(r) for r in rows], columns=_COLUMNS)
+    await conn.copy_records_to_table(STAGE, records=rows, columns=_COLUMNS)
     unlinked = [
         (r["row"], f"pupil {r['pupil_id']} is not linked to parent {r['parent_id']} in the"
                    " roster (load the roster first)")

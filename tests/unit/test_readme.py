@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from notifier.onboarding.rows import COLUMNS, KINDS, Kind
 from notifier.settings import Settings
 from notifier.sms.texts import LANGUAGES, TEXTS
 
@@ -26,3 +27,11 @@ def test_every_sms_wording_is_shown_in_every_language(kind: str) -> None:
 def test_the_internal_api_is_documented() -> None:
     assert "/internal/v1/openapi.json" in README
     assert "`POST /wallets/{parent_id}/credits`" in README
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_import_column_is_documented(kind: Kind) -> None:
+    onboarding = README.split("## Onboarding a country", 1)[1].split("\n## ", 1)[0]
+    assert "python -m notifier import " + kind in onboarding
+    for column in COLUMNS[kind]:
+        assert column in onboarding, column
