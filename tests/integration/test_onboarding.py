@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from billing.ledger import account_balance
+from billing.ledger import account, account_balance
 from notifier.onboarding.cli import import_file
 from notifier.onboarding.files import FileProblem
 from notifier.onboarding.progress import Progress
@@ -243,3 +243,26 @@ async def test_sigkill_mid_import_then_a_rerun_imports_each_balance_exactly_once
     assert [r[0] for r in posted] == [500_00]
     async with pool.acquire() as conn:
         await assert_ledger_invariants(conn)
+
+
+async def test_a_journal_checked_once_per_commit_still_refuses_an_entry_added_after_its_check(
+    pool: asyncpg.Pool,
+) -> None:
+    insert = (
+        "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)"
+        " SELECT $1, a, m, 'KZT' FROM unnest($2::bigint[], $3::bigint[]) AS x(a, m)"
+    )
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            source = await account(conn, "opening_balance", "", "KZT")
+            wallet = await account(conn, "wallet", "par-1", "KZT")
+        tr = conn.transaction()
+        await tr.start()
+        await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked after each statement
+        tx = await conn.fetchval(
+            "INSERT INTO ledger_transactions (kind, reference) VALUES ('t', '1') RETURNING id"
+        )
+        await conn.execute(insert, tx, [wallet] * 3 + [source], [-1_00] * 3 + [3_00])
+        with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
+            await conn.execute(insert, tx, [wallet], [-5])
+        await tr.rollback()
