@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
@@ -48,11 +49,14 @@ async def import_file(
     progress = Progress(total, out, tty=out.isatty())
     try:
         async with asyncpg.create_pool(database_url, min_size=1, max_size=2) as pool:
-            with _checkers(workers) as executor:
+            # Phones are worth other processes; a balance row is checked faster than it
+            # could be sent to one, so balances are checked on a thread of this process.
+            processes = workers if kind == "subscriptions" else 0
+            with _checkers(processes) if processes else nullcontext() as executor:
                 outcome = await import_records(
                     pool, kind, import_id, _aiter([first] if first else [], lines),
                     clock=SystemClock(), listener=_Shown(progress, reject_file),
-                    batch_size=batch_size, executor=executor, workers=workers,
+                    batch_size=batch_size, executor=executor, workers=max(processes, 1),
                 )  # fmt: skip
     finally:
         progress.finish()
