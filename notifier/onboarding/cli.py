@@ -65,16 +65,19 @@ async def import_file(
 
 
 def _checkers(workers: int) -> ProcessPoolExecutor:
-    """Worker processes started fresh ("spawn"): a forked one would keep the database socket
-    open after a kill, and the server would hold the killed batch's locks until it exits."""
-    return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with, initargs=(os.getpid(),),
-    )  # fmt: skip
+    """Worker processes forked from a fresh server process ("forkserver") that has imported
+    only the checks: a worker forked from this process would keep the database socket open
+    after a kill (the server would hold the killed batch's locks until it exits), and a
+    spawned one would import all of `notifier` first."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["notifier.onboarding.rows"])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent)
 
 
-def _exit_with(parent: int) -> None:
-    """A checker outlives nothing: once the import is killed, it leaves too."""
+def _exit_with_parent() -> None:
+    """A checker outlives nothing: once the import is killed (and with it the fork server,
+    the checkers' parent), it leaves too."""
+    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
