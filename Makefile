@@ -46,8 +46,9 @@ test-crash: install
 	$(PY) -m pytest -q -m crash tests/crash
 
 DIGESTS ?= 100000
+ONBOARDING ?= 200000
 bench: install
-	$(PY) -m benchmarks --digests $(DIGESTS)
+	$(PY) -m benchmarks --digests $(DIGESTS) --onboarding $(ONBOARDING)
 
 # The same benchmarks at a small size (under 90 s): proves the path runs, measures nothing.
 bench-smoke: install

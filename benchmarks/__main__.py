@@ -17,7 +17,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from benchmarks import announcements, charges, digests, e2e, pipeline, providers, smpp_receipts
+from benchmarks import (
+    announcements,
+    charges,
+    digests,
+    e2e,
+    onboarding,
+    pipeline,
+    providers,
+    smpp_receipts,
+)
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
@@ -27,7 +36,9 @@ OUT = Path(".devdata/bench.json")
 SMPP_SECONDS = 60  # sustained SMPP submits with receipts flowing (3 s in --smoke)
 
 
-async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict[str, float]:
+async def run(
+    database_url: str, bootstrap: str, n: int, n_digests: int, n_onboarding: int
+) -> dict[str, float]:
     conn = await asyncpg.connect(database_url)
     await migrate(conn)
     results: dict[str, float] = {}
@@ -55,6 +66,9 @@ async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict
         results |= await announcements.announcement_rates(pool, **_alert_sizes(n))
     results |= await providers.dispatch_rates(n)
     results |= await smpp_receipts.smpp_with_receipts(SMPP_SECONDS if n >= 1000 else 3)
+    onboarding_db = await _fresh_database(database_url, "bench_onboarding")
+    with tempfile.TemporaryDirectory(prefix="onboarding-", dir=".devdata") as folder:
+        results |= await onboarding.onboarding_rates(onboarding_db, n_onboarding, Path(folder))
     return results
 
 
@@ -91,12 +105,18 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000, help="charges per scenario (events: 4n)")
     parser.add_argument("--smoke", action="store_true", help="small sizes, under 90 s")
     parser.add_argument("--digests", type=int, default=100_000, help="weekly digests to build")
+    parser.add_argument(
+        "--onboarding", type=int, default=200_000, help="subscriptions and balances to import"
+    )
     args = parser.parse_args()
     n, scale = (100, e2e.SMOKE) if args.smoke else (args.n, e2e.Scale())
     n_digests = 2_000 if args.smoke else args.digests
+    n_onboarding = 2_000 if args.smoke else args.onboarding
     Path(".devdata").mkdir(exist_ok=True)
     with EmbeddedStack(Path(tempfile.mkdtemp(prefix="bench-", dir=".devdata"))) as stack:
-        results = asyncio.run(run(stack.database_url, stack.kafka_bootstrap, n, n_digests))
+        results = asyncio.run(
+            run(stack.database_url, stack.kafka_bootstrap, n, n_digests, n_onboarding)
+        )
         results |= asyncio.run(e2e.run_e2e(stack.database_url, stack.kafka_bootstrap, scale))
     results["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results |= _machine()

@@ -57,6 +57,22 @@ ROWS: list[Row] = [
         None,
         "",
     ),
+    ("raw COPY, subscription rows (ceiling)", "pg_copy_subscriptions_rows_per_s", None, None, ""),
+    (
+        "onboarding: subscriptions imported",
+        "onboarding_subscriptions_per_s",
+        "pg_copy_subscriptions_rows_per_s",
+        lambda r: r["onboarding_subscriptions_per_s"] >= 5_400,
+        ">= 5,400/s (1.6M in 5 min)",
+    ),
+    ("raw COPY, balance rows (ceiling)", "pg_copy_balances_rows_per_s", None, None, ""),
+    (
+        "onboarding: opening balances imported",
+        "onboarding_balances_per_s",
+        "pg_copy_balances_rows_per_s",
+        lambda r: r["onboarding_balances_per_s"] >= 5_400,
+        ">= 5,400/s (1.6M in 5 min)",
+    ),
     (
         "SMS submitted to Mobizon (loopback HTTP)",
         "mobizon_sms_per_s",

@@ -20,6 +20,7 @@ NORMAL_SIDE = {
     "gateway_clearing": 1,  # money a payment gateway owes us
     "house": 1,  # what the service itself pays for (verification codes, free notices)
     "receivable": 1,  # refunds/chargebacks beyond the remaining balance
+    "opening_balance": 1,  # prepaid money the previous system took in (notifier/onboarding)
 }
 
 

@@ -13,6 +13,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from typing import NamedTuple
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
@@ -85,6 +86,26 @@ def _digest(args: argparse.Namespace) -> None:
         print(describe(asyncio.run(rerun(settings, args.school, args.week))))
 
 
+def _import(args: argparse.Namespace) -> None:
+    from notifier.onboarding.cli import describe, import_file
+    from notifier.onboarding.files import FileProblem
+
+    settings = _beside_dev_run()
+    configure_logging(settings.log_level)
+    try:
+        with reaching("PostgreSQL", "DATABASE_URL"):
+            outcome, rejects = asyncio.run(
+                import_file(
+                    settings.database_url, args.kind, args.file,
+                    rejects=args.rejects, batch_size=args.batch_size,
+                )  # fmt: skip
+            )
+    except FileProblem as exc:  # a header or file the import cannot read: nothing written
+        print(f"notifier import {args.kind}: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(describe(args.kind, outcome, rejects))
+
+
 def _dev(args: argparse.Namespace) -> None:
     from notifier.demo.run import run_dev
 
@@ -116,6 +137,14 @@ def _redrive_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many")
 
 
+def _import_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=["subscriptions", "balances"], help="what FILE holds")
+    parser.add_argument("file", type=Path, metavar="FILE", help="CSV with a header or .jsonl")
+    parser.add_argument("--rejects", type=Path, default=None,
+                        help="reject file (default: FILE.rejects.csv)")  # fmt: skip
+    parser.add_argument("--batch-size", type=int, default=50_000, help="rows per batch")
+
+
 def _digest_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--school", required=True, help="school id")
     parser.add_argument("--week", required=True, help="ISO week, e.g. 2026-W48")
@@ -135,6 +164,9 @@ COMMANDS = {
     "mint-token": Command(_mint_token, "print a JWT signed with JWT_HS256_SECRET", _token_options),
     "redrive": Command(_redrive, "move dead letters back to their topic", _redrive_options),
     "digest": Command(_digest, "send or finish a school's weekly digest", _digest_options),
+    "import": Command(
+        _import, "load subscriptions or opening balances from a file (resumable)", _import_options
+    ),
 }
 
 

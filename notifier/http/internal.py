@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from notifier import keys
-from notifier.http import internal_docs, internal_wallets
+from notifier.http import internal_docs, internal_imports, internal_wallets
 from notifier.http.auth import Role
 from notifier.http.errors import ApiError
 from notifier.http.internal_auth import authorize
@@ -100,6 +100,16 @@ TABLE = [
              "A parent's balance",
              response=WalletOut, errors=(503,),
              roles=SERVICE, tag="internal"),
+    ApiRoute("POST", "/internal/v1/imports/subscriptions", internal_imports.import_subscriptions,
+             "Onboarding: stream subscriptions (NDJSON), applied in batches; resumable by id",
+             body=internal_imports.SubscriptionLine, body_media="application/x-ndjson",
+             query=internal_imports.ImportQuery, response=internal_imports.ImportOut,
+             errors=(503,), roles=SERVICE, tag="internal"),
+    ApiRoute("POST", "/internal/v1/imports/balances", internal_imports.import_balances,
+             "Onboarding: stream opening balances (NDJSON) into wallets through the ledger",
+             body=internal_imports.BalanceLine, body_media="application/x-ndjson",
+             query=internal_imports.ImportQuery, response=internal_imports.ImportOut,
+             errors=(503,), roles=SERVICE, tag="internal"),
 ]  # fmt: skip
 
 

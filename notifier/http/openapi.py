@@ -62,6 +62,7 @@ class ApiRoute:
     errors: tuple[int, ...] = ()
     media: tuple[str, ...] = ()
     tag: str = "parents"
+    body_media: str = "application/json"  # e.g. "application/x-ndjson": one `body` a line
 
 
 def api_routes(table: Sequence[ApiRoute]) -> list[web.RouteDef]:
@@ -127,7 +128,7 @@ def _operation(route: ApiRoute, refs: dict[SchemaKey, Any]) -> dict[str, Any]:
         op["security"] = [{"bearerAuth": []}]
     if route.body:
         schema = refs[(route.body, "validation")]
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        op["requestBody"] = {"required": True, "content": {route.body_media: {"schema": schema}}}
     return op
 
 

@@ -8,6 +8,7 @@ contracts)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import hypothesis
@@ -32,6 +33,14 @@ from tests.e2e.api_support import Api
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
 MAX_EXAMPLES = 30
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(_: Any, value: Any) -> bytes:
+    """The internal import streams: a generated line becomes a stream of one line."""
+    return (json.dumps(value) + "\n").encode()
+
+
 CONFORMANCE: list[CheckFunction] = [
     not_a_server_error,
     status_code_conformance,

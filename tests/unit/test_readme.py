@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from notifier.__main__ import _parser
+from notifier.onboarding.rows import COLUMNS, KINDS, Kind
 from notifier.settings import Settings
 from notifier.sms.texts import LANGUAGES, TEXTS
 
@@ -52,3 +53,11 @@ def test_every_inline_notifier_command_parses(command: str) -> None:
         _parser().parse_args(shlex.split(command))
     except SystemExit as exc:
         pytest.fail(f"`notifier {command}` does not parse: exit {exc.code}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_import_column_is_documented(kind: Kind) -> None:
+    onboarding = README.split("## Onboarding a country", 1)[1].split("\n## ", 1)[0]
+    assert "notifier import " + kind in onboarding
+    for column in COLUMNS[kind]:
+        assert column in onboarding, column
