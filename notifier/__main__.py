@@ -12,8 +12,8 @@ import asyncio
 import shlex
 import sys
 from collections.abc import Callable
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 from aiohttp import web
@@ -94,12 +94,11 @@ def _import(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level)
     try:
         with reaching("PostgreSQL", "DATABASE_URL"):
-            outcome, rejects = asyncio.run(
-                import_file(
-                    settings.database_url, args.kind, args.file,
-                    rejects=args.rejects, batch_size=args.batch_size,
-                )  # fmt: skip
-            )
+            work = import_file(
+                settings.database_url, args.kind, args.file,
+                rejects=args.rejects, batch_size=args.batch_size,
+            )  # fmt: skip
+            outcome, rejects = asyncio.run(work)
     except FileProblem as exc:  # a header or file the import cannot read: nothing written
         print(f"notifier import {args.kind}: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from notifier import keys
 from notifier.http.internal_auth import authorize
-from notifier.http.internal_models import Input, Language, NotificationType
+from notifier.http.internal_models import Input, Language
+from notifier.notification_types import NotificationType
 from notifier.onboarding.files import json_records
 from notifier.onboarding.rows import Kind, Record, Reject
 from notifier.onboarding.run import BATCH_SIZE, import_records

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
-TYPES: Final = frozenset({"weekly_grades", "homework", "announcements", "grade_instant"})
+from notifier.notification_types import NOTIFICATION_TYPES
+
+TYPES: Final = frozenset(NOTIFICATION_TYPES)
 LANGUAGES: Final = frozenset({"ru", "kk", "ky"})
 CURRENCIES: Final = frozenset({"KZT", "KGS"})
 MAX_ID: Final = 64
