@@ -199,16 +199,21 @@ async def test_a_run_killed_before_its_commit_leaves_nothing_and_the_next_sends_
     await diary.grade("g2", subject="Химия", mark=4)
     diary.clock.advance(GRACE)
 
-    class Killed(Exception):
-        pass
-
-    with pytest.raises(Killed):
-        async with diary.pool.acquire() as conn, conn.transaction():
-            assert await send_due_bundles(conn, diary.ctx) == 1
-            raise Killed
+    with pytest.raises(_Killed):
+        await _killed_run(diary)
     assert await diary.sms() == []
     assert await diary.wallet() == (1000_00, 0)
 
     assert await diary.job() == 1
     assert await diary.job() == 0
     assert await diary.sms() == [("queued", "Айгерим: Физика 5; Химия 4", 20_00)]
+
+
+class _Killed(Exception):
+    """The process dies after the bundle is queued, before the commit."""
+
+
+async def _killed_run(diary: Diary) -> None:
+    async with diary.pool.acquire() as conn, conn.transaction():
+        assert await send_due_bundles(conn, diary.ctx) == 1
+        raise _Killed
