@@ -18,18 +18,18 @@ import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from billing.types import Conn
+from notifier.grade_limit import local_day, sent_on, wait_for_tomorrow
 from notifier.handlers import HandlerContext
 from notifier.handlers.grade_alerts import version_key
 from notifier.outbox.enqueue import PendingSms, enqueue_paid
 from notifier.outbox.lowbalance import check_low_balances
-from notifier.outbox.window import DEFAULT_WINDOW, not_before_by_subscription
+from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.grade_bundle import grade_bundle
 from notifier.sms.grade_texts import GradeFacts
 from notifier.sms.texts import Language
@@ -40,7 +40,8 @@ _WAITING = """
 SELECT m.subscription_id, m.grade_id, m.due_at, g.subject, g.assessment, g.period, g.mark,
        g.points, g.max_points, g.lesson_date, g.deleted
   FROM grade_alert_marks m JOIN grades g ON g.id = m.grade_id
- WHERE m.notification_id IS NULL
+ WHERE m.notification_id IS NULL AND m.subscription_id IN (
+       SELECT subscription_id FROM grade_alert_marks WHERE notification_id IS NULL AND due_at <= $1)
  ORDER BY m.subscription_id, m.queued_at, m.grade_id
    FOR UPDATE OF m SKIP LOCKED
 """
@@ -53,14 +54,6 @@ SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.count
   FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = ANY ($1::bigint[])
 """
 
-_SENT_TODAY = """
-SELECT m.subscription_id, count(DISTINCT m.notification_id) AS sent
-  FROM grade_alert_marks m JOIN notifications n ON n.id = m.notification_id
- WHERE (m.subscription_id, m.told_on) IN (SELECT * FROM unnest($1::bigint[], $2::date[]))
-   AND n.status IN ('queued', 'sending', 'sent')
- GROUP BY m.subscription_id
-"""
-
 
 @dataclass
 class _Bundle:
@@ -71,24 +64,23 @@ class _Bundle:
 async def send_due_bundles(conn: Conn, ctx: HandlerContext) -> int:
     """Queue every bundle that is due (caller's transaction); returns how many were queued."""
     now = ctx.clock.now()
-    bundles = _due(await conn.fetch(_WAITING), now, ctx.alerts.grade_grace)
+    bundles = _due(await conn.fetch(_WAITING, now), now, ctx.alerts.grade_grace)
     if not bundles:
         return 0
     subs = {r["id"]: r for r in await conn.fetch(_SUBSCRIPTIONS, list(bundles))}
     gone = [s for s in bundles if s not in subs or not subs[s]["wanted"]]
     await _forget(conn, gone)  # unsubscribed meanwhile: nothing to tell
-    days = {s: _today(subs[s], now) for s in bundles if s not in gone}
-    sent = await _sent_today(conn, days)
+    days = {s: local_day(subs[s]["time_zone"], now) for s in bundles if s not in gone}
+    sent = await sent_on(conn, days)
     over = [s for s in days if sent.get(s, 0) >= subs[s]["grade_alerts_per_day"]]
-    await _tomorrow(conn, {s: subs[s] for s in over}, now, ctx)
+    await wait_for_tomorrow(conn, {s: subs[s]["time_zone"] for s in over}, now, ctx.send_window)
     go = [s for s in days if s not in over]
     if not go:
         return 0
-    opens = await not_before_by_subscription(conn, go, now, ctx.send_window or DEFAULT_WINDOW)
-    window = ctx.send_window is not None
-    pending = [
-        _sms(subs[s], bundles[s], (opens.get(s) if window else None) or now, ctx) for s in go
-    ]
+    opens: dict[int, datetime | None] = {}
+    if ctx.send_window is not None:  # marks fall due inside it, but the oldest-waited rule not
+        opens = await not_before_by_subscription(conn, go, now, ctx.send_window)
+    pending = [_sms(subs[s], bundles[s], opens.get(s) or now, ctx) for s in go]
     result = await enqueue_paid(conn, pending, now=now, hold_ttl=ctx.hold_ttl)
     await _told(conn, pending, {s: bundles[s] for s in go}, days)
     if ctx.low_balance is not None:
@@ -109,34 +101,6 @@ def _due(rows: list[asyncpg.Record], now: datetime, grace: timedelta) -> dict[in
         waiting[r["subscription_id"]].marks.append((r["grade_id"], facts))
         waiting[r["subscription_id"]].due.append(r["due_at"])
     return {s: b for s, b in waiting.items() if max(b.due) <= now or min(b.due) <= now - grace}
-
-
-def _today(sub: asyncpg.Record, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(sub["time_zone"])).date()
-
-
-async def _sent_today(conn: Conn, days: dict[int, date]) -> dict[int, int]:
-    rows = await conn.fetch(_SENT_TODAY, list(days), list(days.values()))
-    return {r["subscription_id"]: r["sent"] for r in rows}
-
-
-async def _tomorrow(
-    conn: Conn, subs: dict[int, asyncpg.Record], now: datetime, ctx: HandlerContext
-) -> None:
-    """Over the day's limit: the marks wait for the next day's first bundle (in the window)."""
-    for sub_id, sub in subs.items():
-        zone = ZoneInfo(sub["time_zone"])
-        midnight = datetime.combine(_today(sub, now) + timedelta(days=1), time(0), zone)
-        at = midnight.astimezone(UTC)
-        if ctx.send_window is not None:
-            opens = await not_before_by_subscription(conn, [sub_id], at, ctx.send_window)
-            at = opens.get(sub_id) or at
-        await conn.execute(
-            "UPDATE grade_alert_marks SET due_at = $2"
-            " WHERE subscription_id = $1 AND notification_id IS NULL",
-            sub_id,
-            at,
-        )
 
 
 async def _forget(conn: Conn, subs: list[int]) -> None:

@@ -217,3 +217,16 @@ async def _killed_run(diary: Diary) -> None:
     async with diary.pool.acquire() as conn, conn.transaction():
         assert await send_due_bundles(conn, diary.ctx) == 1
         raise _Killed
+
+
+async def test_two_replicas_running_the_job_at_once_queue_one_bundle(diary: Diary) -> None:
+    await diary.grade("g1", mark=5)
+    await diary.grade("g2", subject="Химия", mark=4)
+    diary.clock.advance(GRACE)
+    async with diary.pool.acquire() as one, one.transaction():
+        assert await send_due_bundles(one, diary.ctx) == 1  # its marks stay locked until commit
+        async with diary.pool.acquire() as two, two.transaction():
+            assert await send_due_bundles(two, diary.ctx) == 0  # skips them, does not wait
+    assert await diary.job() == 0
+    assert await diary.sms() == [("queued", "Айгерим: Физика 5; Химия 4", 20_00)]
+    assert await diary.wallet() == (1000_00, 20_00)
