@@ -50,7 +50,8 @@ _SUBSCRIPTIONS = """
 SELECT s.id, s.parent_id, s.pupil_id, p.first_name, s.phone, s.language, s.country, s.latin,
        s.grade_alerts_per_day, p.time_zone,
        p.active AND s.active AND s.phone_verified_at IS NOT NULL
-           AND 'grade_instant' = ANY (s.types) AS wanted
+           AND 'grade_instant' = ANY (s.types) AND EXISTS (SELECT 1 FROM parent_links l
+               WHERE l.parent_id = s.parent_id AND l.pupil_id = p.id) AS wanted
   FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = ANY ($1::bigint[])
 """
 
