@@ -12,17 +12,13 @@ itself (notifier/handlers/grade_alerts.py).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier import keys
 from notifier.grade_bundles import send_due_bundles
-from notifier.handlers import AlertPolicy, HandlerContext
-from notifier.outbox.lowbalance import LowBalancePolicy
-from notifier.outbox.window import parse_window
+from notifier.handlers import HandlerContext
 
 _WITHDRAW = """
 WITH q AS (
@@ -50,19 +46,10 @@ async def withdraw_superseded(conn: Conn) -> int:
 
 async def sweep_grade_alerts(app: web.Application) -> None:
     """The scheduled job (notifier/jobs.py)."""
-    ctx = _context(app)
+    ctx = HandlerContext.from_settings(app[keys.SETTINGS], app[keys.CLOCK])
     async with app[keys.POOL].acquire() as conn, conn.transaction():
         await withdraw_superseded(conn)
         queued = await send_due_bundles(conn, ctx)
     dispatcher = app.get(keys.DISPATCHER)
     if queued and dispatcher is not None:
         dispatcher.wakeup.set()  # the bundles go now rather than at the next poll
-
-
-def _context(app: web.Application) -> HandlerContext:
-    s = app[keys.SETTINGS]
-    return HandlerContext(
-        app[keys.CLOCK], s.sms_max_parts, timedelta(hours=s.hold_ttl_hours),
-        LowBalancePolicy.from_settings(s), parse_window(s.send_window),
-        AlertPolicy.from_settings(s),
-    )  # fmt: skip
