@@ -35,6 +35,15 @@ class Diary:
         self.offset = 0
 
     async def grade(self, grade_id: str, event_type: str = "grade.posted", **over: Any) -> None:
+        await self.batch([self.record(grade_id, event_type, **over)])
+
+    async def batch(self, records: list[ConsumerRecord]) -> None:
+        """Records applied as the consumer applies one partition batch."""
+        await apply_batch(self.pool, apply_grade_event, "diary.grades", records, self.ctx)
+
+    def record(
+        self, grade_id: str, event_type: str = "grade.posted", **over: Any
+    ) -> ConsumerRecord:
         self.offset += 1
         event = {
             "event_id": str(uuid.uuid4()), "event_type": event_type, "schema_version": 1,
@@ -44,9 +53,8 @@ class Diary:
             "mark": 4, "teacher_id": "t",
         } | over  # fmt: skip
         value = json.dumps(event, ensure_ascii=False).encode()
-        record = ConsumerRecord("diary.grades", 0, self.offset, 0, 0, b"p", value, None, 0,
-                                len(value), ())  # fmt: skip
-        await apply_batch(self.pool, apply_grade_event, "diary.grades", [record], self.ctx)
+        return ConsumerRecord("diary.grades", 0, self.offset, 0, 0, b"p", value, None, 0,
+                              len(value), ())  # fmt: skip
 
     async def job(self) -> int:
         """The grade alerts job's run."""
@@ -91,6 +99,17 @@ async def test_eighteen_marks_in_the_grace_are_one_sms_and_one_charge(diary: Dia
     )]  # fmt: skip
     assert await diary.wallet() == (1000_00, 40_00)  # one hold
     assert await diary.job() == 0  # run again: nothing more
+
+
+async def test_marks_and_a_fix_in_one_consumer_batch_are_one_sms(diary: Diary) -> None:
+    records = [diary.record(f"g{i}", subject=SUBJECTS[i], mark=4) for i in range(3)]
+    records.append(diary.record("g0", "grade.changed", subject=SUBJECTS[0], mark=5))
+    await diary.batch(records)
+    diary.clock.advance(GRACE)
+    assert await diary.job() == 1
+    assert await diary.sms() == [
+        ("queued", "Айгерим: Математика 5; Физика 4; Английский язык 4", 20_00)
+    ]
 
 
 async def test_a_few_marks_keep_their_full_subject_names(diary: Diary) -> None:
