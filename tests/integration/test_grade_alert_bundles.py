@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -14,6 +14,7 @@ from aiokafka.structs import ConsumerRecord
 
 from billing.ledger import credit_wallet
 from notifier.applying import apply_batch
+from notifier.digest.load import load_batch
 from notifier.grade_bundles import send_due_bundles
 from notifier.handlers import HandlerContext
 from notifier.handlers.grades import apply_grade_event
@@ -169,6 +170,7 @@ async def test_a_change_while_the_bundle_waits_in_the_outbox_recomposes_it(
 
 
 async def test_the_fourth_bundle_of_a_day_waits_for_the_next_day(diary: Diary) -> None:
+    await diary.pool.execute("UPDATE subscriptions SET types = '{grade_instant,weekly_grades}'")
     for n in range(4):
         await diary.grade(f"g{n}", subject="Физика", mark=5 - n)
         diary.clock.advance(GRACE)
@@ -184,6 +186,12 @@ async def test_the_fourth_bundle_of_a_day_waits_for_the_next_day(diary: Diary) -
     diary.clock.advance(timedelta(hours=13))  # 00:40 the next day in Almaty
     assert await diary.job() == 1
     assert (await diary.sms())[-1] == ("queued", "Айгерим: Физика 2; Химия 5", 20_00)
+    async with diary.pool.acquire() as conn:  # the weekly digest still has the whole week
+        [sub] = await load_batch(conn, "s", (date(2026, 11, 16), date(2026, 11, 22)),
+                                 after=0, limit=10)  # fmt: skip
+    assert [(s.subject, [g.mark for g in s.grades]) for s in sub.week.subjects] == [
+        ("Физика", [5, 4, 3, 2]), ("Химия", [5]),
+    ]  # fmt: skip
 
 
 async def test_a_parent_may_allow_one_bundle_a_day(diary: Diary) -> None:
