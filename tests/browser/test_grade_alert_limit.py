@@ -22,6 +22,8 @@ async def test_a_parent_allows_one_grade_sms_a_day(
     await page.goto(manager.opened_from_diary(manager.token()))
     await expect(page.get_by_role("heading", name=CHILD)).to_be_visible()
     limit = page.get_by_label("Оценки сразу: не больше SMS в день")
+    await expect(limit).to_be_hidden()  # only for a parent who wants instant grades
+    await page.get_by_label("Каждая новая оценка сразу").check()
     await expect(limit).to_have_value("3")  # the documented default
     await expect(page.get_by_text("приходят одним SMS")).to_be_visible()
     assert await unlabelled_fields(page) == []
@@ -30,7 +32,6 @@ async def test_a_parent_allows_one_grade_sms_a_day(
     await page.screenshot(path=artifacts / "manager-grade-limit.png")
 
     await page.get_by_label("Номер мобильного телефона").fill("8 701 123 45 67")
-    await page.get_by_label("Каждая новая оценка сразу").check()
     await limit.select_option("1")
     await page.get_by_role("button", name="Сохранить").click()
     await expect(page.get_by_text("Мы отправили код в SMS").first).to_be_visible()
@@ -45,14 +46,18 @@ async def test_a_parent_allows_one_grade_sms_a_day(
 
 
 @pytest.mark.parametrize(
-    ("locale", "label"),
-    [("kk-KZ", "Бағалар бірден: күніне ең көбі SMS"), ("ky-KG", "Баалар дароо: күнүнө эң көп SMS")],
+    ("locale", "instant", "label"),
+    [
+        ("kk-KZ", "Әр жаңа баға бірден", "Бағалар бірден: күніне ең көбі SMS"),
+        ("ky-KG", "Ар бир жаңы баа дароо", "Баалар дароо: күнүнө эң көп SMS"),
+    ],
 )
 async def test_the_limit_reads_in_kazakh_and_kyrgyz_on_a_phone(
-    manager: Manager, browser: NewPage, locale: str, label: str
+    manager: Manager, browser: NewPage, locale: str, instant: str, label: str
 ) -> None:
     page = await browser(locale=locale, viewport=SCREEN)
     await page.goto(manager.opened_from_diary(manager.token()))
+    await page.get_by_label(instant).check()
     await expect(page.get_by_label(label)).to_have_value("3")
     assert await unlabelled_fields(page) == []
     assert await horizontal_overflow(page) == 0

@@ -282,11 +282,17 @@ function addCard(child, index) {
   card.resend.addEventListener("click", () => resend(card));
   card.language.addEventListener("change", () => previewCost(card));
   card.latin.addEventListener("change", () => renderCosts(card));
+  card.box("grade_instant").addEventListener("change", () => showGradeLimit(card));
   part("off-ask").addEventListener("click", () => askOff(card, true));
   part("off-no").addEventListener("click", () => askOff(card, false));
   part("off-yes").addEventListener("click", (event) => switchOff(card, event.currentTarget));
   state.cards.set(child.pupil_id, card);
   return card;
+}
+
+// The daily limit of instant grade SMS matters only to a parent who wants them.
+function showGradeLimit(card) {
+  $('[data-role="grade-limit"]', card.root).hidden = !card.box("grade_instant").checked;
 }
 
 const subscriptionPath = (card) =>
@@ -308,6 +314,7 @@ function fillForm(card) {
   card.language.value = sub?.phone ? sub.language : state.lang;
   card.latin.checked = Boolean(sub?.latin);
   card.perDay.value = String(sub?.grade_alerts_per_day ?? 3);
+  showGradeLimit(card);
   if (sub?.verification.status === "code_sent") {
     countdown(card, sub.verification.retry_after_seconds ?? 0);
   }
