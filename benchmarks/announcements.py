@@ -1,7 +1,8 @@
 """Announcements and instant grade alerts: notifications queued and charged (priced, held,
 outbox rows written) per second, through the handlers and enqueue_paid exactly as
 notifier/applying.py runs them (one transaction per batch, the batch's SMS queued at its
-end), against a seeded school: 2,000 pupils, 2,600 parents, each subscribed to both.
+end), against a seeded school: 2,000 pupils, 2,600 parents, each subscribed to both. The
+grades wait for their bundle; the grade alerts job then queues one SMS per child (timed too).
 
 `python -m benchmarks.announcements` runs it alone on embedded PostgreSQL.
 """
@@ -13,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from pydantic import BaseModel
 
 from billing.ledger import credit_wallet
 from notifier.clock import SystemClock
+from notifier.grade_bundles import send_due_bundles
 from notifier.handlers import Handler, HandlerContext
 from notifier.handlers.announcements import apply_announcement
 from notifier.handlers.grades import apply_grade_event
@@ -71,6 +74,11 @@ async def _apply(pool: asyncpg.Pool, handler: Handler, events: Sequence[BaseMode
     return result.queued
 
 
+class _AfterTheGrace:
+    def now(self) -> datetime:
+        return datetime.now(UTC) + CTX.alerts.grade_grace + timedelta(minutes=1)
+
+
 def _announcement(school: str) -> AnnouncementPublished:
     return AnnouncementPublished.model_validate({
         "event_id": uuid.uuid4(), "occurred_at": datetime.now(UTC),
@@ -106,6 +114,8 @@ async def announcement_rates(
     started, alerted = time.perf_counter(), 0
     for at in range(0, grades, batch):
         alerted += await _apply(pool, apply_grade_event, events[at : at + batch])
+    async with pool.acquire() as conn, conn.transaction():  # the job, once the grace is over
+        alerted += await send_due_bundles(conn, replace(CTX, clock=_AfterTheGrace()))
     graded = time.perf_counter() - started
     return {
         "announcement_parents": float(parents),

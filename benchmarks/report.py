@@ -51,7 +51,7 @@ ROWS: list[Row] = [
         "",
     ),
     (
-        "instant grade alerts, queued and charged",
+        "instant grade alerts (one SMS per child), queued and charged",
         "grade_alerts_per_s",
         "pg_outbox_rows_per_s",
         None,

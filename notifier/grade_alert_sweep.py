@@ -1,9 +1,10 @@
-"""Withdrawing instant grade alerts that a later event of the same consumer batch superseded.
+"""The grade alerts job: bundles that are due are queued (notifier/grade_bundles.py), and
+corrections that a later event of the same consumer batch superseded are withdrawn.
 
 A handler sees only what earlier batches committed: when a grade is posted and changed (or
 deleted) within one partition batch, both alerts are queued together at the batch's end. They
 wait out the grace period (GRADE_ALERT_GRACE_MINUTES) before sending, and this job, run every
-half minute, cancels the older of each grade's queued alerts per subscription (ids follow the
+half minute, cancels the older of each grade's queued corrections per subscription (ids follow the
 order of the events) and any alert of a grade deleted since, releasing their holds in the same
 transaction. The usual case (the change arrives in a later batch) is handled by the handler
 itself (notifier/handlers/grade_alerts.py).
@@ -16,6 +17,8 @@ from aiohttp import web
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier import keys
+from notifier.grade_bundles import send_due_bundles
+from notifier.handlers import HandlerContext
 
 _WITHDRAW = """
 WITH q AS (
@@ -43,5 +46,10 @@ async def withdraw_superseded(conn: Conn) -> int:
 
 async def sweep_grade_alerts(app: web.Application) -> None:
     """The scheduled job (notifier/jobs.py)."""
+    ctx = HandlerContext.from_settings(app[keys.SETTINGS], app[keys.CLOCK])
     async with app[keys.POOL].acquire() as conn, conn.transaction():
         await withdraw_superseded(conn)
+        queued = await send_due_bundles(conn, ctx)
+    dispatcher = app.get(keys.DISPATCHER)
+    if queued and dispatcher is not None:
+        dispatcher.wakeup.set()  # the bundles go now rather than at the next poll

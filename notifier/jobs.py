@@ -28,6 +28,6 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("weekly-digests", send_due_digests, "interval", {"minutes": 1}),
     # Nikita's delivery reports are pulled, not pushed (a no-op unless Nikita is configured).
     ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
-    # Grade alerts superseded within one consumer batch, withdrawn before their grace ends.
+    # A child's marks that waited out the grace go as one SMS; superseded corrections withdrawn.
     ScheduledJob("grade-alert-sweep", sweep_grade_alerts, "interval", {"seconds": 30}),
 ]

@@ -22,11 +22,10 @@ from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
 from notifier.deadletter import DeadLetters
 from notifier.errors import Unreachable
-from notifier.handlers import AlertPolicy, Handler, HandlerContext
+from notifier.handlers import Handler, HandlerContext
 from notifier.kafka import ensure_topics, make_consumer, make_producer, topic_names
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.lowbalance import LowBalancePolicy
-from notifier.outbox.window import parse_window
 from notifier.scheduler import ScheduledJob, build_scheduler
 from notifier.settings import Settings
 from notifier.supervise import Loop, every
@@ -134,11 +133,7 @@ def consumer(handlers: Mapping[str, Handler]) -> CleanupCtx:
 
 
 def _handler_context(app: web.Application) -> HandlerContext:
-    s = app[keys.SETTINGS]
-    policy = LowBalancePolicy.from_settings(s)
-    hold_ttl, window = timedelta(hours=s.hold_ttl_hours), parse_window(s.send_window)
-    alerts = AlertPolicy.from_settings(s)
-    return HandlerContext(app[keys.CLOCK], s.sms_max_parts, hold_ttl, policy, window, alerts)
+    return HandlerContext.from_settings(app[keys.SETTINGS], app[keys.CLOCK])
 
 
 def _dead_letters(app: web.Application) -> DeadLetters:

@@ -16,6 +16,7 @@ from notifier.clock import Clock
 if TYPE_CHECKING:
     from notifier.outbox.enqueue import PendingSms
 from notifier.outbox.lowbalance import LowBalancePolicy
+from notifier.outbox.window import parse_window
 from notifier.settings import Settings
 
 
@@ -50,6 +51,15 @@ class HandlerContext:
     # Default sending window (local time) for schools without one; None: send at any time.
     send_window: tuple[time, time] | None = None
     alerts: AlertPolicy = AlertPolicy()
+
+    @classmethod
+    def from_settings(cls, s: Settings, clock: Clock) -> HandlerContext:
+        """The consumer's context; the grade alerts job uses the same one."""
+        return cls(
+            clock, s.sms_max_parts, timedelta(hours=s.hold_ttl_hours),
+            LowBalancePolicy.from_settings(s), parse_window(s.send_window),
+            AlertPolicy.from_settings(s),
+        )  # fmt: skip
 
 
 Handler = Callable[[Conn, BaseModel, HandlerContext], Awaitable["list[PendingSms]"]]

@@ -1,10 +1,12 @@
-"""Instant grade alerts (`grade_instant`): a posted grade reaches subscribed parents after a
-grace period, so a teacher's quick fix replaces the alert instead of sending two, and a quick
-deletion withdraws it (its hold released). A grade changed or deleted after its alert went
-out gets one short correction (unless corrections are turned off).
+"""Instant grade alerts (`grade_instant`): a posted grade waits for its child's bundle
+(`grade_alert_marks`; notifier/grade_bundles.py sends one SMS per child once the marks have
+waited out the grace period), so a teacher's quick fix is what the parent reads and a quick
+deletion drops the mark. A grade changed or deleted after its bundle went out gets one short
+correction (unless corrections are turned off); one changed while its bundle still waits in
+the outbox reopens the bundle (cancelled, hold released) to be composed again.
 
-Called from notifier/handlers/grades.py once the grade is stored. Dedupe keys are
-'grade:<grade id>:<version>', so a redelivered or republished version is queued once.
+Called from notifier/handlers/grades.py once the grade is stored. Corrections' dedupe keys
+are 'grade:<grade id>:<version>', so a redelivered or republished version is queued once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import BaseModel
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier.handlers import HandlerContext
+from notifier.handlers.grade_marks import drop_waiting, reopen_bundles, wait_for_bundle
 from notifier.outbox.enqueue import PendingSms, sms_to
 from notifier.outbox.recipients import Recipient
 from notifier.outbox.window import not_before_by_subscription
@@ -43,14 +46,23 @@ async def grade_alerts(conn: Conn, event: BaseModel, ctx: HandlerContext) -> lis
         return []  # an older version than the one we have, or a tombstone: nothing to say
     key = _key(event, stored.facts)
     # Withdrawn even when nobody wants alerts any more (a parent unsubscribed meanwhile).
-    told = await _withdraw_pending(conn, event.grade_id, key)
+    corrected = await _withdraw_pending(conn, event.grade_id, key)
+    bundled = await reopen_bundles(conn, event.grade_id, key)
+    if isinstance(event, GradeDeleted):
+        await drop_waiting(conn, event.grade_id)
     recipients = await _subscribers(conn, stored.pupil_id)
     due = await _due(conn, recipients, ctx)
-    sms = []
+    sms, waiting = [], []
     for r in recipients:
-        news = _news(event, r.subscription_id in told, ctx.alerts.grade_corrections)
-        if news is not None:
-            sms.append(_sms(event, r, news, key, stored.facts, due[r.subscription_id]))
+        sub = r.subscription_id
+        if sub not in corrected and bundled.get(sub) == key:
+            continue  # republished: the parent was told this very version
+        news = _news(event, sub in corrected or sub in bundled, ctx.alerts.grade_corrections)
+        if news == "grade_posted":
+            waiting.append((sub, due[sub]))
+        elif news is not None:
+            sms.append(_sms(event, r, news, key, stored.facts, due[sub]))
+    await wait_for_bundle(conn, event.grade_id, waiting, ctx.clock.now())
     return sms
 
 
@@ -74,9 +86,13 @@ def _news(event: BaseModel, told: bool, corrections: bool) -> GradeNews | None:
 
 
 def _key(event: GradePosted | GradeChanged | GradeDeleted, g: GradeFacts) -> str:
-    grade_id = event.grade_id
     if isinstance(event, GradeDeleted):
-        return f"grade:{grade_id}:deleted"
+        return f"grade:{event.grade_id}:deleted"
+    return version_key(event.grade_id, g)
+
+
+def version_key(grade_id: str, g: GradeFacts) -> str:
+    """What identifies a grade's version: its id and what an alert says about it."""
     facts = f"{g.subject}\x1f{g.assessment}\x1f{g.period}\x1f{g.mark}\x1f{g.points}"
     facts += f"\x1f{g.max_points}\x1f{g.day.isoformat()}"
     return f"grade:{grade_id}:{hashlib.sha256(facts.encode()).hexdigest()[:16]}"

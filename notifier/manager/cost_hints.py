@@ -14,11 +14,12 @@ from typing import Final
 from billing.types import Conn
 from notifier.manager.wallet import CostPreview, cost_preview
 from notifier.notification_types import NotificationType
-from notifier.sms.grade_texts import GradeFacts, grade_alert
+from notifier.sms.grade_bundle import grade_bundle
+from notifier.sms.grade_texts import GradeFacts
 from notifier.sms.texts import Language, announcement, homework_alert
 
 # Typical content, the three languages side by side: a short homework, an everyday
-# announcement, a lesson mark.
+# announcement, a lesson's marks posted together (one bundled SMS).
 HOMEWORK: Final[dict[Language, tuple[str, str]]] = {
     "ru": ("Математика", "Стр. 45, № 3–7; выучить правило на стр. 44"),
     "kk": ("Математика", "45-бет, № 3–7; 44-беттегі ережені жаттау"),
@@ -44,13 +45,13 @@ def samples(
     """A typical SMS of each type for this child, as the parent would receive it."""
     subject, text = HOMEWORK[lang]
     due = today + timedelta(days=2)
-    mark = GradeFacts(subject, "lesson", None, 5, None, None, today)
+    marks = [GradeFacts(subject, "lesson", None, m, None, None, today) for m in (5, 4)]
     return {
         "homework": homework_alert(
             lang, child_name=child_name, subject=subject, text=text, due=due, max_parts=max_parts
         ),
         "announcements": announcement(*ANNOUNCEMENT[lang]),
-        "grade_instant": grade_alert(lang, "grade_posted", child_name, mark),
+        "grade_instant": grade_bundle(lang, child_name, marks, latin=False, max_parts=max_parts),
     }
 
 

@@ -20,10 +20,14 @@ from notifier.notification_types import NotificationType
 from notifier.sms.texts import Language
 
 _ROW = (
-    "SELECT phone, types, language, active, phone_verified_at, latin FROM subscriptions"
+    "SELECT phone, types, language, active, phone_verified_at, latin,"
+    " grade_alerts_per_day FROM subscriptions"
     " WHERE parent_id = $1 AND pupil_id = $2"
 )
 _ROW_LOCKED = _ROW + " FOR UPDATE"
+# Bundled instant grade alerts a child may bring a day unless the parent chooses otherwise
+# (the column's default, notifier/db/migrations/0018_grade_alert_bundles.sql).
+DEFAULT_GRADE_ALERTS_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Subscription:
     language: Language
     active: bool
     latin: bool = False  # SMS in GSM-7 Latin: cheaper (notifier/sms/latin.py)
+    grade_alerts_per_day: int = DEFAULT_GRADE_ALERTS_PER_DAY  # notifier/grade_bundles.py
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Wanted:
     types: frozenset[str]
     language: Language
     latin: bool = False
+    grade_alerts_per_day: int = DEFAULT_GRADE_ALERTS_PER_DAY
 
 
 async def load_subscription(conn: Conn, parent_id: str, pupil_id: str) -> Subscription:
@@ -67,18 +73,19 @@ async def save_subscription(
     )
     row = await conn.fetchrow(
         "INSERT INTO subscriptions (parent_id, pupil_id, phone, types, language, active,"
-        " phone_verified_at, created_at, updated_at, latin)"
-        " VALUES ($1, $2, $3, $4, $5, true, $6, $7, $7, $8)"
+        " phone_verified_at, created_at, updated_at, latin, grade_alerts_per_day)"
+        " VALUES ($1, $2, $3, $4, $5, true, $6, $7, $7, $8, $9)"
         " ON CONFLICT (parent_id, pupil_id) DO UPDATE SET phone = EXCLUDED.phone,"
         " types = EXCLUDED.types, language = EXCLUDED.language, active = true,"
-        " latin = EXCLUDED.latin,"
+        " latin = EXCLUDED.latin, grade_alerts_per_day = EXCLUDED.grade_alerts_per_day,"
         # Same phone: stays verified however it was verified (the internal API verifies too).
         " phone_verified_at = CASE WHEN subscriptions.phone = EXCLUDED.phone"
         " THEN coalesce(subscriptions.phone_verified_at, EXCLUDED.phone_verified_at)"
         " ELSE EXCLUDED.phone_verified_at END, updated_at = EXCLUDED.updated_at"
-        " RETURNING phone, types, language, active, phone_verified_at, latin",
+        " RETURNING phone, types, language, active, phone_verified_at, latin,"
+        " grade_alerts_per_day",
         *(parent_id, pupil_id, wanted.phone, sorted(wanted.types), wanted.language),
-        *(verified_at, now, wanted.latin),
+        *(verified_at, now, wanted.latin, wanted.grade_alerts_per_day),
     )
     saved = _view(pupil_id, row, wanted.language)
     action: Action = "update" if current.active else "subscribe"
@@ -112,7 +119,8 @@ async def switch_off(
     row = await conn.fetchrow(
         "UPDATE subscriptions SET types = $3, active = $4, updated_at = $5"
         " WHERE parent_id = $1 AND pupil_id = $2"
-        " RETURNING phone, types, language, active, phone_verified_at, latin",
+        " RETURNING phone, types, language, active, phone_verified_at, latin,"
+        " grade_alerts_per_day",
         *(parent_id, pupil_id, types, bool(types) and current.active, now),
     )
     saved = _view(pupil_id, row, current.language)
@@ -132,17 +140,17 @@ def _view(pupil_id: str, row: asyncpg.Record | None, language: Language) -> Subs
     verified = row["phone_verified_at"] is not None
     types = cast(tuple[NotificationType, ...], tuple(sorted(row["types"])))
     return Subscription(
-        pupil_id, row["phone"], verified, types, row["language"], row["active"], row["latin"]
-    )
+        pupil_id, row["phone"], verified, types, row["language"], row["active"], row["latin"],
+        row["grade_alerts_per_day"],
+    )  # fmt: skip
 
 
 def _same(current: Subscription, wanted: Wanted) -> bool:
-    return (current.phone, set(current.types), current.language, current.latin) == (
-        wanted.phone,
-        set(wanted.types),
-        wanted.language,
-        wanted.latin,
-    )
+    return (current.phone, set(current.types), current.language, current.latin,
+            current.grade_alerts_per_day) == (
+        wanted.phone, set(wanted.types), wanted.language, wanted.latin,
+        wanted.grade_alerts_per_day,
+    )  # fmt: skip
 
 
 async def _record(

@@ -8,7 +8,7 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from billing.ledger import credit_wallet
+from notifier.grade_alert_sweep import sweep_grade_alerts
 from notifier.http.auth import mint_token
 from notifier.settings import Settings
 from tests.support import MovableClock, publish, received_sms, wait_for
@@ -158,6 +159,21 @@ class Alerts:
 
         assert await wait_for(there, timeout), f"expected {n} rows: {await self.sql(query)}"
         return await self.sql(query)
+
+    async def marks(self, n: int, where: str = "true") -> list[Any]:
+        """Wait for n marks waiting for (or carried by) their grade alert bundle."""
+        query = f"SELECT * FROM grade_alert_marks WHERE {where}"  # noqa: S608
+
+        async def there() -> bool:
+            return len(await self.sql(query)) >= n
+
+        assert await wait_for(there, 20), f"expected {n} marks: {await self.sql(query)}"
+        return await self.sql(query)
+
+    async def grace_over(self, grace: timedelta) -> None:
+        """Time moves past the grace period and the grade alerts job runs (every 30 s)."""
+        self.clock.advance(grace)
+        await sweep_grade_alerts(self.client.app)
 
     def staff(self, school_id: str = "sch-1") -> dict[str, str]:
         token = mint_token(self.settings, "admin-1", "school_admin", school_id=school_id)

@@ -48,6 +48,7 @@ async def test_a_child_never_subscribed_is_switched_off_in_the_child_s_language(
         "types": [],
         "language": "kk",
         "latin": False,
+        "grade_alerts_per_day": 3,
         "active": False,
         "verification": {"status": "not_needed", "expires_at": None, "retry_after_seconds": None},
     }

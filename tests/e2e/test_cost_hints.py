@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from notifier.sms.grade_texts import GradeFacts, grade_alert
+from notifier.sms.grade_bundle import grade_bundle
+from notifier.sms.grade_texts import GradeFacts
 from tests.e2e.api_support import Api
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
@@ -15,8 +16,11 @@ async def test_each_type_is_priced_from_a_message_rendered_like_the_real_one(api
 
     assert set(hints) == {"homework", "announcements", "grade_instant"}
     today = api.clock.now().date()
-    mark = GradeFacts("Математика", "lesson", None, 5, None, None, today)
-    assert hints["grade_instant"]["sample"] == grade_alert("kk", "grade_posted", "Бек", mark)
+    marks = [GradeFacts("Математика", "lesson", None, m, None, None, today) for m in (5, 4)]
+    assert hints["grade_instant"]["sample"] == "Бек: Математика 5, 4"  # one SMS, two marks
+    assert hints["grade_instant"]["sample"] == grade_bundle(
+        "kk", "Бек", marks, latin=False, max_parts=2
+    )
     assert hints["homework"]["sample"].startswith("Бек: Математика бойынша үй тапсырмасы")
     assert hints["announcements"]["sample"].startswith("Ата-аналар жиналысы.")
     for hint in hints.values():  # no wallet yet: priced in the phone's (or KZT) tariff

@@ -1,5 +1,6 @@
-"""Instant grade alerts: sent after a grace period, so a quick fix replaces the alert and a
-quick deletion withdraws it (money released); after sending, one short correction."""
+"""Instant grade alerts: a child's marks wait out a grace period and go as one SMS, so a quick
+fix is what the parent reads and a quick deletion is never told (nothing charged); after
+sending, one short correction."""
 
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ async def _charged(alerts: Alerts, posted: int) -> None:
 async def test_a_posted_grade_is_sent_after_the_grace_period(alerts: Alerts) -> None:
     await _subscribed(alerts)
     await alerts.publish("diary.grades", PUPIL, grade())
-    await alerts.rows(1, "kind = 'grade_instant'")
+    await alerts.marks(1)
+    await alerts.grace_over(GRACE / 2)
     await asyncio.sleep(0.5)
     assert alerts.sms() == []  # not yet: the teacher may still fix it
 
-    alerts.clock.advance(GRACE)
+    await alerts.grace_over(GRACE)
     [sms] = await alerts.sms_count(1)
     assert sms["text"] == "Айгерим: Математика 5 (12.11)"
     await _charged(alerts, 100_00 - 20_00)
@@ -60,8 +62,8 @@ async def test_final_marks_and_points_are_labelled_in_the_parents_language(
     final = grade(assessment="quarter", period=2, subject="Алгебра", mark=None, points=18,
                   max_points=20, lesson_date="2026-12-25")  # fmt: skip
     await alerts.publish("diary.grades", PUPIL, final)
-    await alerts.rows(1, "kind = 'grade_instant'")
-    alerts.clock.advance(GRACE)
+    await alerts.marks(1)
+    await alerts.grace_over(GRACE)
     [sms] = await alerts.sms_count(1)
     assert sms["text"] == "Айгерим: Алгебра, 2-тоқсан қорытынды бағасы: 18/20 (25.12)"
 
@@ -69,42 +71,42 @@ async def test_final_marks_and_points_are_labelled_in_the_parents_language(
 async def test_a_grade_changed_within_the_grace_period_sends_one_alert(alerts: Alerts) -> None:
     await _subscribed(alerts)
     await alerts.publish("diary.grades", PUPIL, grade(mark=3))
-    [first] = await alerts.rows(1, "kind = 'grade_instant'")
+    await alerts.marks(1)
     alerts.clock.advance(timedelta(minutes=4))
     await alerts.publish("diary.grades", PUPIL, grade("grade.changed", mark=4))
-    await alerts.rows(1, "status = 'cancelled'")
-    assert await _wallet(alerts) == (100_00, 20_00)  # the first alert's hold is released
+    await alerts.marks(1, "grade_id IN (SELECT id FROM grades WHERE mark = 4)")
+    assert await _wallet(alerts) == (100_00, 0)  # nothing held while the marks wait
 
-    alerts.clock.advance(GRACE)
+    await alerts.grace_over(GRACE)
     [sms] = await alerts.sms_count(1)
     assert sms["text"] == "Айгерим: Математика 4 (12.11)"
     await _charged(alerts, 100_00 - 20_00)
-    [cancelled] = await alerts.sql("SELECT * FROM notifications WHERE id = $1", first["id"])
-    assert cancelled["status"] == "cancelled"
 
 
 async def test_a_grade_deleted_within_the_grace_period_is_never_sent(alerts: Alerts) -> None:
     await _subscribed(alerts)
     await alerts.publish("diary.grades", PUPIL, grade())
-    await alerts.rows(1, "kind = 'grade_instant'")
+    await alerts.marks(1)
     await alerts.publish("diary.grades", PUPIL, grade_deleted())
-    await alerts.rows(1, "status = 'cancelled'")
+    for _ in range(200):
+        if not await alerts.sql("SELECT 1 FROM grade_alert_marks"):
+            break
+        await asyncio.sleep(0.1)
 
-    alerts.clock.advance(GRACE)
+    await alerts.grace_over(GRACE)
     await asyncio.sleep(1.0)
     assert alerts.sms() == []
     assert await _wallet(alerts) == (100_00, 0)  # nothing charged, nothing held
     token = mint_token(alerts.settings, PARENT, "parent")
     r = await alerts.client.get("/api/v1/messages", headers={"Authorization": f"Bearer {token}"})
-    [shown] = (await r.json())["items"]  # the parent sees it was withdrawn, and free
-    assert (shown["status"], shown["cost"], shown["charge"]) == ("cancelled", 0, "not_charged")
+    assert (await r.json())["items"] == []  # nothing was ever on its way
 
 
 async def test_a_change_after_sending_sends_one_short_correction(alerts: Alerts) -> None:
     await _subscribed(alerts)
     await alerts.publish("diary.grades", PUPIL, grade(mark=3))
-    await alerts.rows(1, "kind = 'grade_instant'")
-    alerts.clock.advance(GRACE)
+    await alerts.marks(1)
+    await alerts.grace_over(GRACE)
     await alerts.sms_count(1)
 
     await alerts.publish("diary.grades", PUPIL, grade("grade.changed", mark=4))
@@ -131,15 +133,13 @@ async def test_a_redelivered_grade_is_sent_and_charged_once(alerts: Alerts) -> N
     await alerts.publish("diary.grades", PUPIL, posted)
     await alerts.publish("diary.grades", PUPIL, posted | {"event_id": grade()["event_id"]})
     await alerts.publish("diary.grades", PUPIL, grade(grade_id="g-2", subject="Физика"))
-    await alerts.rows(2, "kind = 'grade_instant'")
+    await alerts.marks(2)
 
-    alerts.clock.advance(GRACE)
-    sent = await alerts.sms_count(2)
-    assert [s["text"] for s in sent] == [
-        "Айгерим: Математика 5 (12.11)",
-        "Айгерим: Физика 5 (12.11)",
-    ]
-    await _charged(alerts, 100_00 - 2 * 20_00)
+    await alerts.grace_over(GRACE)
+    await alerts.grace_over(GRACE)  # the job runs again: nothing more
+    sent = await alerts.sms_count(1)
+    assert [s["text"] for s in sent] == ["Айгерим: Математика 5; Физика 5"]
+    await _charged(alerts, 100_00 - 20_00)
 
 
 async def test_a_grade_posted_in_the_evening_reaches_the_parent_in_the_morning(
@@ -153,5 +153,12 @@ async def test_a_grade_posted_in_the_evening_reaches_the_parent_in_the_morning(
     )
     await alerts.publish("diary.grades", PUPIL, grade())
 
-    [row] = await alerts.rows(1, "kind = 'grade_instant'")
-    assert row["next_attempt_at"] == datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 09:00 local
+    [mark] = await alerts.marks(1)
+    assert mark["due_at"] == datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 09:00 local
+    await alerts.grace_over(GRACE)
+    await asyncio.sleep(0.5)
+    assert alerts.sms() == []  # not at night
+    alerts.clock.at = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
+    await alerts.grace_over(timedelta(0))
+    [sms] = await alerts.sms_count(1)
+    assert sms["text"] == "Айгерим: Математика 5 (12.11)"

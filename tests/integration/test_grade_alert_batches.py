@@ -1,4 +1,5 @@
-"""Instant grade alerts applied the way the consumer applies a partition batch."""
+"""Instant grade alerts applied the way the consumer applies a partition batch, then bundled
+by the grade alerts job once the grace period is over."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiokafka.structs import ConsumerRecord
 
 from billing.ledger import credit_wallet
 from notifier.applying import apply_batch
-from notifier.grade_alert_sweep import withdraw_superseded
+from notifier.grade_bundles import send_due_bundles
 from notifier.handlers import AlertPolicy, HandlerContext
 from notifier.handlers.grades import apply_grade_event
 from tests.support import MovableClock
@@ -41,6 +42,13 @@ def _record(offset: int, event_type: str = "grade.posted", **over: Any) -> Consu
     return ConsumerRecord("diary.grades", 0, offset, 0, 0, b"p", value, None, 0, len(value), ())
 
 
+async def _bundle(pool: asyncpg.Pool, ctx: HandlerContext) -> int:
+    """The grade alerts job, once the grace period is over."""
+    ctx.clock.advance(ctx.alerts.grade_grace)  # type: ignore[attr-defined]
+    async with pool.acquire() as conn, conn.transaction():
+        return await send_due_bundles(conn, ctx)
+
+
 async def _alerts(pool: asyncpg.Pool) -> list[tuple[str, str]]:
     rows = await pool.fetch("SELECT status, body FROM notifications ORDER BY id")
     return [(r["status"], r["body"]) for r in rows]
@@ -57,6 +65,8 @@ async def test_corrections_turned_off_send_nothing_after_the_alert(
     ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1),
                          alerts=AlertPolicy(grade_corrections=False))  # fmt: skip
     await apply_batch(pool, apply_grade_event, "diary.grades", [_record(0)], ctx)
+    await _funded(pool)
+    await _bundle(pool, ctx)
     await pool.execute("UPDATE notifications SET status = 'sent'")  # the dispatcher sent it
 
     changed = _record(1, "grade.changed", mark=5)
@@ -83,14 +93,11 @@ async def test_a_grade_posted_and_changed_in_one_batch_alerts_once(
     ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
     records = [_record(0), _record(1, "grade.changed", mark=5)]
     await apply_batch(pool, apply_grade_event, "diary.grades", records, ctx)
-    async with pool.acquire() as conn, conn.transaction():
-        assert await withdraw_superseded(conn) == 1  # the sweep job, before the grace ends
+    assert await _alerts(pool) == []  # waiting for the grace period
+    assert await _bundle(pool, ctx) == 1
 
-    assert await _alerts(pool) == [
-        ("cancelled", "Айгерим: Физика 4 (20.11)"),
-        ("queued", "Айгерим: Физика 5 (20.11)"),
-    ]
-    assert await _wallet(pool) == (100_00, 20_00)  # one alert held, the other released
+    assert await _alerts(pool) == [("queued", "Айгерим: Физика 5 (20.11)")]
+    assert await _wallet(pool) == (100_00, 20_00)  # one alert held
 
 
 async def test_a_grade_posted_and_deleted_in_one_batch_is_never_sent(
@@ -100,11 +107,10 @@ async def test_a_grade_posted_and_deleted_in_one_batch_is_never_sent(
     ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
     records = [_record(0), _record(1, "grade.deleted")]
     await apply_batch(pool, apply_grade_event, "diary.grades", records, ctx)
-    async with pool.acquire() as conn, conn.transaction():
-        assert await withdraw_superseded(conn) == 1
-        assert await withdraw_superseded(conn) == 0  # and the job is idempotent
+    assert await _bundle(pool, ctx) == 0
+    assert await _bundle(pool, ctx) == 0  # and the job is idempotent
 
-    assert await _alerts(pool) == [("cancelled", "Айгерим: Физика 4 (20.11)")]
+    assert await _alerts(pool) == []
     assert await _wallet(pool) == (100_00, 0)
 
 
@@ -116,6 +122,20 @@ async def test_a_deletion_withdraws_the_alert_even_after_the_parent_unsubscribed
     await apply_batch(pool, apply_grade_event, "diary.grades", [_record(0)], ctx)
     await pool.execute("UPDATE subscriptions SET types = ARRAY['homework']")
     await apply_batch(pool, apply_grade_event, "diary.grades", [_record(1, "grade.deleted")], ctx)
+    assert await _bundle(pool, ctx) == 0
 
-    assert await _alerts(pool) == [("cancelled", "Айгерим: Физика 4 (20.11)")]
+    assert await _alerts(pool) == []
     assert await _wallet(pool) == (100_00, 0)
+
+
+async def test_a_parent_who_unsubscribed_in_the_grace_gets_nothing(
+    pool: asyncpg.Pool, roster: None
+) -> None:
+    await _funded(pool)
+    ctx = HandlerContext(MovableClock(), 2, timedelta(hours=1))
+    await apply_batch(pool, apply_grade_event, "diary.grades", [_record(0)], ctx)
+    await pool.execute("UPDATE subscriptions SET types = ARRAY['homework']")
+    assert await _bundle(pool, ctx) == 0
+
+    assert await _alerts(pool) == []
+    assert await pool.fetchval("SELECT count(*) FROM grade_alert_marks") == 0

@@ -56,7 +56,9 @@ async def put_subscription(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     body = await read_body(request, SubscriptionIn)
     phone = phone_or_422(body.phone, body.language)
-    wanted = Wanted(phone, frozenset(body.types), body.language, body.latin)
+    wanted = Wanted(
+        phone, frozenset(body.types), body.language, body.latin, body.grade_alerts_per_day
+    )
     secret, at = link_secret(request.app[keys.SETTINGS]), now(request)
     pupil_id = request.match_info["pupil_id"]
     async with pool(request).acquire() as conn, conn.transaction():
@@ -108,6 +110,7 @@ def _out(sub: Subscription, check: VerificationState) -> SubscriptionOut:
         types=list(sub.types),
         language=sub.language,
         latin=sub.latin,
+        grade_alerts_per_day=sub.grade_alerts_per_day,
         active=sub.active,
         verification=VerificationOut(**asdict(check)),
     )

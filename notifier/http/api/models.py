@@ -10,10 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notifier.manager.subscriptions import DEFAULT_GRADE_ALERTS_PER_DAY
 from notifier.notification_types import NOTIFICATION_TYPES, NotificationType
 from notifier.sms.texts import Language
 
 Phone = str  # E.164, e.g. "+77011234567"
+GRADE_ALERTS_PER_DAY = (
+    "instant grade alerts (`grade_instant`) this child may bring a day: each SMS carries all"
+    " the marks posted together; marks beyond the limit wait for the next day's first SMS"
+)
 TypedPhone = Field(min_length=1, max_length=32, examples=["8 701 123 45 67", "+996555123456"])
 
 
@@ -37,6 +42,9 @@ class SubscriptionIn(Input):
     types: list[NotificationType] = Field(min_length=1, max_length=len(NOTIFICATION_TYPES))
     language: Language
     latin: bool = Field(default=False, description="SMS in GSM-7 Latin letters: fewer parts")
+    grade_alerts_per_day: int = Field(
+        default=DEFAULT_GRADE_ALERTS_PER_DAY, ge=1, le=10, description=GRADE_ALERTS_PER_DAY
+    )
 
 
 class VerificationOut(BaseModel):
@@ -55,6 +63,7 @@ class SubscriptionOut(BaseModel):
     types: list[NotificationType]
     language: Language
     latin: bool = Field(description="SMS in GSM-7 Latin letters (notifier/sms/latin.py)")
+    grade_alerts_per_day: int = Field(description=GRADE_ALERTS_PER_DAY)
     active: bool
     verification: VerificationOut
 

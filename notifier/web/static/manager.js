@@ -272,7 +272,8 @@ function addCard(child, index) {
     child, root, sub: null, preview: null, resendAt: 0, timer: null,
     msg: part("msg"), subscribe: part("subscribe"), verify: part("verify"),
     phone: $("input[type=tel]", root), code: $("input[name=code]", root),
-    language: $("select", root), latin: $("input[name=latin]", root), resend: part("resend"),
+    language: $("select[name=language]", root),
+    perDay: $("select[name=grade_alerts_per_day]", root), latin: $("input[name=latin]", root), resend: part("resend"),
     box: (type) => $(`input[value="${type}"]`, root),
   };
   root.setAttribute("aria-label", child.first_name);
@@ -281,11 +282,17 @@ function addCard(child, index) {
   card.resend.addEventListener("click", () => resend(card));
   card.language.addEventListener("change", () => previewCost(card));
   card.latin.addEventListener("change", () => renderCosts(card));
+  card.box("grade_instant").addEventListener("change", () => showGradeLimit(card));
   part("off-ask").addEventListener("click", () => askOff(card, true));
   part("off-no").addEventListener("click", () => askOff(card, false));
   part("off-yes").addEventListener("click", (event) => switchOff(card, event.currentTarget));
   state.cards.set(child.pupil_id, card);
   return card;
+}
+
+// The daily limit of instant grade SMS matters only to a parent who wants them.
+function showGradeLimit(card) {
+  $('[data-role="grade-limit"]', card.root).hidden = !card.box("grade_instant").checked;
 }
 
 const subscriptionPath = (card) =>
@@ -306,6 +313,8 @@ function fillForm(card) {
   for (const type of TYPES) card.box(type).checked = Boolean(sub?.types.includes(type));
   card.language.value = sub?.phone ? sub.language : state.lang;
   card.latin.checked = Boolean(sub?.latin);
+  card.perDay.value = String(sub?.grade_alerts_per_day ?? 3);
+  showGradeLimit(card);
   if (sub?.verification.status === "code_sent") {
     countdown(card, sub.verification.retry_after_seconds ?? 0);
   }
@@ -392,7 +401,10 @@ async function save(card, event) {
   await busy(event.submitter ?? $("button", card.subscribe), card.msg, async () => {
     const language = card.language.value;
     const latin = card.latin.checked;
-    card.sub = await api("PUT", subscriptionPath(card), { phone, types, language, latin });
+    const grade_alerts_per_day = Number(card.perDay.value);
+    card.sub = await api("PUT", subscriptionPath(card), {
+      phone, types, language, latin, grade_alerts_per_day,
+    });
     fillForm(card);
     if (card.sub.verification.status === "code_sent") {
       countdown(card, Math.max(card.sub.verification.retry_after_seconds ?? 0, RESEND_PAUSE_S));
