@@ -282,7 +282,7 @@ function addCard(child, index) {
   card.resend.addEventListener("click", () => resend(card));
   card.language.addEventListener("change", () => previewCost(card));
   card.latin.addEventListener("change", () => renderCosts(card));
-  card.box("grade_instant").addEventListener("change", () => showGradeLimit(card));
+  card.box(gradeLimitType(card)).addEventListener("change", () => showGradeLimit(card));
   part("off-ask").addEventListener("click", () => askOff(card, true));
   part("off-no").addEventListener("click", () => askOff(card, false));
   part("off-yes").addEventListener("click", (event) => switchOff(card, event.currentTarget));
@@ -290,9 +290,12 @@ function addCard(child, index) {
   return card;
 }
 
-// The daily limit of instant grade SMS matters only to a parent who wants them.
+// The daily limit of instant grade SMS matters only to a parent who wants them; the page
+// names the type the limit belongs to (data-for-type), so no type name is written here.
+const gradeLimitType = (card) => $('[data-role="grade-limit"]', card.root).dataset.forType;
+
 function showGradeLimit(card) {
-  $('[data-role="grade-limit"]', card.root).hidden = !card.box("grade_instant").checked;
+  $('[data-role="grade-limit"]', card.root).hidden = !card.box(gradeLimitType(card)).checked;
 }
 
 const subscriptionPath = (card) =>
