@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from benchmarks import announcements, charges, digests, e2e, pipeline, providers
+from benchmarks import announcements, charges, digests, e2e, pipeline, providers, roster
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
@@ -53,6 +53,8 @@ async def run(database_url: str, bootstrap: str, n: int, n_digests: int) -> dict
     async with asyncpg.create_pool(await _fresh_database(database_url, "bench_alerts")) as pool:
         results |= await announcements.announcement_rates(pool, **_alert_sizes(n))
     results |= await providers.dispatch_rates(n)
+    roster_db = await _fresh_database(database_url, "bench_roster")
+    results |= await roster.roster_rates(roster_db, bootstrap, 40 if n < 1000 else 1600)
     return results
 
 

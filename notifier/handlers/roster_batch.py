@@ -72,8 +72,10 @@ _UNLINK = (
 def fits(events: Sequence[BaseModel]) -> bool:
     """Each pupil enrolled, updated or gone at most once in the batch, and each (parent,
     pupil) linked or unlinked at most once: two changes of one row are applied one by one."""
-    pupils = [e.pupil_id for e in events if isinstance(e, Profile | PupilLeft)]
-    links = [(e.parent_id, e.pupil_id) for e in events if isinstance(e, Link)]
+    batch = _Split(events)
+    pupils = [e.pupil_id for e in batch.profiles] + [e.pupil_id for e in batch.left]
+    links = [(e.parent_id, e.pupil_id) for e in batch.linked]
+    links += [(e.parent_id, e.pupil_id) for e in batch.unlinked]
     return len(set(pupils)) == len(pupils) and len(set(links)) == len(links)
 
 
@@ -81,20 +83,51 @@ async def apply_roster_events(
     conn: Conn, events: Sequence[BaseModel], ctx: HandlerContext
 ) -> list[PendingSms]:
     """apply_roster_event for each of `events` (which `fits`), in at most seven statements."""
-    await _links_known(conn, events)
-    if profiles := [e for e in events if isinstance(e, Profile)]:
-        await _save_places(conn, profiles)
-        await conn.execute(SAVE_PUPILS, *_columns(_by_key(profiles), _PUPIL))
-    if left := _by_key(e for e in events if isinstance(e, PupilLeft)):
+    batch = _Split(events)
+    if batch.ask:  # a link's pupil must be known by then: ours already, or enrolled earlier
+        known = await conn.fetch("SELECT id FROM pupils WHERE id = ANY ($1::text[])", batch.ask)
+        if unknown := set(batch.ask) - {r["id"] for r in known}:
+            raise NotYetKnown(f"parent.linked names unknown pupils {sorted(unknown)!r}")
+    if batch.profiles:
+        await _save_places(conn, batch.profiles)
+        await conn.execute(SAVE_PUPILS, *_columns(_by_key(batch.profiles), _PUPIL))
+    if left := _by_key(batch.left):
         await conn.execute(_LEAVE, *_columns(left, ("pupil_id", "occurred_at")))
-    if linked := _by_key(e for e in events if isinstance(e, ParentLinked)):
+    if linked := _by_key(batch.linked):
         await conn.execute(_LINK, *_columns(linked, ("parent_id", "pupil_id", "occurred_at")))
-    if unlinked := _by_key(e for e in events if isinstance(e, ParentUnlinked)):
+    if unlinked := _by_key(batch.unlinked):
         await conn.execute(_UNLINK, *_columns(unlinked, ("parent_id", "pupil_id")))
     return []
 
 
 _PUPIL = ("pupil_id", "school_id", "class_id", "first_name", "locale", "time_zone", "occurred_at")
+
+
+class _Split:
+    """A batch's events by kind, each in batch order (told apart by exact type: an
+    isinstance test against a union of models costs more than the rest of the split), and
+    `ask`: the pupils linked with no enrolment earlier in the batch, to be looked up."""
+
+    def __init__(self, events: Sequence[BaseModel]) -> None:
+        self.profiles: list[Profile] = []
+        self.left: list[PupilLeft] = []
+        self.linked: list[ParentLinked] = []
+        self.unlinked: list[ParentUnlinked] = []
+        enrolled: set[str] = set()
+        ask: set[str] = set()
+        for e in events:
+            if type(e) is PupilEnrolled or type(e) is PupilUpdated:
+                self.profiles.append(e)
+                enrolled.add(e.pupil_id)
+            elif type(e) is ParentLinked:
+                self.linked.append(e)
+                if e.pupil_id not in enrolled:
+                    ask.add(e.pupil_id)
+            elif type(e) is PupilLeft:
+                self.left.append(e)
+            elif type(e) is ParentUnlinked:
+                self.unlinked.append(e)
+        self.ask = sorted(ask)
 
 
 def _by_key(events: Iterable[E]) -> list[E]:
@@ -104,23 +137,6 @@ def _by_key(events: Iterable[E]) -> list[E]:
 
 def _columns(events: Sequence[BaseModel], fields: Sequence[str]) -> list[list[object]]:
     return [[getattr(e, f) for e in events] for f in fields]
-
-
-async def _links_known(conn: Conn, events: Sequence[BaseModel]) -> None:
-    """A link's pupil must be known by the time the link comes: already in our copy, or
-    enrolled (or updated) earlier in this batch."""
-    earlier: set[str] = set()
-    ask: set[str] = set()
-    for e in events:
-        if isinstance(e, Profile):
-            earlier.add(e.pupil_id)
-        elif isinstance(e, ParentLinked) and e.pupil_id not in earlier:
-            ask.add(e.pupil_id)
-    if not ask:
-        return
-    known = await conn.fetch("SELECT id FROM pupils WHERE id = ANY ($1::text[])", sorted(ask))
-    if unknown := ask - {r["id"] for r in known}:
-        raise NotYetKnown(f"parent.linked names unknown pupils {sorted(unknown)!r}")
 
 
 async def _save_places(conn: Conn, profiles: Sequence[Profile]) -> None:
