@@ -16,6 +16,7 @@ from aiohttp import web
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier import keys
+from notifier.transient import retry_transaction
 
 _WITHDRAW = """
 WITH q AS (
@@ -42,6 +43,11 @@ async def withdraw_superseded(conn: Conn) -> int:
 
 
 async def sweep_grade_alerts(app: web.Application) -> None:
-    """The scheduled job (notifier/jobs.py)."""
-    async with app[keys.POOL].acquire() as conn, conn.transaction():
-        await withdraw_superseded(conn)
+    """The scheduled job (notifier/jobs.py); a sweep chosen to break a deadlock runs again."""
+
+    async def sweep() -> int:
+        async with app[keys.POOL].acquire() as conn, conn.transaction():
+            return await withdraw_superseded(conn)
+
+    retried = app[keys.METRICS].retries.labels("grade-alert-sweep")
+    await retry_transaction(sweep, what="grade-alert-sweep", on_retry=retried.inc)
