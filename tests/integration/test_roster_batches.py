@@ -20,8 +20,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from notifier.applying import BatchResult, apply_batch, apply_records
+from notifier.deadletter import DeadLetters
 from notifier.handlers import HandlerContext
 from notifier.handlers.roster import apply_roster_event
+from notifier.handlers.roster_batch import SAVE_PUPILS
+from notifier.metrics import Metrics
+from notifier.parking import ParkedEvents
 from tests.support import MovableClock
 
 TOPIC = "diary.roster"
@@ -184,7 +188,7 @@ async def test_a_whole_batch_gives_what_its_records_give_one_by_one(
         assert await _state(a, got) == await _state(b, want)
 
 
-async def _statements(conn: asyncpg.Connection, pupils: int) -> tuple[int, BatchResult]:
+async def _statements(conn: asyncpg.Connection, pupils: int) -> tuple[list[str], BatchResult]:
     """Statements to apply an initial load's batch: `pupils` enrolled, each with two parents."""
     values = []
     for i in range(pupils):
@@ -193,6 +197,14 @@ async def _statements(conn: asyncpg.Connection, pupils: int) -> tuple[int, Batch
         for parent in ("mother", "father"):
             link = _event("parent.linked", i, parent_id=f"{parent}-{pupil}", pupil_id=pupil)
             values.append(_bytes(link))
+    return await _logged(conn, _records(values, 0), _context())
+
+
+async def _logged(
+    conn: asyncpg.Connection, records: list[ConsumerRecord[bytes, bytes]], ctx: HandlerContext
+) -> tuple[list[str], BatchResult]:
+    """Apply `records` as the consumer first tries to (whole, no savepoints), in a
+    transaction of their own; the statements that took, and the result."""
     seen: list[str] = []
 
     def log(query: LoggedQuery) -> None:
@@ -202,11 +214,11 @@ async def _statements(conn: asyncpg.Connection, pupils: int) -> tuple[int, Batch
     try:
         async with conn.transaction():
             result = await apply_records(
-                conn, apply_roster_event, TOPIC, _records(values, 0), _context(), savepoints=False
+                conn, apply_roster_event, TOPIC, records, ctx, savepoints=False
             )
     finally:
         conn.remove_query_logger(log)
-    return len(seen), result
+    return seen, result
 
 
 async def test_the_statements_of_a_batch_do_not_grow_with_its_events(pool: asyncpg.Pool) -> None:
@@ -218,4 +230,39 @@ async def test_the_statements_of_a_batch_do_not_grow_with_its_events(pool: async
     assert Counter(applied_small.outcomes) == {"applied": 30}
     assert Counter(applied_large.outcomes) == {"applied": 900}
     assert links == 2 * (5 + 10 + 300)
-    assert large == small, f"{small} statements for 30 events, {large} for 900"
+    assert len(large) == len(small), f"{len(small)} statements for 30 events, {len(large)} for 900"
+
+
+class _NoDeadLetters(DeadLetters):
+    def __init__(self) -> None:
+        pass
+
+    async def send(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        raise AssertionError(f"nothing may be dead-lettered: {reason}")
+
+
+async def test_a_link_before_its_pupil_waits_and_is_applied_once_the_roster_brings_it(
+    pool: asyncpg.Pool,
+) -> None:
+    clock = MovableClock(T0)
+    ctx = HandlerContext(clock, 2, timedelta(hours=1))
+    early = _bytes(_event("parent.linked", 0, parent_id="par-early", pupil_id="late"))
+    first = await apply_batch(pool, apply_roster_event, TOPIC, _records([early], 0), ctx)
+    load = [
+        _bytes(_profile("pupil.enrolled", "late", 0, 1)),
+        _bytes(_event("parent.linked", 1, parent_id="par-late", pupil_id="late")),
+    ]
+    async with pool.acquire() as conn:
+        statements, then = await _logged(conn, _records(load, 1), ctx)
+    parked = ParkedEvents(
+        pool=pool, handlers={TOPIC: apply_roster_event}, prefix="", ctx=ctx,
+        dead_letters=_NoDeadLetters(), wait=timedelta(minutes=5), metrics=Metrics(),
+    )  # fmt: skip
+    clock.advance(timedelta(seconds=2))
+
+    assert (first.outcomes, then.outcomes) == (["parked"], ["applied", "applied"])
+    assert SAVE_PUPILS in statements, "the enrolment and its link were applied one by one"
+    assert await parked.retry_due() == 1
+    links = await pool.fetch("SELECT parent_id FROM parent_links WHERE pupil_id = 'late'")
+    assert sorted(r["parent_id"] for r in links) == ["par-early", "par-late"]
+    assert await pool.fetchval("SELECT count(*) FROM parked_events") == 0
