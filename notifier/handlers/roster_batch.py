@@ -26,20 +26,30 @@ Profile = PupilEnrolled | PupilUpdated
 Link = ParentLinked | ParentUnlinked
 E = TypeVar("E", bound=Profile | PupilLeft | Link)
 
-# A school or class row is rewritten only when the event changes it: an initial load names
-# each school in thousands of events.
-SAVE_SCHOOLS = (
-    "INSERT INTO schools AS s (id, name, country, time_zone)"
+# Schools and classes: new ones inserted, then only those the batch changes updated. An
+# initial load names each school in thousands of events across every partition; a row lock
+# taken for nothing (as ON CONFLICT DO UPDATE takes one even when its WHERE is false) would
+# make the partitions' batches wait for each other's commits, one at a time.
+_NEW_SCHOOLS = (
+    "INSERT INTO schools (id, name, country, time_zone)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-    " ON CONFLICT (id) DO UPDATE SET name = coalesce(EXCLUDED.name, s.name),"
-    " country = EXCLUDED.country, time_zone = EXCLUDED.time_zone, updated_at = now()"
-    " WHERE (s.name, s.country, s.time_zone)"
-    " IS DISTINCT FROM (coalesce(EXCLUDED.name, s.name), EXCLUDED.country, EXCLUDED.time_zone)"
+    " ON CONFLICT (id) DO NOTHING"
 )
-SAVE_CLASSES = (
-    "INSERT INTO classes AS c (id, school_id, name)"
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"
-    " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name WHERE c.name <> EXCLUDED.name"
+_CHANGED_SCHOOLS = (
+    "UPDATE schools s SET name = coalesce(x.name, s.name), country = x.country,"
+    " time_zone = x.time_zone, updated_at = now()"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(id, name, country,"
+    " time_zone) WHERE s.id = x.id AND (s.name, s.country, s.time_zone)"
+    " IS DISTINCT FROM (coalesce(x.name, s.name), x.country, x.time_zone)"
+)
+_NEW_CLASSES = (
+    "INSERT INTO classes (id, school_id, name)"
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (id) DO NOTHING"
+)
+_CHANGED_CLASSES = (
+    "UPDATE classes c SET name = x.name"
+    " FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, school_id, name)"
+    " WHERE c.id = x.id AND c.name <> x.name"
 )
 # as_of guards against a replayed older event moving the pupil back in time.
 SAVE_PUPILS = (
@@ -82,7 +92,7 @@ def fits(events: Sequence[BaseModel]) -> bool:
 async def apply_roster_events(
     conn: Conn, events: Sequence[BaseModel], ctx: HandlerContext
 ) -> list[PendingSms]:
-    """apply_roster_event for each of `events` (which `fits`), in at most seven statements."""
+    """apply_roster_event for each of `events` (which `fits`), in at most nine statements."""
     batch = _Split(events)
     if batch.ask:  # a link's pupil must be known by then: ours already, or enrolled earlier
         known = await conn.fetch("SELECT id FROM pupils WHERE id = ANY ($1::text[])", batch.ask)
@@ -151,8 +161,9 @@ async def _save_places(conn: Conn, profiles: Sequence[Profile]) -> None:
             name = schools[e.school_id][0]
         schools[e.school_id] = (name, e.school_country, e.time_zone)
         classes[e.class_id] = (classes.get(e.class_id, (e.school_id, ""))[0], e.class_name)
-    await conn.execute(SAVE_SCHOOLS, *_rows_by_id(schools))
-    await conn.execute(SAVE_CLASSES, *_rows_by_id(classes))
+    for statement, rows in ((_NEW_SCHOOLS, schools), (_CHANGED_SCHOOLS, schools),
+                            (_NEW_CLASSES, classes), (_CHANGED_CLASSES, classes)):  # fmt: skip
+        await conn.execute(statement, *_rows_by_id(rows))
 
 
 def _rows_by_id(rows: Mapping[str, tuple[str | None, ...]]) -> list[list[str | None]]:
