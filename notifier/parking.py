@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -19,6 +20,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 
 from billing.types import Conn
+from notifier.transient import retry_transaction
 
 if TYPE_CHECKING:
     from notifier.deadletter import DeadLetters
@@ -77,8 +79,8 @@ class ParkedEvents:
             limit,
         )
         left = 0
-        for row in rows:
-            left += await self._retry(row, now)
+        for row in rows:  # a retry chosen to break a deadlock runs again (README, "Lock order")
+            left += await retry_transaction(partial(self._retry, row, now), what="parked event")
         return left
 
     async def _retry(self, row: asyncpg.Record, now: datetime) -> int:

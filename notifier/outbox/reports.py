@@ -17,7 +17,7 @@ import asyncpg
 from gateways.sms.nikita import NikitaProvider, poll_reports
 from gateways.sms.reports import Report, ReportSink
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
-from notifier.transient import is_transient
+from notifier.transient import is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
 POLL_BATCH = 1000  # per run, newest first: most reports arrive within minutes
@@ -30,11 +30,15 @@ async def record_report(
     status = report.final_status
     if status is None:
         return None
-    async with pool.acquire() as conn, conn.transaction():
-        return await apply_delivery_report(
-            conn, provider=report.provider, provider_message_id=report.provider_message_id,
-            status=status, detail=report.detail, at=report.at, policy=policy,
-        )  # fmt: skip
+
+    async def transaction() -> str:
+        async with pool.acquire() as conn, conn.transaction():
+            return await apply_delivery_report(
+                conn, provider=report.provider, provider_message_id=report.provider_message_id,
+                status=status, detail=report.detail, at=report.at, policy=policy,
+            )  # fmt: skip
+
+    return await retry_transaction(transaction, what="delivery report")
 
 
 def report_sink(pool: asyncpg.Pool, *, policy: UndeliverablePolicy, retries: int = 3) -> ReportSink:
