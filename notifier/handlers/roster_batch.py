@@ -99,7 +99,7 @@ async def apply_roster_events(
         if unknown := set(batch.ask) - {r["id"] for r in known}:
             raise NotYetKnown(f"parent.linked names unknown pupils {sorted(unknown)!r}")
     if batch.profiles:
-        await _save_places(conn, batch.profiles)
+        await save_places(conn, batch.profiles)
         await conn.execute(SAVE_PUPILS, *_columns(_by_key(batch.profiles), _PUPIL))
     if left := _by_key(batch.left):
         await conn.execute(_LEAVE, *_columns(left, ("pupil_id", "occurred_at")))
@@ -149,7 +149,7 @@ def _columns(events: Sequence[BaseModel], fields: Sequence[str]) -> list[list[ob
     return [[getattr(e, f) for e in events] for f in fields]
 
 
-async def _save_places(conn: Conn, profiles: Sequence[Profile]) -> None:
+async def save_places(conn: Conn, profiles: Sequence[Profile]) -> None:
     """Each school and class as the batch leaves it, in key order (`profiles` are in batch
     order): a school's last name given, country and zone; a class's first school (a class
     never changes school) and last name."""
