@@ -5,8 +5,9 @@ It gives exactly what apply_roster_event gives event by event, in order: each sc
 ends as its last event in the batch says (a school's name as its last event naming it), a
 pupil never moves back in time (`as_of`), and a link whose pupil is neither known nor enrolled
 earlier in the batch is not yet known (the batch is then applied record by record, and that
-link parked). Rows are written in key order, so two partitions' batches that touch the same
-schools and classes lock them in the same order and never deadlock.
+link parked). Rows are written in key order, and a school or class row is locked only when
+the batch changes it: the partitions' batches, which all name the same schools, neither wait
+for each other's commits nor deadlock.
 """
 
 from __future__ import annotations
