@@ -17,6 +17,7 @@ from billing.ledger import credit_wallet
 from gateways.sms import OutgoingSms, SendResult, SmsRejected
 from notifier.metrics import Metrics
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
+from notifier.supervise import Supervisor
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.support import MovableClock, wait_for
 
@@ -122,14 +123,21 @@ async def test_a_settle_chosen_to_break_a_deadlock_is_run_again_and_stops_nothin
     await _queue(pool, clock)
     dispatcher = Dispatcher(pool=pool, provider=provider, clock=clock, metrics=metrics,
                             config=DispatchConfig(owner="a", sender="eMektep"))  # fmt: skip
-    batch = asyncio.create_task(dispatcher.dispatch_once())
+    supervisor = Supervisor()
+    loop = supervisor.start("dispatcher", lambda _: dispatcher.run(0.05), stale_after=60)
     await _lock_wallet(other, "par-1")  # a wallet first, then an outbox row: the wrong order
     provider.gate.set()
     await _settle_waits_for_a_lock(pool, other)
     await other.execute("SELECT 1 FROM notifications ORDER BY id LIMIT 1 FOR UPDATE")
     await other.execute("COMMIT; BEGIN")  # the settle gave way to it; let it through
 
-    assert await batch == 4, "the settle failed, and the dispatcher loop with it"
+    async def settled() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'") == 4
+
+    assert await wait_for(settled, 20)
+    dispatcher.stop()
+    await supervisor.stop("dispatcher", 10)
+    assert loop.restarts == 0, "the settle failed, and the dispatcher loop with it"
     assert metrics.registry.get_sample_value("notifier_retries_total", {"step": "settle"}) == 1
     assert await _outcome(pool) == [(p, "sent", False, "captured") for p in PARENTS for _ in "ab"]
 
