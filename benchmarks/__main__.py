@@ -25,6 +25,7 @@ from benchmarks import (
     onboarding,
     pipeline,
     providers,
+    roster,
     smpp_receipts,
 )
 from benchmarks.outbox_ceiling import outbox_batched_inserts
@@ -69,6 +70,8 @@ async def run(
     onboarding_db = await _fresh_database(database_url, "bench_onboarding")
     with tempfile.TemporaryDirectory(prefix="onboarding-", dir=".devdata") as folder:
         results |= await onboarding.onboarding_rates(onboarding_db, n_onboarding, Path(folder))
+    roster_db = await _fresh_database(database_url, "bench_roster")
+    results |= await roster.roster_rates(roster_db, bootstrap, 40 if n < 1000 else 1600)
     return results
 
 

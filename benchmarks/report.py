@@ -21,6 +21,14 @@ ROWS: list[Row] = [
         None,
         "",
     ),
+    ("raw Kafka consume, roster (ceiling)", "kafka_roster_raw_per_s", None, None, ""),
+    (
+        "roster events applied (service, Kafka in)",
+        "roster_events_per_s",
+        "kafka_roster_raw_per_s",
+        lambda r: r["roster_events_per_s"] >= 10_000,
+        ">= 10,000/s (5.3M in 9 min)",
+    ),
     ("raw Kafka consume, homework (ceiling)", "kafka_raw_records_per_s", None, None, ""),
     (
         "e2e: notifications charged+queued",
@@ -117,6 +125,10 @@ def report(r: dict[str, float]) -> None:
         f"backlog: {r['backlog_events']:,.0f} homework events, {r['notifications']:,.0f} "
         f"notifications, {r['sms_sent']:,.0f} SMS sent ({r['backlog_unsent']:,.0f} unsent "
         f"at the cap); {r['subscriptions']:,.0f} subscriptions"
+    )
+    print(
+        f"roster: {r['roster_events']:,.0f} events -> {r['roster_pupils']:,.0f} pupils, "
+        f"{r['roster_links']:,.0f} parent links"
     )
     print(f"machine: {r['cores']:.0f} cores, {r['memory_gib']:.1f} GiB memory (shared)")
 

@@ -66,7 +66,10 @@ async def place_holds(conn: Conn, holds: Sequence[NewHold], expires_at: datetime
     )
 
 
-async def _lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:
+async def lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:
+    """Lock the wallets of these holds in account-id order. A transaction that resolves
+    holds in more than one step locks all their wallets first, in one step: two steps, each
+    in order, are not one order."""
     await conn.execute(
         "SELECT 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_holds"
         " WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE",
@@ -81,7 +84,7 @@ async def capture_holds(conn: Conn, hold_ids: Sequence[int]) -> list[int]:
     _require_tx(conn)
     if not hold_ids:
         return []
-    await _lock_wallets_of_holds(conn, hold_ids)
+    await lock_wallets_of_holds(conn, hold_ids)
     for currency in await _currencies(conn, hold_ids):
         await account(conn, "sms_revenue", "", currency)  # exists after the first charge
     rows = await conn.fetch(_CAPTURE, list(hold_ids))
@@ -118,7 +121,7 @@ async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list
     if not releases:
         return []
     hold_ids = [h for h, _ in releases]
-    await _lock_wallets_of_holds(conn, hold_ids)
+    await lock_wallets_of_holds(conn, hold_ids)
     rows = await conn.fetch(
         "WITH h AS (UPDATE ledger_holds SET status = 'released', resolution = d.why,"
         "  resolved_at = now() FROM unnest($1::bigint[], $2::text[]) AS d(id, why)"

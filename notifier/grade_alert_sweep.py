@@ -19,6 +19,7 @@ from billing.types import Conn
 from notifier import keys
 from notifier.grade_bundles import send_due_bundles
 from notifier.handlers import HandlerContext
+from notifier.transient import retry_transaction
 
 _WITHDRAW = """
 WITH q AS (
@@ -45,11 +46,16 @@ async def withdraw_superseded(conn: Conn) -> int:
 
 
 async def sweep_grade_alerts(app: web.Application) -> None:
-    """The scheduled job (notifier/jobs.py)."""
+    """The scheduled job (notifier/jobs.py); a sweep chosen to break a deadlock runs again."""
     ctx = HandlerContext.from_settings(app[keys.SETTINGS], app[keys.CLOCK])
-    async with app[keys.POOL].acquire() as conn, conn.transaction():
-        await withdraw_superseded(conn)
-        queued = await send_due_bundles(conn, ctx)
+
+    async def sweep() -> int:
+        async with app[keys.POOL].acquire() as conn, conn.transaction():
+            await withdraw_superseded(conn)
+            return await send_due_bundles(conn, ctx)
+
+    retried = app[keys.METRICS].retries.labels("grade-alert-sweep")
+    queued = await retry_transaction(sweep, what="grade-alert-sweep", on_retry=retried.inc)
     dispatcher = app.get(keys.DISPATCHER)
     if queued and dispatcher is not None:
         dispatcher.wakeup.set()  # the bundles go now rather than at the next poll

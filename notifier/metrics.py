@@ -30,7 +30,8 @@ class Metrics:
         )
         self.retries = Counter(
             "notifier_retries_total",
-            "Steps retried after a failure that is not the event's fault (apply, dead-letter).",
+            "Steps retried after a failure that is not the event's fault (apply, dead-letter)"
+            " and transactions run again after a deadlock (settle, claim, reclaim, lease, ...).",
             ["step"],
             registry=self.registry,
         )

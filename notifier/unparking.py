@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -16,6 +17,7 @@ from notifier.applying import apply_records
 from notifier.deadletter import DeadLetters
 from notifier.handlers import Handler, HandlerContext
 from notifier.metrics import Metrics
+from notifier.transient import retry_transaction
 
 
 class ParkedEvents:
@@ -46,8 +48,8 @@ class ParkedEvents:
             limit,
         )
         left = 0
-        for row in rows:
-            left += await self._retry(row, now)
+        for row in rows:  # a retry chosen to break a deadlock runs again (README, "Lock order")
+            left += await retry_transaction(partial(self._retry, row, now), what="parked event")
         return left
 
     async def _retry(self, row: asyncpg.Record, now: datetime) -> int:

@@ -1,4 +1,8 @@
-"""Roster events keep our copy of schools, classes, pupils and parent links current."""
+"""Roster events keep our copy of schools, classes, pupils and parent links current.
+
+A partition batch of them is applied whole when it can be (notifier/handlers/roster_batch.py);
+this is the same, event by event, and the meaning the whole-batch form must keep.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ from pydantic import BaseModel
 
 from billing.types import Conn
 from notifier.errors import NotYetKnown
-from notifier.handlers import HandlerContext
+from notifier.handlers import BatchForm, HandlerContext, with_batch_form
+from notifier.handlers.roster_batch import apply_roster_events, fits, save_places
 from notifier.outbox.enqueue import PendingSms
 from schemas import ParentLinked, ParentUnlinked, PupilEnrolled, PupilLeft, PupilUpdated
 
 
+@with_batch_form(BatchForm(fits, apply_roster_events))
 async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) -> list[PendingSms]:
     """Roster changes send no SMS."""
     if isinstance(event, PupilEnrolled | PupilUpdated):
@@ -29,22 +35,7 @@ async def apply_roster_event(conn: Conn, event: BaseModel, ctx: HandlerContext) 
 
 
 async def _upsert_pupil(conn: Conn, e: PupilEnrolled | PupilUpdated) -> None:
-    await conn.execute(
-        "INSERT INTO schools (id, name, country, time_zone) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (id) DO UPDATE SET name = coalesce(EXCLUDED.name, schools.name),"
-        " country = EXCLUDED.country, time_zone = EXCLUDED.time_zone, updated_at = now()",
-        e.school_id,
-        e.school_name,
-        e.school_country,
-        e.time_zone,  # the weekly digest goes out at the school's local time
-    )
-    await conn.execute(
-        "INSERT INTO classes (id, school_id, name) VALUES ($1, $2, $3)"
-        " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name",
-        e.class_id,
-        e.school_id,
-        e.class_name,
-    )
+    await save_places(conn, [e])  # the weekly digest goes out at the school's local time
     # as_of guards against a replayed older event moving the pupil back in time.
     await conn.execute(
         "INSERT INTO pupils (id, school_id, class_id, first_name, locale, time_zone, as_of)"

@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 import asyncpg
 
@@ -27,8 +28,10 @@ from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
 from notifier.outbox.sending import InDoubtPolicy, Outcome, deliver
 from notifier.outbox.settle import settle
 from notifier.sms.phones import mask_phone
+from notifier.transient import is_conflict, is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _CLAIM = """
 UPDATE notifications n SET status = 'sending', attempts = attempts + 1,
@@ -44,7 +47,17 @@ RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id,
 _RECLAIM = """
 UPDATE notifications SET status = 'queued', in_doubt = true, next_attempt_at = $1,
        lease_owner = NULL, lease_until = NULL
- WHERE status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
+ WHERE id IN (SELECT id FROM notifications
+               WHERE status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
+               ORDER BY id FOR UPDATE)
+   AND status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
+"""
+
+# In id order, as settle locks them: renewing and settling one batch never deadlock.
+_RENEW = """
+UPDATE notifications SET lease_until = $3::timestamptz + $4::interval
+ WHERE id IN (SELECT id FROM notifications WHERE id = ANY ($1::bigint[])
+               AND status = 'sending' AND lease_owner = $2 ORDER BY id FOR UPDATE)
 """
 
 
@@ -109,7 +122,9 @@ class Dispatcher:
         """Put rows whose lease ran out (and with `own`, rows this instance leased in a
         previous life) back in the queue as in doubt; returns how many."""
         owner = self._config.owner if own else None
-        result = await self._pool.execute(_RECLAIM, self._clock.now(), owner)
+        result = await self._retrying(
+            "reclaim", lambda: self._pool.execute(_RECLAIM, self._clock.now(), owner)
+        )
         count = int(result.split()[-1])
         if count:
             log.warning("took over %d SMS left in flight; each is looked up before sending", count)
@@ -118,7 +133,10 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim, send and settle one batch; returns how many rows were claimed."""
         c = self._config
-        rows = await self._pool.fetch(_CLAIM, self._clock.now(), c.batch_size, c.owner, c.lease)
+        rows = await self._retrying(
+            "claim", lambda: self._pool.fetch(_CLAIM, self._clock.now(), c.batch_size, c.owner,
+                                              c.lease)
+        )  # fmt: skip
         if not rows:
             return 0
         keeper = asyncio.create_task(self._keep_leases([r["id"] for r in rows]))
@@ -140,15 +158,34 @@ class Dispatcher:
             )  # fmt: skip
 
     async def _settle(self, outcomes: Sequence[Outcome]) -> None:
+        """One transaction, run again where it failed: a settle that fails would stop the
+        loop, and the restart would put every SMS this instance has in flight in doubt. The
+        leases are kept meanwhile (the keeper runs until this returns)."""
         now = self._clock.now()
-        async with self._pool.acquire() as conn, conn.transaction():
-            c = self._config
-            charged = await settle(
-                conn, c.owner, outcomes, now, c.max_attempts, c.undeliverable_policy
-            )
-            if self._low_balance is not None:
-                await check_low_balances(conn, charged, now, self._low_balance)
+
+        async def transaction() -> None:
+            async with self._pool.acquire() as conn, conn.transaction():
+                c = self._config
+                charged = await settle(
+                    conn, c.owner, outcomes, now, c.max_attempts, c.undeliverable_policy
+                )
+                if self._low_balance is not None:
+                    await check_low_balances(conn, charged, now, self._low_balance)
+
+        # Any transient failure, not only a deadlock: settling twice changes nothing.
+        await self._retrying("settle", transaction, retry_if=is_transient)
         self._count(outcomes)
+
+    async def _retrying(
+        self,
+        step: str,
+        transaction: Callable[[], Awaitable[T]],
+        retry_if: Callable[[BaseException], bool] = is_conflict,
+    ) -> T:
+        retries = self._metrics.retries.labels(step)
+        return await retry_transaction(
+            transaction, what=step, retry_if=retry_if, on_retry=retries.inc
+        )
 
     def _count(self, outcomes: Sequence[Outcome]) -> None:
         """Metrics once per batch and label (~3,000 SMS/s: not one increment per SMS)."""
@@ -171,11 +208,13 @@ class Dispatcher:
         c = self._config
         while True:
             await asyncio.sleep(c.lease.total_seconds() / 3)
-            await self._pool.execute(
-                "UPDATE notifications SET lease_until = $3::timestamptz + $4::interval"
-                " WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_owner = $2",
-                ids, c.owner, self._clock.now(), c.lease,
-            )  # fmt: skip
+            try:
+                await self._pool.execute(_RENEW, ids, c.owner, self._clock.now(), c.lease)
+            except Exception as exc:  # the next tick tries again; the batch goes on
+                if not is_transient(exc):
+                    raise
+                self._metrics.retries.labels("lease").inc()
+                log.warning("could not renew the leases of a batch in flight: %r", exc)
 
     async def hand_back(self) -> int:
         """On shutdown: rows still leased to us go back to the queue, in doubt."""

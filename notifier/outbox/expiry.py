@@ -2,35 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
+from asyncpg import Record
 
 from billing.batch_holds import release_holds
 from notifier import keys
+from notifier.transient import retry_transaction
 
 _WHY = "expired before it could be sent"
 
 
 async def expire_stale_notifications(app: web.Application) -> int:
     """Fail queued notifications whose hold is past its expiry, a batch per transaction;
-    returns how many."""
+    returns how many. Outbox rows are locked before wallets (README, "Lock order")."""
     now = app[keys.CLOCK].now()
     expired = 0
     while True:
-        async with app[keys.POOL].acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT n.id, n.hold_id FROM notifications n"
-                " JOIN ledger_holds h ON h.id = n.hold_id"
-                " WHERE n.status = 'queued' AND h.status = 'open' AND h.expires_at <= $1"
-                " ORDER BY n.id LIMIT 5000 FOR UPDATE OF n SKIP LOCKED",
-                now,
-            )
-            released = set(await release_holds(conn, [(r["hold_id"], _WHY) for r in rows]))
-            await conn.execute(
-                "UPDATE notifications SET status = 'failed', last_error = 'expired',"
-                " failed_at = $2 WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows if r["hold_id"] in released],
-                now,
-            )
+        rows, released = await retry_transaction(
+            lambda: _expire_batch(app, now), what="expire-stale-sms",
+            on_retry=app[keys.METRICS].retries.labels("expire").inc,
+        )  # fmt: skip
         expired += len(released)
-        if len(rows) < 5000:
+        if len(rows) < _BATCH:
             return expired
+
+
+_BATCH = 5000
+
+
+async def _expire_batch(app: web.Application, now: datetime) -> tuple[list[Record], set[int]]:
+    async with app[keys.POOL].acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "SELECT n.id, n.hold_id FROM notifications n"
+            " JOIN ledger_holds h ON h.id = n.hold_id"
+            " WHERE n.status = 'queued' AND h.status = 'open' AND h.expires_at <= $1"
+            " ORDER BY n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED",
+            now,
+            _BATCH,
+        )
+        released = set(await release_holds(conn, [(r["hold_id"], _WHY) for r in rows]))
+        await conn.execute(
+            "UPDATE notifications SET status = 'failed', last_error = 'expired',"
+            " failed_at = $2 WHERE id = ANY($1::bigint[])",
+            [r["id"] for r in rows if r["hold_id"] in released],
+            now,
+        )
+    return rows, released

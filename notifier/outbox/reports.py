@@ -19,7 +19,7 @@ from gateways.sms.reports import Report, ReportSink
 from notifier.metrics import Metrics
 from notifier.outbox import early
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
-from notifier.transient import is_transient
+from notifier.transient import is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
 POLL_BATCH = 1000  # per run, newest first: most reports arrive within minutes
@@ -35,22 +35,26 @@ async def record_report(
     if status is None:
         return None
     provider, mid = report.provider, report.provider_message_id
-    async with pool.acquire() as conn, conn.transaction():
-        outcome = await apply_delivery_report(
-            conn, provider=provider, provider_message_id=mid,
-            status=status, detail=report.detail, at=report.at, policy=policy,
-        )  # fmt: skip
-        if outcome != "unknown_message" or not keep_early:
-            return outcome
-        await early.lock_message(conn, provider, mid)  # then look again: settled meanwhile?
-        outcome = await apply_delivery_report(
-            conn, provider=provider, provider_message_id=mid,
-            status=status, detail=report.detail, at=report.at, policy=policy,
-        )  # fmt: skip
-        if outcome != "unknown_message":
-            return outcome
-        await early.keep_early(conn, provider, mid, status, report.detail, report.at)
-        return "kept_early"
+
+    async def transaction() -> str:
+        async with pool.acquire() as conn, conn.transaction():
+            outcome = await apply_delivery_report(
+                conn, provider=provider, provider_message_id=mid,
+                status=status, detail=report.detail, at=report.at, policy=policy,
+            )  # fmt: skip
+            if outcome != "unknown_message" or not keep_early:
+                return outcome
+            await early.lock_message(conn, provider, mid)  # then look again: settled meanwhile?
+            outcome = await apply_delivery_report(
+                conn, provider=provider, provider_message_id=mid,
+                status=status, detail=report.detail, at=report.at, policy=policy,
+            )  # fmt: skip
+            if outcome != "unknown_message":
+                return outcome
+            await early.keep_early(conn, provider, mid, status, report.detail, report.at)
+            return "kept_early"
+
+    return await retry_transaction(transaction, what="delivery report")
 
 
 def report_sink(

@@ -2,19 +2,29 @@
 holds captured, refused ones failed and released, the rest queued again (in doubt when the
 provider may have them, with the provider that may). Only rows this instance still leases
 are touched, so a row another instance took over after our lease ran out is never settled
-twice."""
+twice.
+
+Locks are taken in the one order every transaction on the outbox and wallets keeps (README,
+"Lock order"): the batch's outbox rows in id order, then every wallet it charges or refunds
+in one statement in account order, then their holds. Settling twice is harmless (the rows
+are no longer `sending`), so a settle PostgreSQL rolled back is simply run again."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from billing.batch_holds import capture_holds, release_holds
+from billing.batch_holds import capture_holds, lock_wallets_of_holds, release_holds
 from billing.delivery import reverse_house_sms
 from billing.types import Conn
 from notifier.outbox.delivery import UndeliverablePolicy
 from notifier.outbox.early import apply_early
 from notifier.outbox.sending import Outcome
+
+_LOCK_ROWS = (
+    "SELECT 1 FROM notifications WHERE id = ANY ($1::bigint[]) AND status = 'sending'"
+    " AND lease_owner = $2 ORDER BY id FOR UPDATE"
+)
 
 _SENT = """
 UPDATE notifications n SET status = 'sent', sent_at = $3, provider = d.provider,
@@ -63,6 +73,10 @@ async def settle(
             "failed" if gave_up else ("again" if o.verdict in ("retry", "in_doubt") else o.verdict)
         )
         by[key].append(o)
+    await conn.execute(_LOCK_ROWS, sorted(o.row["id"] for o in outcomes), owner)
+    holds = [o.row["hold_id"] for o in (*by["accepted"], *by["failed"]) if o.row["hold_id"]]
+    if holds:  # all at once: charged ones first, then refunded ones, would be two orders
+        await lock_wallets_of_holds(conn, holds)
     charged = await _sent(conn, owner, by["accepted"], now, policy)
     await _failed(conn, owner, by["failed"], max_attempts, now)
     await _again(conn, owner, by["again"], now)

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
 
 from billing.ledger import wallet_balance
+from billing.types import Conn
+from gateways.sms.reports import Report
 from gateways.sms.smpp import SmppProvider
 from gateways.sms.smpp_session import SmppConfig
+from notifier.outbox import reports
 from notifier.outbox.delivery import UndeliverablePolicy, apply_delivery_report
 from notifier.outbox.parts import PgParts
 from notifier.outbox.reports import report_sink
@@ -109,4 +113,27 @@ async def test_a_long_sms_whose_first_part_expired_stays_expired_when_the_next_i
         await smpp.close()
         await smsc.stop()
     assert await pool.fetchval("SELECT delivery_status FROM notifications") == "expired"
+    assert await _posted(pool) == 100_00
+
+
+async def test_a_report_whose_transaction_gave_way_in_a_deadlock_is_recorded_on_the_retry(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refund runs in the report's transaction; PostgreSQL may pick it to break a
+    deadlock with the dispatcher's settle. It runs again: refunded once, not refused."""
+    await _sent_sms(pool)
+    calls: list[int] = []
+
+    async def deadlocked_once(conn: Conn, **report: Any) -> str:
+        calls.append(1)
+        outcome = await apply_delivery_report(conn, **report)  # its writes are rolled back
+        if len(calls) == 1:
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        return outcome
+
+    monkeypatch.setattr(reports, "apply_delivery_report", deadlocked_once)
+    report = Report("scripted", "p-1", "undeliverable", AT, "absent subscriber")
+
+    assert await reports.record_report(pool, report, policy="refund") == "refunded"
+    assert len(calls) == 2
     assert await _posted(pool) == 100_00

@@ -8,23 +8,20 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import pytest
 from aiokafka.structs import ConsumerRecord
 from asyncpg.connection import LoggedQuery
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from billing.ledger import credit_wallet
-from devstack import EmbeddedStack
 from notifier.applying import BatchResult, apply_batch, apply_records
 from notifier.handlers import HandlerContext
 from notifier.handlers.homework import apply_homework_event
-from tests.support import MovableClock, dsn_with_database
+from tests.support import MovableClock
 
 TOPIC = "diary.homework"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -138,25 +135,6 @@ async def _state(conn: asyncpg.Connection, results: list[BatchResult]) -> dict[s
 
 def _context() -> HandlerContext:
     return HandlerContext(MovableClock(T0), 2, timedelta(hours=1))
-
-
-@pytest.fixture
-async def two_databases(
-    stack: EmbeddedStack, template_database: str
-) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
-    names = [f"t_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    admin = await asyncpg.connect(stack.database_url)
-    for name in names:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_database}")
-    pools = [await asyncpg.create_pool(dsn_with_database(stack.database_url, n)) for n in names]
-    try:
-        yield pools[0], pools[1]
-    finally:
-        for pool in pools:
-            await pool.close()
-        for name in names:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 _WRITTEN = (
