@@ -25,7 +25,7 @@ from notifier.handlers import HandlerContext
 from notifier.handlers.roster import apply_roster_event
 from notifier.handlers.roster_batch import SAVE_PUPILS
 from notifier.metrics import Metrics
-from notifier.parking import ParkedEvents
+from notifier.unparking import ParkedEvents
 from tests.support import MovableClock
 
 TOPIC = "diary.roster"
