@@ -1,0 +1,64 @@
+"""A parent's monthly cap and what they spent this month, as the page and the API show it.
+
+The cap itself is enforced where the money is held (notifier/outbox/caps.py); this module
+only stores it and reads the month's figures with the same definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.ledger import wallet_balance
+from billing.types import Conn
+from notifier.manager.wallet import parent_currency
+from notifier.outbox.caps import CURRENCY_ZONE, SPEND, month_of, month_start
+
+
+@dataclass(frozen=True)
+class Spending:
+    currency: str
+    monthly_cap: int | None  # minor units; None: no cap
+    spent: int  # minor units, this month so far
+    month_start: datetime  # when this month began in `time_zone`
+    time_zone: str
+    cap_reached: bool  # the cap stopped an SMS this month (the parent was told)
+
+    @property
+    def left(self) -> int | None:
+        return None if self.monthly_cap is None else max(0, self.monthly_cap - self.spent)
+
+
+async def set_cap(conn: Conn, parent_id: str, cap: int | None, now: datetime) -> None:
+    """Set (or with None, lift) the parent's monthly cap, in their wallet's currency."""
+    currency = await parent_currency(conn, parent_id)
+    await conn.execute(
+        "INSERT INTO spending_caps (parent_id, monthly_cap, currency, updated_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (parent_id) DO UPDATE"
+        " SET monthly_cap = $2, currency = $3, updated_at = $4",
+        parent_id, cap, currency, now,
+    )  # fmt: skip
+
+
+async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
+    currency = await parent_currency(conn, parent_id)
+    row = await conn.fetchrow(
+        "SELECT (SELECT monthly_cap FROM spending_caps WHERE parent_id = $1 AND currency = $2),"
+        " (SELECT p.time_zone FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id"
+        "   WHERE s.parent_id = $1 ORDER BY s.id LIMIT 1)",
+        parent_id,
+        currency,
+    )
+    assert row is not None
+    time_zone = row[1] or CURRENCY_ZONE.get(currency, "UTC")
+    since = month_start(now, time_zone)
+    wallet = await wallet_balance(conn, parent_id)
+    spent = 0
+    if wallet is not None:
+        spent = (await conn.fetchrow(SPEND, [wallet.account_id], [since]) or [0, 0])[1]
+    reached = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM cap_notices WHERE parent_id = $1 AND month = $2)",
+        parent_id,
+        month_of(now, time_zone),
+    )
+    return Spending(currency, row[0], spent, since, time_zone, bool(reached))
