@@ -6,13 +6,19 @@ only stores it and reads the month's figures with the same definitions.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import datetime
 
+from billing.errors import NoTariff
 from billing.ledger import wallet_balance
+from billing.tariffs import price_per_part
 from billing.types import Conn
-from notifier.manager.wallet import parent_currency
+from notifier.manager.forecast import Forecast, forecast_month
+from notifier.manager.forecast_inputs import child_plans
+from notifier.manager.wallet import CURRENCY_COUNTRY, parent_currency
 from notifier.outbox.caps import CURRENCY_ZONE, SPEND, month_of, month_start
+from notifier.zones import zone
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,19 @@ async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
         month_of(now, time_zone),
     )
     return Spending(currency, row[0], spent, since, time_zone, bool(reached))
+
+
+async def month_forecast(
+    conn: Conn, parent_id: str, now: datetime, found: Spending, *, sms_max_parts: int,
+    digest_max_parts: int,
+) -> Forecast:  # fmt: skip
+    """This month's forecast (notifier/manager/forecast.py) at the wallet's tariff."""
+    plans = await child_plans(conn, parent_id, now, sms_max_parts=sms_max_parts,
+                              digest_max_parts=digest_max_parts)  # fmt: skip
+    try:
+        country = CURRENCY_COUNTRY.get(found.currency)
+        per_part = await price_per_part(conn, found.currency, now, country)
+    except NoTariff:
+        per_part = 0  # no tariff in force: nothing can be sent, nothing will cost
+    local = now.astimezone(zone(found.time_zone))
+    return forecast_month(plans, per_part, calendar.monthrange(local.year, local.month)[1])
