@@ -135,3 +135,29 @@ async def test_the_forecast_counts_the_childs_subscriptions_from_the_class_rate(
     assert body["forecast"]["latin"] < body["forecast"]["cyrillic"]
     assert body["forecast"]["cyrillic"] == sum(i["cost_cyrillic"] for i in lines.values())
     assert (body["spent"], body["monthly_cap"]) == (0, None)
+
+
+async def test_the_digest_is_sized_on_the_childs_own_recent_weeks(api: Api) -> None:
+    await _verified_with_money(api)
+    r = await api.call("PUT", "/api/v1/children/p-aida/subscription",
+                       json={"phone": KZ_PHONE, "types": ["weekly_grades", "grade_instant"],
+                             "language": "ru"})  # fmt: skip
+    assert r.status == 200
+    conn = await _db(api)
+    try:  # one week with six maths marks: a one-part digest, not a typical week's three
+        await conn.execute(
+            "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment,"
+            " mark, as_of) SELECT 'g-' || i, 'sch-1', 'p-aida', 'Математика', '2026-11-18',"
+            " 'lesson', 4 + i % 2, $1 FROM generate_series(1, 6) i",
+            NOW,
+        )
+    finally:
+        await conn.close()
+    body = await (await api.call("GET", "/api/v1/spending")).json()
+    lines = {item["type"]: item for item in body["forecast"]["items"]}
+    assert (lines["weekly_grades"]["parts_cyrillic"], lines["weekly_grades"]["parts_latin"]) == (
+        1,
+        1,
+    )
+    # 6 marks in 5А's two pupils over four weeks: 3 each, 3.2 in a 30-day month -> 3 alerts
+    assert lines["grade_instant"]["sms"] == 3
