@@ -17,7 +17,7 @@ from billing.types import Conn
 from notifier.manager.forecast import Forecast, forecast_month
 from notifier.manager.forecast_inputs import child_plans
 from notifier.manager.wallet import CURRENCY_COUNTRY, parent_currency
-from notifier.outbox.caps import CURRENCY_ZONE, SPEND, month_of, month_start
+from notifier.outbox.caps import SPEND, month_of, month_start, parent_zone
 from notifier.zones import zone
 
 
@@ -56,7 +56,7 @@ async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
         currency,
     )
     assert row is not None
-    time_zone = row[1] or CURRENCY_ZONE.get(currency, "UTC")
+    time_zone = parent_zone(row[1], currency)
     since = month_start(now, time_zone)
     wallet = await wallet_balance(conn, parent_id)
     spent = 0

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 
 from billing.ledger import Balance
 from billing.types import Conn
-from notifier.zones import zone
+from notifier.zones import UnknownZone, zone
 
 # A wallet with no child's school to ask: the capital's zone of its country.
 CURRENCY_ZONE = {"KZT": "Asia/Almaty", "KGS": "Asia/Bishkek"}
@@ -39,6 +39,18 @@ class Cap:
     @property
     def left(self) -> int:
         return max(0, self.cap - self.spent)
+
+
+def parent_zone(school_zone: str | None, currency: str) -> str:
+    """The zone the parent's month follows: their child's school's, if the shipped tzdata
+    knows it (a bad roster value must never stop a batch), else their wallet's country's."""
+    if school_zone:
+        try:
+            zone(school_zone)
+            return school_zone
+        except UnknownZone:
+            pass
+    return CURRENCY_ZONE.get(currency, "UTC")
 
 
 def month_start(now: datetime, time_zone: str) -> datetime:
@@ -80,7 +92,7 @@ async def caps_of(conn: Conn, wallets: Mapping[str, Balance], now: datetime) -> 
         return {}
     rows = await conn.fetch(_CAPS, list(wallets))
     found = {
-        r["parent_id"]: (r["monthly_cap"], r["time_zone"] or CURRENCY_ZONE.get(r["currency"]))
+        r["parent_id"]: (r["monthly_cap"], parent_zone(r["time_zone"], r["currency"]))
         for r in rows
         if r["currency"] == wallets[r["parent_id"]].currency
     }
@@ -88,10 +100,10 @@ async def caps_of(conn: Conn, wallets: Mapping[str, Balance], now: datetime) -> 
         return {}
     owners = list(found)
     ids = [wallets[o].account_id for o in owners]
-    starts = [month_start(now, found[o][1] or "UTC") for o in owners]
+    starts = [month_start(now, found[o][1]) for o in owners]
     spent = {r["account_id"]: r["spent"] for r in await conn.fetch(SPEND, ids, starts)}
     return {
         o: Cap(found[o][0], spent.get(wallets[o].account_id, 0), wallets[o].currency,
-               found[o][1] or "UTC")
+               found[o][1])
         for o in owners
     }  # fmt: skip

@@ -6,7 +6,8 @@ A recipient without a wallet, or without enough money left in this batch, is rec
 `skipped_insufficient_funds`; one whose SMS would take this month's spend past the monthly
 cap they chose is recorded as `skipped_cap` (checked under the same wallet lock as the hold:
 notifier/outbox/caps.py) and told once a month (notifier/outbox/cap_notice.py). Either way:
-not sent, not charged, never an error for the others.
+not sent, not charged, never an error for the others. (The notice adds a few statements,
+once a month per capped parent.)
 """
 
 from __future__ import annotations
