@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -66,7 +67,7 @@ async def _capped_parent(conn: asyncpg.Connection) -> None:
 
 @pytest.mark.parametrize("lang", ["ru", "kk", "ky"])
 async def test_the_month_spend_forecast_and_cap_in_every_language(
-    lang: str, manager: Manager, browser: NewPage
+    lang: str, manager: Manager, browser: NewPage, artifacts: Path
 ) -> None:
     conn = await asyncpg.connect(manager.settings.database_url)
     try:
@@ -85,6 +86,7 @@ async def test_the_month_spend_forecast_and_cap_in_every_language(
     await expect(page.locator("#cap-reached")).to_be_visible()
     await expect(page.locator("#messages li").first).to_contain_text(stopped)
     assert await horizontal_overflow(page) == 0
+    await month.screenshot(path=artifacts / f"spending-{lang}.png")
 
     await page.locator("#cap-input").fill("100")
     await page.get_by_role("button", name=save, exact=True).click()

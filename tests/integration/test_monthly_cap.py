@@ -61,6 +61,11 @@ async def test_the_parent_is_told_once_a_month_for_free(pool: asyncpg.Pool) -> N
     assert [(n["body"], n["hold_id"]) for n in notices] == [
         ("Лимит SMS на месяц 20.00 KZT исчерпан, SMS не отправляются.", None)
     ]
+    async with pool.acquire() as conn:  # the free notice is paid by the house, never counted
+        assert (await spending(conn, "p", T0)).spent == 20_00
+        wallet = await wallet_balance(conn, "p")
+        assert wallet is not None
+        assert wallet.available == 980_00
     next_month = T0 + timedelta(days=30)  # 23 Dec: a new month, the cap starts again
     await _send(pool, "p", subs["p"], 2, at=next_month)
     statuses = await pool.fetch(
