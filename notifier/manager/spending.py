@@ -17,7 +17,7 @@ from billing.types import Conn
 from notifier.manager.forecast import Forecast, forecast_month
 from notifier.manager.forecast_inputs import child_plans
 from notifier.manager.wallet import CURRENCY_COUNTRY, parent_currency
-from notifier.outbox.caps import SPEND, month_of, month_start, parent_zone
+from notifier.outbox.caps import SPEND, month_of, month_start, school_zones
 from notifier.zones import zone
 
 
@@ -48,15 +48,12 @@ async def set_cap(conn: Conn, parent_id: str, cap: int | None, now: datetime) ->
 
 async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
     currency = await parent_currency(conn, parent_id)
-    row = await conn.fetchrow(
-        "SELECT (SELECT monthly_cap FROM spending_caps WHERE parent_id = $1 AND currency = $2),"
-        " (SELECT p.time_zone FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id"
-        "   WHERE s.parent_id = $1 ORDER BY s.id LIMIT 1)",
+    cap = await conn.fetchval(
+        "SELECT monthly_cap FROM spending_caps WHERE parent_id = $1 AND currency = $2",
         parent_id,
         currency,
     )
-    assert row is not None
-    time_zone = parent_zone(row[1], currency)
+    time_zone = (await school_zones(conn, {parent_id: currency}))[parent_id]
     since = month_start(now, time_zone)
     wallet = await wallet_balance(conn, parent_id)
     spent = 0
@@ -67,7 +64,7 @@ async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
         parent_id,
         month_of(now, time_zone),
     )
-    return Spending(currency, row[0], spent, since, time_zone, bool(reached))
+    return Spending(currency, cap, spent, since, time_zone, bool(reached))
 
 
 async def month_forecast(

@@ -6,11 +6,11 @@ captured and not refunded. A hold released (never sent, withdrawn, expired) or r
 (undelivered) does not count; free house SMS never have a hold, so they never count. A hold
 counts in the month it was placed, even if it is captured after midnight on the 1st.
 
-The month is the parent's: the time zone of their first child's school (pupils.time_zone,
+The month is the parent's: the time zone of their child's school (pupils.time_zone,
 Asia/Almaty, Asia/Bishkek...), else that of the wallet's country, from the shipped tzdata
 (notifier/zones.py), never the database's.
 
-Two statements per batch, whatever its size, and only when a parent in it has a cap; run
+One statement per batch, two more when a parent in it has a cap, whatever its size; run
 after lock_wallets, so a second batch on the same wallet waits for the first to commit and
 then sees its holds: two batches can never both pass the cap.
 """
@@ -66,12 +66,17 @@ def month_of(now: datetime, time_zone: str) -> date:
 
 
 _CAPS = """
-SELECT c.parent_id, c.monthly_cap, c.currency,
-       (SELECT p.time_zone FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id
-         WHERE s.parent_id = c.parent_id ORDER BY s.id LIMIT 1) AS time_zone
-  FROM spending_caps c
- WHERE c.parent_id = ANY($1::text[]) AND c.monthly_cap IS NOT NULL
+SELECT parent_id, monthly_cap, currency FROM spending_caps
+ WHERE parent_id = ANY($1::text[]) AND monthly_cap IS NOT NULL
 """
+# One child's school's zone per parent, the same child every time (the (parent, pupil) index).
+_ZONES = """
+SELECT DISTINCT ON (s.parent_id) s.parent_id, p.time_zone
+  FROM subscriptions s JOIN pupils p ON p.id = s.pupil_id
+ WHERE s.parent_id = ANY($1::text[])
+ ORDER BY s.parent_id, s.pupil_id
+"""
+
 
 # Holds since each month start, less released and refunded ones (see the module docstring).
 SPEND = """
@@ -85,25 +90,32 @@ SELECT x.account_id, coalesce(sum(h.amount), 0)::bigint AS spent
 """
 
 
+async def school_zones(conn: Conn, parents: Mapping[str, str]) -> dict[str, str]:
+    """The zone each parent's month follows ({parent: wallet currency} in, parent_zone out)."""
+    rows = await conn.fetch(_ZONES, list(parents))
+    found = {r["parent_id"]: r["time_zone"] for r in rows}
+    return {p: parent_zone(found.get(p), currency) for p, currency in parents.items()}
+
+
 async def caps_of(conn: Conn, wallets: Mapping[str, Balance], now: datetime) -> dict[str, Cap]:
     """The cap and month-to-date spend of every wallet in `wallets` that has a cap in its
     currency. Call with the wallets locked (billing.batch_holds.lock_wallets)."""
     if not wallets:
         return {}
     rows = await conn.fetch(_CAPS, list(wallets))
-    found = {
-        r["parent_id"]: (r["monthly_cap"], parent_zone(r["time_zone"], r["currency"]))
+    capped = {
+        r["parent_id"]: r["monthly_cap"]
         for r in rows
         if r["currency"] == wallets[r["parent_id"]].currency
     }
-    if not found:
+    if not capped:
         return {}
-    owners = list(found)
+    zones = await school_zones(conn, {o: wallets[o].currency for o in capped})
+    owners = list(capped)
     ids = [wallets[o].account_id for o in owners]
-    starts = [month_start(now, found[o][1]) for o in owners]
+    starts = [month_start(now, zones[o]) for o in owners]
     spent = {r["account_id"]: r["spent"] for r in await conn.fetch(SPEND, ids, starts)}
     return {
-        o: Cap(found[o][0], spent.get(wallets[o].account_id, 0), wallets[o].currency,
-               found[o][1])
+        o: Cap(capped[o], spent.get(wallets[o].account_id, 0), wallets[o].currency, zones[o])
         for o in owners
-    }  # fmt: skip
+    }
