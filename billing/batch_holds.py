@@ -45,14 +45,22 @@ async def new_hold_ids(conn: Conn, count: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def place_holds(conn: Conn, holds: Sequence[NewHold], expires_at: datetime) -> None:
-    """Reserve every hold on its (locked) wallet in one statement."""
+async def place_holds(
+    conn: Conn,
+    holds: Sequence[NewHold],
+    expires_at: datetime,
+    *,
+    created_at: datetime | None = None,
+) -> None:
+    """Reserve every hold on its (locked) wallet in one statement. `created_at` (default: the
+    database's now) decides the month a hold counts in against a monthly cap."""
     _require_tx(conn)
     if not holds:
         return
     await conn.execute(
         "WITH h AS (INSERT INTO ledger_holds (id, account_id, amount, currency, reference,"
-        "  expires_at) SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::bigint[],"
+        "  expires_at, created_at) SELECT *, $6::timestamptz, coalesce($7::timestamptz, now())"
+        "  FROM unnest($1::bigint[], $2::bigint[],"
         "  $3::bigint[], $4::text[], $5::text[]) RETURNING account_id, amount)"
         " UPDATE ledger_accounts a SET held = a.held + s.amount"
         " FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s"
@@ -63,6 +71,7 @@ async def place_holds(conn: Conn, holds: Sequence[NewHold], expires_at: datetime
         [h.currency for h in holds],
         [h.reference for h in holds],
         expires_at,
+        created_at,
     )
 
 

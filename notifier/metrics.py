@@ -21,7 +21,7 @@ class Metrics:
         )
         self.sms = Counter(
             "notifier_sms_total",
-            "SMS by final status (sent, failed, skipped_insufficient_funds, retried).",
+            "SMS by final status (sent, failed, skipped_insufficient_funds, skipped_cap, retried).",
             ["status"],
             registry=self.registry,
         )

@@ -23,7 +23,7 @@ class Reach:
     sent: int  # accepted by the SMS provider
     delivered: int  # of those, reported delivered to the phone
     undelivered: int  # of those, reported undeliverable, expired or failed
-    skipped_for_balance: int  # not sent: the parent's balance did not cover it
+    skipped_for_balance: int  # not sent: the parent's balance or monthly cap did not cover it
     failed: int  # not sent: the provider refused it or it expired
 
 
@@ -33,7 +33,7 @@ SELECT a.id, a.title, a.scope, a.urgent, a.published_at, a.targeted, a.subscribe
        count(n.id) FILTER (WHERE n.status = 'sent'),
        count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status = 'delivered'),
        count(n.id) FILTER (WHERE n.status = 'sent' AND n.delivery_status <> 'delivered'),
-       count(n.id) FILTER (WHERE n.status = 'skipped_insufficient_funds'),
+       count(n.id) FILTER (WHERE n.status IN ('skipped_insufficient_funds', 'skipped_cap')),
        count(n.id) FILTER (WHERE n.status = 'failed')
   FROM announcements a
   LEFT JOIN notifications n ON n.event_id = a.event_id AND n.kind = 'announcement'

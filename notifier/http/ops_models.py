@@ -107,7 +107,13 @@ class MessageOut(BaseModel):
     parent_id: str
     kind: str
     status: Literal[
-        "queued", "sending", "sent", "failed", "skipped_insufficient_funds", "cancelled"
+        "queued",
+        "sending",
+        "sent",
+        "failed",
+        "skipped_insufficient_funds",
+        "skipped_cap",
+        "cancelled",
     ]
     parts: int
     price: int = Field(description="minor units")
@@ -131,12 +137,13 @@ class MessageOut(BaseModel):
     outcome: Outcome = Field(
         description='what became of it (README "What happened to an SMS"): queued,'
         " submitted, delivered, undeliverable, expired, failed, cancelled or"
-        " skipped_insufficient_funds; `status` `sent` alone only means a provider took it"
+        " skipped_insufficient_funds or skipped_cap (the parent's monthly cap); `status` `sent`"
+        " alone only means a provider took it"
     )
     money: Money = Field(
         description="where its price went: held, charged, refunded (after an undeliverable,"
-        " expired or failed report), released (never sent), not_charged (balance short),"
-        " paid_by_house (service SMS)"
+        " expired or failed report), released (never sent), not_charged (balance short or"
+        " monthly cap reached), paid_by_house (service SMS)"
     )
 
 

@@ -90,13 +90,13 @@ async def statement(
 
 async def cost_preview(conn: Conn, parent_id: str, text: str, now: datetime) -> CostPreview:
     """Priced in the wallet's currency, else by the parent's phone country, else in KZT."""
-    currency = await _parent_currency(conn, parent_id)
+    currency = await parent_currency(conn, parent_id)
     sms = count_parts(text)
     per_part = await price_per_part(conn, currency, now, CURRENCY_COUNTRY.get(currency))
     return CostPreview(sms, price(sms.parts, per_part), currency)
 
 
-async def _parent_currency(conn: Conn, parent_id: str) -> str:
+async def parent_currency(conn: Conn, parent_id: str) -> str:
     balance = await wallet_balance(conn, parent_id)
     if balance is not None:
         return balance.currency

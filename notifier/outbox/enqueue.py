@@ -3,7 +3,11 @@ for a whole batch in a constant number of statements, in the caller's transactio
 hold commits with the row that caused it.
 
 A recipient without a wallet, or without enough money left in this batch, is recorded as
-`skipped_insufficient_funds`: not sent, not charged, never an error for the others.
+`skipped_insufficient_funds`; one whose SMS would take this month's spend past the monthly
+cap they chose is recorded as `skipped_cap` (checked under the same wallet lock as the hold:
+notifier/outbox/caps.py) and told once a month (notifier/outbox/cap_notice.py). Either way:
+not sent, not charged, never an error for the others. (The notice adds a few statements,
+once a month per capped parent.)
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
 from billing.types import Conn
 from gateways.sms.segments import SmsParts, count_parts
+from notifier.outbox.cap_notice import tell_cap_reached
+from notifier.outbox.caps import Cap, caps_of
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class EnqueueResult:
     duplicates: int = 0
     notification_ids: list[int] = field(default_factory=list)
     short_of_money: set[str] = field(default_factory=set)  # parents skipped for balance
+    capped: set[str] = field(default_factory=set)  # parents skipped for their monthly cap
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class _Row:
     price: int
     currency: str | None
     skipped_why: str | None  # None: affordable, gets a hold
+    status: str = "queued"  # else skipped_insufficient_funds | skipped_cap
     hold_id: int | None = None
     id: int = 0
 
@@ -96,7 +104,8 @@ async def enqueue_paid(
     if not items:
         return result
     wallets = await lock_wallets(conn, (i.parent_id for i in items))
-    rows = _price(items, wallets, await load_tariffs(conn, now))
+    caps = await caps_of(conn, wallets, now)
+    rows = _price(items, wallets, await load_tariffs(conn, now), caps)
     rows = await _name(conn, rows)
     inserted_ids = await _insert(conn, rows, now)
     inserted = [r for r in rows if r.id in inserted_ids]
@@ -106,12 +115,16 @@ async def enqueue_paid(
                 f"notification:{r.id}")
         for r in queued if r.hold_id is not None
     ]  # fmt: skip
-    await place_holds(conn, holds, _expiry(queued, now, hold_ttl))
+    await place_holds(conn, holds, _expiry(queued, now, hold_ttl), created_at=now)
     result.duplicates += len(rows) - len(inserted)
     result.queued = len(queued)
     result.skipped = len(inserted) - len(queued)
     result.notification_ids = [r.id for r in queued]
-    result.short_of_money = {r.sms.parent_id for r in inserted if r.hold_id is None}
+    result.short_of_money = {
+        r.sms.parent_id for r in inserted if r.status == "skipped_insufficient_funds"
+    }
+    result.capped = {r.sms.parent_id for r in inserted if r.status == "skipped_cap"}
+    await tell_cap_reached(conn, {p: caps[p] for p in result.capped}, now)
     return result
 
 
@@ -129,29 +142,48 @@ async def _name(conn: Conn, rows: list[_Row]) -> list[_Row]:
 
 
 def _price(
-    items: Sequence[PendingSms], wallets: dict[str, Balance], tariffs: Tariffs
-) -> list[_Row]:
-    """Each item priced; what the wallet cannot cover, spent in order, is skipped."""
+    items: Sequence[PendingSms], wallets: dict[str, Balance], tariffs: Tariffs,
+    caps: dict[str, Cap],
+) -> list[_Row]:  # fmt: skip
+    """Each item priced; what the cap or the wallet cannot cover, spent in order, is skipped."""
     left = {owner: w.available for owner, w in wallets.items()}
+    cap_left = {owner: c.left for owner, c in caps.items()}
     out: list[_Row] = []
     for item in items:
         parts = count_parts(item.body)
         wallet = wallets.get(item.parent_id)
         if wallet is None:
-            out.append(_Row(item, parts, 0, None, "no wallet: never topped up"))
+            out.append(_Row(item, parts, 0, None, "no wallet: never topped up", _SHORT))
             continue
         per_part = tariffs.per_part(wallet.currency, item.country)
         cost = parts.parts * per_part if per_part is not None else 0
+        status = _SHORT
         if per_part is None:
             why: str | None = f"no SMS tariff in force for {wallet.currency} ({item.country})"
+        elif item.parent_id in cap_left and cost > cap_left[item.parent_id]:
+            why, status = _over_cap(caps[item.parent_id], cap_left[item.parent_id], cost), _CAP
         elif cost > left[item.parent_id]:
             have = format_amount(left[item.parent_id], wallet.currency)
             why = f"balance {have} is short of {format_amount(cost, wallet.currency)}"
         else:
-            why = None
+            why, status = None, "queued"
             left[item.parent_id] -= cost
-        out.append(_Row(item, parts, cost, wallet.currency, why))
+            if item.parent_id in cap_left:
+                cap_left[item.parent_id] -= cost
+        out.append(_Row(item, parts, cost, wallet.currency, why, status))
     return out
+
+
+_SHORT, _CAP = "skipped_insufficient_funds", "skipped_cap"
+
+
+def _over_cap(cap: Cap, left: int, cost: int) -> str:
+    def amount(minor: int) -> str:
+        return format_amount(minor, cap.currency)
+
+    spent = cap.spent + (cap.left - left)  # before this batch, plus what it took so far
+    return (f"monthly cap {amount(cap.cap)} reached: {amount(spent)} spent this month,"
+            f" this SMS costs {amount(cost)}")  # fmt: skip
 
 
 async def _without_known_duplicates(
@@ -184,12 +216,10 @@ async def _without_known_duplicates(
 _INSERT = """
 INSERT INTO notifications (id, event_id, subscription_id, parent_id, pupil_id, kind, phone, body,
     encoding, parts, price, currency, hold_id, status, last_error, dedupe_key, next_attempt_at)
-SELECT i, e, s, pa, pu, k, ph, b, en, n, pr, c, h,
-       CASE WHEN h IS NULL THEN 'skipped_insufficient_funds' ELSE 'queued' END, err, d, t
+SELECT *
   FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[],
               $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::text[],
-              $13::bigint[], $14::text[], $15::text[], $16::timestamptz[])
-       AS x(i, e, s, pa, pu, k, ph, b, en, n, pr, c, h, err, d, t)
+              $13::bigint[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
 ON CONFLICT DO NOTHING
 RETURNING id
 """
@@ -198,12 +228,12 @@ RETURNING id
 async def _insert(conn: Conn, rows: Sequence[_Row], now: datetime) -> set[int]:
     """Insert the rows; returns the ids inserted (a row already there, e.g. from a redelivered
     cause, inserts nothing)."""
-    cols: list[list[object]] = [[] for _ in range(16)]
+    cols: list[list[object]] = [[] for _ in range(17)]
     for r in rows:
         s = r.sms
         values = (r.id, s.event_id, s.subscription_id, s.parent_id, s.pupil_id, s.kind, s.phone,
                   s.body, r.parts.encoding, r.parts.parts, r.price, r.currency, r.hold_id,
-                  r.skipped_why, s.dedupe_key, s.not_before or now)  # fmt: skip
+                  r.status, r.skipped_why, s.dedupe_key, s.not_before or now)  # fmt: skip
         for col, value in zip(cols, values, strict=True):
             col.append(value)
     return {r["id"] for r in await conn.fetch(_INSERT, *cols)}

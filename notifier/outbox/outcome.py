@@ -19,16 +19,18 @@ Outcome = Literal[
     "failed",  # refused by the operator after acceptance, or never accepted by any provider
     "cancelled",  # an alert withdrawn before sending
     "skipped_insufficient_funds",
+    "skipped_cap",  # the parent's monthly cap would have been crossed
 ]
 Money = Literal[
     "held",  # on hold while it waits
     "charged",  # captured: accepted, delivered, or undeliverable under UNDELIVERABLE_POLICY=keep
     "refunded",  # captured, then given back after an undeliverable/expired/failed report
     "released",  # its hold was released: never sent, nothing charged
-    "not_charged",  # never held: the balance was short
+    "not_charged",  # never held: the balance was short, or the monthly cap reached
     "paid_by_house",  # a service SMS (verification code, low-balance notice)
 ]
 _WAITING = frozenset({"queued", "sending"})
+_SKIPPED = ("skipped_insufficient_funds", "skipped_cap")
 _FINAL_REPORTS = frozenset({"delivered", "undeliverable", "expired", "failed"})
 
 
@@ -39,7 +41,7 @@ def outcome(status: str, delivery_status: str | None) -> Outcome:
         if delivery_status in _FINAL_REPORTS:
             return delivery_status  # type: ignore[return-value]
         return "submitted"
-    if status in ("failed", "cancelled", "skipped_insufficient_funds"):
+    if status in ("failed", "cancelled", *_SKIPPED):
         return status  # type: ignore[return-value]
     raise ValueError(f"unknown SMS status {status!r}")
 
@@ -47,7 +49,7 @@ def outcome(status: str, delivery_status: str | None) -> Outcome:
 def money(status: str, *, held: bool, refunded: bool) -> Money:
     """`held`: the SMS had a hold on the parent's wallet; `refunded`: its charge was given
     back (billing.delivery.refund_undelivered)."""
-    if status == "skipped_insufficient_funds":
+    if status in _SKIPPED:
         return "not_charged"
     if not held:
         return "paid_by_house"

@@ -15,6 +15,7 @@ MessageKind = Literal[
     "homework_updated",
     "verification_code",
     "low_balance",
+    "cap_reached",
     "grade_final",
     "grade_changed",
     "grade_deleted",
@@ -46,6 +47,11 @@ TEXTS: Final[dict[MessageKind, dict[Language, str]]] = {
         "ru": "Баланс SMS заканчивается: {available}. Пополните баланс.",
         "kk": "SMS балансы аз қалды: {available}. Балансты толықтырыңыз.",
         "ky": "SMS балансы аз калды: {available}. Балансты толуктаңыз.",
+    },
+    "cap_reached": {
+        "ru": "Лимит SMS на месяц {cap} исчерпан, SMS не отправляются.",
+        "kk": "Айлық SMS лимиті {cap} таусылды, SMS жіберілмейді.",
+        "ky": "Айлык SMS лимити {cap} бүттү, SMS жөнөтүлбөйт.",
     },
     # Instant grade alerts (notifier/sms/grade_texts.py): {grade} is "5" or "18/20"; a lesson's
     # grade is "{subject} {grade} ({date})" in every language, so only these need words.
@@ -92,6 +98,14 @@ def low_balance(lang: Language, available: str) -> str:
     ``available`` is the preformatted amount (e.g. "1 234,50 ₸"); up to 20 characters fit.
     """
     return _one_part(TEXTS["low_balance"][lang].format(available=available))
+
+
+def cap_reached(lang: Language, cap: str) -> str:
+    """One-part notice that the monthly cap the parent chose stopped an SMS.
+
+    ``cap`` is the preformatted amount (e.g. "500.00 KZT"); up to 20 characters fit.
+    """
+    return _one_part(TEXTS["cap_reached"][lang].format(cap=cap))
 
 
 def announcement(title: str, text: str) -> str:

@@ -1,11 +1,13 @@
 """The set-based SMS money path on real PostgreSQL: enqueue holds exactly what each wallet
-affords (in order), batched capture and release keep every ledger invariant, and batches
-locking the same wallets from two transactions never deadlock."""
+affords (in order) and its monthly cap allows, batched capture and release keep every ledger
+invariant and the month's spend, and batches locking the same wallets from two transactions
+never deadlock."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from billing.batch_holds import capture_holds, release_holds
 from billing.ledger import wallet_balance
+from notifier.manager.spending import set_cap, spending
 from notifier.outbox.enqueue import enqueue_paid
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.integration.money_support import ONE_PART, T0, TTL, TWO_PARTS, roster, sms, top_up
@@ -102,6 +105,7 @@ step = st.one_of(
               st.booleans()),
     st.tuples(st.just("capture"), st.integers(0, 10), st.integers(1, 5)),
     st.tuples(st.just("release"), st.integers(0, 10), st.integers(1, 5)),
+    st.tuples(st.just("cap"), st.integers(0, 3), st.one_of(st.none(), st.integers(0, 200_00))),
 )  # fmt: skip
 
 
@@ -114,25 +118,37 @@ async def test_random_batches_keep_every_ledger_invariant(
 ) -> None:
     parents = [f"q-{uuid.uuid4().hex[:8]}" for _ in range(4)]
     available = [0, 0, 0, 0]
+    model = _Caps([None] * 4, [0] * 4)  # every step runs in the same month (T0)
     open_holds: list[tuple[int, int, int]] = []  # hold id, parent index, amount
     async with pool.acquire() as conn:
         async with conn.transaction():
             subs = await roster(conn, parents)
         for s in steps:
             async with conn.transaction():
-                await _step(conn, s, parents, subs, available, open_holds)
+                await _step(conn, s, parents, subs, available, open_holds, model)
             await assert_ledger_invariants(conn)
             for i, p in enumerate(parents):
                 w = await wallet_balance(conn, p)
                 assert (w.available if w else 0) == available[i], f"after {s}"
+                assert (await spending(conn, p, T0)).spent == model.spent[i], f"after {s}"
+
+
+@dataclass
+class _Caps:
+    cap: list[int | None]  # per parent, minor units
+    spent: list[int]  # this month: held or captured, not released
 
 
 async def _step(
     conn: asyncpg.Connection, s: tuple[object, ...], parents: list[str], subs: dict[str, int],
-    available: list[int], open_holds: list[tuple[int, int, int]],
+    available: list[int], open_holds: list[tuple[int, int, int]], model: _Caps,
 ) -> None:  # fmt: skip
     kind = s[0]
-    if kind == "top_up":
+    if kind == "cap":
+        i, cap = int(s[1]), s[2]  # type: ignore[call-overload]
+        await set_cap(conn, parents[i], cap, T0)  # type: ignore[arg-type]
+        model.cap[i] = cap  # type: ignore[assignment]
+    elif kind == "top_up":
         i, amount = int(s[1]), int(s[2])  # type: ignore[call-overload]
         await top_up(conn, parents[i], amount)
         available[i] += amount
@@ -143,9 +159,13 @@ async def _step(
         result = await enqueue_paid(conn, [sms(parents[i], subs[parents[i]], body) for i in who],
                                     now=T0, hold_ttl=TTL)  # fmt: skip
         expected = []
-        for i in who:  # in order: a wallet pays while it can
+        for i in who:  # in order: a wallet pays while it can and its cap allows
+            cap = model.cap[i]
+            if cap is not None and model.spent[i] + cost > cap:
+                continue  # skipped_cap: nothing held
             if available[i] >= cost:
                 available[i] -= cost
+                model.spent[i] += cost
                 expected.append(i)
         assert result.queued == len(expected)
         holds = await conn.fetch(
@@ -164,5 +184,6 @@ async def _step(
             done = await release_holds(conn, [(h[0], "test") for h in chosen])
             for _, i, amount in chosen:
                 available[i] += amount
+                model.spent[i] -= amount  # a released SMS gives its room back
         assert sorted(done) == sorted(h[0] for h in chosen)
         del open_holds[start : start + count]

@@ -30,7 +30,9 @@ class ReachOut(BaseModel):
     sent: int = Field(description="accepted by the SMS provider")
     delivered: int = Field(description="reported delivered to the phone")
     undelivered: int = Field(description="reported undeliverable, expired or failed")
-    skipped_for_balance: int = Field(description="not sent: the balance did not cover it")
+    skipped_for_balance: int = Field(
+        description="not sent: the balance or the parent's monthly cap did not cover it"
+    )
     failed: int = Field(description="not sent: refused by the provider or expired")
 
 

@@ -26,7 +26,9 @@ const PAGE_SIZE = 10;
 const TIMEOUT_MS = 20000;
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const state = { token: null, lang: "ru", t: translator("ru"), cards: new Map(), balance: null };
+const state = {
+  token: null, lang: "ru", t: translator("ru"), cards: new Map(), balance: null, spending: null,
+};
 
 class ApiError extends Error {
   constructor(status, code, message = "", details = null, retryAfter = 0) {
@@ -198,6 +200,7 @@ function setLanguage(lang) {
   for (const node of document.querySelectorAll("[aria-live]")) if (node.message) renderSaid(node);
   state.cards.forEach(renderCard);
   renderBalance();
+  renderSpending();
   pagers.messages.render();
 }
 
@@ -246,7 +249,8 @@ async function openManager() {
     none.dataset.i18n = "no_children";
     $("#children").append(none);
   }
-  await Promise.allSettled([loadBalance(), ...[...state.cards.values()].map(loadSubscription)]);
+  await Promise.allSettled([loadBalance(), loadSpending(),
+    ...[...state.cards.values()].map(loadSubscription)]);
   if (!state.token) return;
   setLanguage(state.lang);
   $("#gate").hidden = true;
@@ -417,6 +421,7 @@ async function save(card, event) {
     } else {
       say(card.msg, { key: "saved" }, "ok");
     }
+    loadSpending(); // the month's forecast follows the types chosen
   }, (error) => {
     if (error.code === "invalid_phone") card.phone.setAttribute("aria-invalid", "true");
   });
@@ -435,6 +440,7 @@ async function confirmCode(card, event) {
     countdown(card, 0);
     say(card.msg, { key: "phone_confirmed" }, "ok");
     pagers.messages.load(true); // the code SMS is there now
+    loadSpending(); // a verified phone's types now count in the forecast
   }, (error) => {
     if (error.code === "code_expired") countdown(card, 0);
     card.code.setAttribute("aria-invalid", "true");
@@ -481,6 +487,7 @@ async function switchOff(card, button) {
     fillForm(card);
     askOff(card, false, false);
     say(card.msg, { key: "unsubscribed" }, "ok");
+    loadSpending();
     card.phone.focus(); // the switched-off controls are gone
   });
   renderCard(card);
@@ -585,6 +592,54 @@ async function followTopUp(id) {
   await Promise.allSettled([loadBalance(), pagers.statement.load(true)]);
 }
 
+// ---- the month: spend, forecast, cap ----------------------------------------------------------
+
+async function loadSpending() {
+  try {
+    state.spending = await api("GET", "/api/v1/spending");
+  } catch (error) {
+    if (error.status !== 401) say($('#spending [data-role="msg"]'), explain(error), "error");
+  }
+  renderSpending();
+}
+
+function renderSpending() {
+  const month = state.spending;
+  if (!month) return;
+  const sum = (minor) => money(minor, month.currency);
+  setText($("#spent"), sum(month.spent));
+  setText($("#cap-now"), month.monthly_cap === null ? state.t("no_cap") : sum(month.monthly_cap));
+  const { cyrillic, latin } = month.forecast;
+  setText($("#forecast"), cyrillic === latin ? state.t("forecast_one", { price: sum(cyrillic) })
+    : state.t("forecast", { cyrillic: sum(cyrillic), latin: sum(latin) }));
+  $("#cap-reached").hidden = !month.cap_reached;
+  setText($("#cap-reached"), state.t("cap_reached"));
+  setText($("#cap-label"), state.t("cap_label", { currency: CURRENCY_SIGNS[month.currency] }));
+  const input = $("#cap-input");
+  if (document.activeElement !== input) {
+    input.value = month.monthly_cap === null ? "" : String(month.monthly_cap / 100);
+  }
+}
+
+async function saveCap(event) {
+  event.preventDefault();
+  const input = $("#cap-input");
+  const output = $('#spending [data-role="msg"]');
+  const text = input.value.trim();
+  const cap = text ? parseAmount(text) : null;
+  input.removeAttribute("aria-invalid");
+  if (text && cap === null) {
+    input.setAttribute("aria-invalid", "true");
+    say(output, { key: "err_bad_amount" }, "error");
+    return input.focus();
+  }
+  await busy(event.submitter ?? $("#cap-form button"), output, async () => {
+    state.spending = await api("PUT", "/api/v1/spending/cap", { monthly_cap: cap });
+    renderSpending();
+    say(output, { key: cap === null ? "cap_lifted" : "cap_saved" }, "ok");
+  });
+}
+
 // ---- statement and message history (paged) --------------------------------------------------
 
 function pager(sectionId, path, query, renderItem) {
@@ -663,6 +718,7 @@ function start() {
   $("#gate-retry").addEventListener("click", openManager);
   $("#topup-open").addEventListener("click", openTopUp);
   $("#topup-form").addEventListener("submit", startTopUp);
+  $("#cap-form").addEventListener("submit", saveCap);
   $("#amount-custom").addEventListener("input", () => {
     for (const radio of document.querySelectorAll("#amounts input")) radio.checked = false;
   });
