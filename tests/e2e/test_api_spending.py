@@ -85,9 +85,12 @@ async def test_a_capped_sms_is_not_charged_the_history_says_why_and_one_notice_c
     await _homework(api, 2)
 
     history = (await (await api.call("GET", "/api/v1/messages")).json())["items"]
-    homework = [(m["status"], m["price"]) for m in reversed(history) if m["kind"] == "homework"]
-    assert [(status == "skipped_cap", price) for status, price in homework] == [
-        (False, 20_00), (False, 20_00), (True, 0), (True, 0), (True, 0)
+    homework = [(m["status"], m["cost"], m["charge"]) for m in reversed(history)
+                if m["kind"] == "homework"]  # fmt: skip
+    assert [(status == "skipped_cap", cost, charge == "not_charged")
+            for status, cost, charge in homework] == [
+        (False, 20_00, False), (False, 20_00, False),
+        (True, 0, True), (True, 0, True), (True, 0, True),
     ]  # fmt: skip
     balance = await (await api.call("GET", "/api/v1/balance")).json()
     assert balance["available"] == 960_00  # two SMS held or charged, three never
