@@ -14,7 +14,8 @@ Answers, and what they mean for the dispatcher:
 `lookup` raises `LookupUnsupported`: SMPP's query_sm asks by the SMSC's message id, which we
 never learn for a submit whose answer was lost, and nothing can be asked by our reference.
 Delivery receipts (deliver_sm with esm_class 0x04) go to `on_report`, one final `Report` per
-message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself.
+message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself. Any other
+deliver_sm is a parent's message to us (e.g. STOP) and goes to `on_incoming`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from gateways.sms.base import (
     SmsRejected,
     SmsTemporaryFailure,
 )
+from gateways.sms.incoming import Incoming, IncomingSink, decode_short_message
 from gateways.sms.reports import Report, ReportSink
 from gateways.sms.smpp_encoding import SmppPart, smpp_parts
 from gateways.sms.smpp_receipts import (
@@ -63,8 +65,10 @@ class SmppProvider:
     def __init__(
         self, config: SmppConfig, *, on_report: ReportSink | None = None,
         clock: Clock | None = None, parts: PartStore | None = None, name: str = "smpp",
+        on_incoming: IncomingSink | None = None,
     ) -> None:  # fmt: skip
         self.name = name
+        self._on_incoming = on_incoming
         self._config, self._on_report = config, on_report
         self._clock = clock or SystemClock()
         self._session = SmppSession(config, self._clock, self._inbound, name)
@@ -137,8 +141,11 @@ class SmppProvider:
         )
 
     async def _inbound(self, event: smpp34.DeliverSmEvent) -> None:
-        if event.esm_class & 0x3C != _RECEIPT or self._on_report is None:
-            return  # a mobile-originated message: nothing we take
+        if event.esm_class & 0x3C != _RECEIPT:
+            await self._incoming(event)
+            return
+        if self._on_report is None:
+            return
         tlv = {t.tag: t for t in event.tlvs}
         rid = tlv.get(TLV_RECEIPTED_MESSAGE_ID)
         state = tlv.get(TLV_MESSAGE_STATE)
@@ -158,6 +165,13 @@ class SmppProvider:
             return  # waits for its other parts, or was decided by an earlier part
         at = self._clock.now()
         await self._on_report(Report(self.name, message_id, status, at, receipt.detail))
+
+    async def _incoming(self, event: smpp34.DeliverSmEvent) -> None:
+        if self._on_incoming is None:
+            return
+        text = decode_short_message(event.data_coding, event.short_message)
+        phone = "+" + event.source_addr.lstrip("+")
+        await self._on_incoming(Incoming(self.name, phone, text, self._clock.now()))
 
     async def close(self) -> None:
         await self._session.close()
