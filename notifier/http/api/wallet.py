@@ -29,7 +29,8 @@ from notifier.http.openapi import ApiRoute
 from notifier.manager.cost_hints import cost_hints
 from notifier.manager.messages import messages
 from notifier.manager.roster import linked_child
-from notifier.manager.wallet import cost_preview, statement, wallet_view
+from notifier.manager.statement import statement
+from notifier.manager.wallet import cost_preview, wallet_view
 
 
 async def get_balance(request: web.Request) -> web.Response:
@@ -58,8 +59,11 @@ async def get_statement(request: web.Request) -> web.Response:
             conn, parent.subject, language=query.language, limit=query.limit, cursor=query.cursor
         )
     items = [
-        StatementLineOut(at=line.at, amount=line.amount, currency=cast(Currency, line.currency),
-                         kind=line.kind, description=line.description)
+        StatementLineOut(id=line.entry_id, at=line.at, amount=line.amount,
+                         currency=cast(Currency, line.currency), kind=line.kind,
+                         description=line.description, child=line.child, sms_kind=line.sms_kind,
+                         refund_reason=line.refund_reason, refund_of=line.refund_of,
+                         gateway=line.gateway)
         for line in found.items
     ]  # fmt: skip
     return json_model(StatementOut(items=items, next_cursor=found.next_cursor))

@@ -39,11 +39,28 @@ class BalanceOut(BaseModel):
 
 
 class StatementLineOut(BaseModel):
+    id: int = Field(description="the line's id: what a refund's `refund_of` names")
     at: datetime
     amount: int = Field(description="minor units; money in is positive, money out negative")
     currency: Currency
-    kind: str
-    description: str
+    kind: str = Field(
+        description="sms_charge, sms_refund, top_up, refund (of a top-up), dispute_lost,"
+        " dispute_won, manual_credit"
+    )
+    description: str = Field(
+        description="the line as a parent reads it, in `language`: a charge names the kind, the"
+        " child and the message's first words; a refund says why; a top-up names how it was paid",
+        examples=["Оплата SMS: домашнее задание, Аида — «Аида: ДЗ «Математика» до 25.11…»"],
+    )
+    child: str | None = Field(default=None, description="SMS charges and refunds: the child")
+    sms_kind: Literal["homework", "digest", "announcement", "grade", "other"] | None = None
+    refund_reason: Literal["undeliverable", "expired", "failed"] | None = Field(
+        default=None, description="sms_refund: what the operator reported"
+    )
+    refund_of: int | None = Field(
+        default=None, description="sms_refund: the `id` of the charge it returns"
+    )
+    gateway: str | None = Field(default=None, description="top_up: stripe, freedompay, dev")
 
 
 class StatementOut(BaseModel):

@@ -17,3 +17,6 @@ ALTER TABLE consent_records DROP CONSTRAINT consent_records_action_check;
 ALTER TABLE consent_records ADD CONSTRAINT consent_records_action_check CHECK (action IN (
     'subscribe', 'update', 'unsubscribe', 'one-click-unsubscribe', 'sms-stop'
 ));
+
+-- The statement finds the SMS behind a charge or refund by its hold (issue 17 §4).
+CREATE INDEX notifications_hold_idx ON notifications (hold_id) WHERE hold_id IS NOT NULL;
