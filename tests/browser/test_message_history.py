@@ -1,5 +1,6 @@
 """The parent's message history says what finally happened to each SMS, in their language,
-and an SMS refunded because it never reached the phone shows no cost."""
+and an SMS refunded because it never reached the phone shows no cost; the statement says
+what each charge and refund was."""
 
 from __future__ import annotations
 
@@ -59,6 +60,15 @@ async def test_each_sms_shows_its_delivery_report_and_a_refunded_one_costs_nothi
     lines = page.locator("#messages li")
     await expect(lines).to_have_count(3)
     await expect(lines.nth(0)).to_contain_text(re.compile(r"20\s₸ · отправлено$"))
-    await expect(lines.nth(1)).to_contain_text(re.compile(r"SMS · не доставлено: истёк срок"))
+    await expect(lines.nth(1)).to_contain_text(
+        re.compile(r"SMS · Не доставлено: оператор не успел доставить SMS вовремя$")
+    )
     await expect(lines.nth(2)).to_contain_text(re.compile(r"20\s₸ · доставлено$"))
     await expect(page.locator("#bal-available")).to_have_text(re.compile(r"^60\s₸$"))
+    # The statement says what each line was: the refund, why, and for which SMS.
+    refund = page.locator("#statement li", has_text="Возврат за SMS")
+    await expect(refund).to_contain_text(
+        "Возврат за SMS (истёк срок доставки): домашнее задание, Айгерим — «ДЗ: стр. 34»"
+    )
+    charges = page.locator("#statement li", has_text="Оплата SMS: домашнее задание, Айгерим")
+    await expect(charges).to_have_count(3)

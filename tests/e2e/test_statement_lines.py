@@ -3,6 +3,7 @@ words; a refund says it is one, why, and which charge it returns; a top-up names
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -91,3 +92,26 @@ async def test_an_undelivered_announcement_refund_in_kazakh(api: Api) -> None:
     assert refund["description"] == (
         "SMS үшін қайтару (жеткізілмеді): хабарландыру, Аида — «Родительское собрание. В…»"
     )
+
+
+async def test_the_message_history_says_why_an_sms_waits_and_until_when(api: Api) -> None:
+    await _top_up(api, "par-1", 100_00)
+    await _charge_sms(api, "par-1", "p-aida", 20_00, capture=False)
+    # 21:30 in Almaty (UTC+5); the school's window opens tomorrow at 09:00.
+    api.clock.at = datetime(2026, 12, 6, 16, 30, tzinfo=UTC)
+    opens = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
+    await _set(api, "UPDATE notifications SET status = 'queued', next_attempt_at = $1", opens)
+    r = await api.call("GET", "/api/v1/messages?language=kk")
+    message = (await r.json())["items"][0]
+    assert message["reason"] == "Мектептің жіберу уақытын күтуде: 07.12 09:00 басталады"
+    assert message["reason_code"] == "window"
+    assert datetime.fromisoformat(message["waiting_until"]) == opens
+
+
+async def test_the_message_history_says_why_one_did_not_arrive(api: Api) -> None:
+    await _top_up(api, "par-1", 100_00)
+    await _charge_sms(api, "par-1", "p-aida", 20_00, capture=True)
+    await _report(api, "undeliverable")
+    message = (await (await api.call("GET", "/api/v1/messages")).json())["items"][0]
+    assert message["reason"] == "Не доставлено: телефон был выключен или вне сети"
+    assert message["waiting_until"] is None

@@ -26,6 +26,7 @@ class StatementQuery(PageQuery):
 
 class MessagesQuery(PageQuery):
     pupil_id: str | None = Field(default=None, max_length=64, description="only this child's")
+    language: Language = Field(default="ru", description="language of `reason`")
 
 
 class BalanceOut(BaseModel):
@@ -87,6 +88,19 @@ class MessageOut(BaseModel):
         " null until it comes"
     )
     delivery_reported_at: datetime | None
+    reason_code: (
+        Literal["grace", "window", "retry", "checking", "sending", "not_sent", "low_balance",
+                "withdrawn", "undeliverable", "expired", "rejected"]
+        | None
+    ) = Field(default=None, description="why it waits or did not arrive; null: on its way or"
+              " delivered")  # fmt: skip
+    reason: str | None = Field(
+        default=None, description="the same, as the parent reads it, in `language`",
+        examples=["Ждёт времени отправки школы: оно начнётся в 09:00"],
+    )  # fmt: skip
+    waiting_until: datetime | None = Field(
+        default=None, description="a waiting SMS: when it is next tried (the window opens…)"
+    )
 
 
 class MessagesOut(BaseModel):
