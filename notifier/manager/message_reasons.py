@@ -53,6 +53,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "kk": "Жіберілмеді: балансқа ақша жетпеді. Ақша алынбады",
         "ky": "Жөнөтүлгөн жок: баланста акча жетишкен жок. Акча алынган жок",
     },
+    "stopped": {
+        "ru": "Не отправлено: вы ответили СТОП. Деньги не списаны",
+        "kk": "Жіберілмеді: сіз ТОҚТАТ деп жауап бердіңіз. Ақша алынбады",
+        "ky": "Жөнөтүлгөн жок: сиз ТОКТОТ деп жооп бердиңиз. Акча алынган жок",
+    },
     "withdrawn": {
         "ru": "Не отправлено: оценку изменили или удалили раньше. Деньги не списаны",
         "kk": "Жіберілмеді: баға ертерек өзгертілді не жойылды. Ақша алынбады",
@@ -89,6 +94,7 @@ class Facts:
     attempts: int
     in_doubt: bool
     time_zone: str
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ class Reason:
 
 def reason(f: Facts, *, now: datetime, grace: timedelta, language: Language) -> Reason | None:
     """None for an SMS that is on its way or arrived: nothing to explain."""
+    if f.status == "cancelled" and (f.last_error or "").startswith("stopped"):
+        return _say("stopped", language)  # notifier/manager/stop.py
     if f.status in _FAILED:
         return _say(_FAILED[f.status], language)
     if f.status == "sent":
@@ -141,7 +149,8 @@ async def reasons(
 ) -> dict[int, Reason]:
     rows = await conn.fetch(
         "SELECT n.id, n.status, n.delivery_status, n.kind, n.created_at, n.next_attempt_at,"
-        " n.attempts, n.in_doubt, coalesce(p.time_zone, $2) AS time_zone FROM notifications n"
+        " n.attempts, n.in_doubt, coalesce(p.time_zone, $2) AS time_zone, n.last_error"
+        " FROM notifications n"
         " LEFT JOIN pupils p ON p.id = n.pupil_id WHERE n.id = ANY($1::bigint[])",
         list(ids),
         DEFAULT_ZONE,

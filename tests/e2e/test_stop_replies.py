@@ -3,6 +3,7 @@ once the phone is confirmed, switches off every paid SMS to that phone."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from aiohttp import ClientResponse
 
+from billing.holds import place_hold
 from tests.e2e.api_support import KZ_PHONE, Api
 from tests.support import received_sms, wait_for
 
@@ -124,3 +126,33 @@ async def test_the_endpoint_is_in_the_internal_openapi(api: Api) -> None:
     doc = await (await api.client.get("/internal/v1/openapi.json")).json()
     assert "post" in doc["paths"]["/internal/v1/incoming-sms"]
     assert (await api.client.post("/internal/v1/incoming-sms", json={})).status in (401, 503)
+
+
+async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: Api) -> None:
+    await _two_children_verified(api)
+    token = _internal(api)
+    credit = {"amount": 100_00, "currency": "KZT", "reference": "crm-stop"}
+    assert (await api.client.post("/internal/v1/wallets/par-1/credits", json=credit,
+                                  headers=token)).status == 201  # fmt: skip
+    conn = await asyncpg.connect(api.settings.database_url)
+    try:
+        async with conn.transaction():
+            hold = await place_hold(conn, "par-1", 20_00, reference="test-stop",
+                                    expires_at=api.clock.now() + timedelta(days=1))  # fmt: skip
+            await conn.execute(
+                "INSERT INTO notifications (event_id, subscription_id, parent_id, pupil_id, kind,"
+                " phone, body, encoding, parts, price, currency, hold_id, status, created_at,"
+                " next_attempt_at) SELECT $1, id, parent_id, pupil_id, 'homework', phone,"
+                " 'Аида: ДЗ', 'UCS-2', 1, 20_00, 'KZT', $2, 'queued', $3, $4"
+                " FROM subscriptions WHERE pupil_id = 'p-aida'",
+                uuid.uuid4(), hold.id, api.clock.now(), api.clock.now() + timedelta(hours=12),
+            )  # fmt: skip
+    finally:
+        await conn.close()
+    assert (await _reply(api, "СТОП")).status == 200
+    wallet = await (await api.client.get("/internal/v1/wallets/par-1", headers=token)).json()
+    assert (wallet["held"], wallet["available"]) == (0, 100_00)
+    r = await api.call("GET", "/api/v1/messages?pupil_id=p-aida")
+    homework = next(m for m in (await r.json())["items"] if m["kind"] == "homework")
+    assert (homework["status"], homework["price"]) == ("cancelled", 0)
+    assert homework["reason"] == "Не отправлено: вы ответили СТОП. Деньги не списаны"

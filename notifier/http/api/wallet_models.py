@@ -90,7 +90,7 @@ class MessageOut(BaseModel):
     delivery_reported_at: datetime | None
     reason_code: (
         Literal["grace", "window", "retry", "checking", "sending", "not_sent", "low_balance",
-                "withdrawn", "undeliverable", "expired", "rejected"]
+                "withdrawn", "stopped", "undeliverable", "expired", "rejected"]
         | None
     ) = Field(default=None, description="why it waits or did not arrive; null: on its way or"
               " delivered")  # fmt: skip
