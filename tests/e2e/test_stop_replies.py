@@ -12,6 +12,8 @@ import asyncpg
 from aiohttp import ClientResponse
 
 from billing.holds import place_hold
+from gateways.sms.incoming import Incoming
+from notifier.manager.stop import reply_sink
 from tests.e2e.api_support import KZ_PHONE, Api
 from tests.support import received_sms, wait_for
 
@@ -156,3 +158,21 @@ async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: A
     homework = next(m for m in (await r.json())["items"] if m["kind"] == "homework")
     assert (homework["status"], homework["price"]) == ("cancelled", 0)
     assert homework["reason"] == "Не отправлено: вы ответили СТОП. Деньги не списаны"
+
+
+async def test_an_smpp_reply_without_a_message_id_twice_confirms_once(api: Api) -> None:
+    await _two_children_verified(api)
+    message = Incoming("smpp", "+77011234567", "STOP", api.clock.now())
+    pool = await asyncpg.create_pool(api.settings.database_url, min_size=1, max_size=2)
+    try:
+        sink = reply_sink(pool)
+        await sink(message)
+        await sink(message)  # the SMSC delivered it again: its ack was lost
+        async with pool.acquire() as conn:
+            outcomes = await conn.fetch("SELECT outcome FROM incoming_sms ORDER BY id")
+    finally:
+        await pool.close()
+    assert [r["outcome"] for r in outcomes] == ["stopped", "nothing_to_stop"]
+    await _sms(api, 3)
+    texts = [m["text"] for m in received_sms(api.settings.sms_dev_outbox)]
+    assert sum("өшірілді" in t for t in texts) == 1
