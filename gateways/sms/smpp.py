@@ -59,6 +59,7 @@ LATER_PART_RETRIES: Final = 3
 _RECEIPT: Final = 0x04
 TLV_RECEIPTED_MESSAGE_ID: Final = 0x001E
 TLV_MESSAGE_STATE: Final = 0x0427
+TLV_MESSAGE_PAYLOAD: Final = 0x0424
 
 
 class SmppProvider:
@@ -169,7 +170,9 @@ class SmppProvider:
     async def _incoming(self, event: smpp34.DeliverSmEvent) -> None:
         if self._on_incoming is None:
             return
-        text = decode_short_message(event.data_coding, event.short_message)
+        # Some SMSCs leave short_message empty and carry the text in message_payload.
+        payload = {t.tag: t.value for t in event.tlvs}.get(TLV_MESSAGE_PAYLOAD, b"")
+        text = decode_short_message(event.data_coding, event.short_message or payload)
         phone = "+" + event.source_addr.lstrip("+")
         await self._on_incoming(Incoming(self.name, phone, text, self._clock.now()))
 

@@ -3,6 +3,8 @@ provider's `on_incoming`, decoded, from the phone that sent it; receipts still d
 
 from __future__ import annotations
 
+import smpp34
+
 from gateways.sms import OutgoingSms
 from gateways.sms.incoming import Incoming, decode_short_message
 from gateways.sms.reports import Report
@@ -38,14 +40,19 @@ async def test_a_stop_reply_in_ucs2_reaches_on_incoming(smsc: FakeSmsc) -> None:
             "eMektep", "СТОП".encode("utf-16-be"), source_addr="77011234567", data_coding=8
         )
         await smsc.receipt("000000A1", "DELIVRD")  # a receipt is not a parent's message
+        payload = smpp34.Tlv(0x0424, b"stop")  # the text in message_payload instead
+        await esme.deliver_sm("eMektep", b"", source_addr="996555123456", tlvs=[payload])
 
         async def arrived() -> bool:
-            return len(inbox) >= 1
+            return len(inbox) >= 2
 
         assert await wait_for(arrived, timeout=5)
     finally:
         await provider.close()
-    assert [(m.provider, m.phone, m.text) for m in inbox] == [("smpp", "+77011234567", "СТОП")]
+    assert [(m.provider, m.phone, m.text) for m in inbox] == [
+        ("smpp", "+77011234567", "СТОП"),
+        ("smpp", "+996555123456", "stop"),
+    ]
 
 
 def test_default_alphabet_texts_are_read_as_latin() -> None:
