@@ -10,6 +10,7 @@ without one (SMPP) finds nothing left to switch off, so nothing is sent again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal, cast
 
@@ -25,6 +26,7 @@ from notifier.outbox.house import queue_house_sms
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
 from notifier.sms.stop_texts import is_stop, stopped
 from notifier.sms.texts import Language
+from notifier.transient import is_transient
 
 log = logging.getLogger(__name__)
 STOPPED_ERROR = "stopped: the parent replied STOP before it was sent"
@@ -104,12 +106,21 @@ class _Duplicate(Exception):
     pass
 
 
-def reply_sink(pool: asyncpg.Pool) -> IncomingSink:
-    """For providers that push parents' messages (SMPP MO): take each in its own transaction."""
+def reply_sink(pool: asyncpg.Pool, retries: int = 3) -> IncomingSink:
+    """For providers that push parents' messages (SMPP MO): take each in its own transaction.
+    The SMSC has its acknowledgement already, so a database hiccup is retried here (safe: a
+    STOP taken once finds nothing left to switch off the second time)."""
 
     async def sink(message: Incoming) -> None:
-        async with pool.acquire() as conn:
-            outcome = await take_reply(conn, message)
+        for attempt in range(retries + 1):
+            try:
+                async with pool.acquire() as conn:
+                    outcome = await take_reply(conn, message)
+                break
+            except Exception as exc:
+                if attempt == retries or not is_transient(exc):
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
         log.info("%s: a message from a parent: %s", message.provider, outcome)
 
     return sink
