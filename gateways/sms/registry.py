@@ -17,6 +17,7 @@ from gateways.clock import Clock, SystemClock
 from gateways.sms.base import SmsProvider
 from gateways.sms.breaker import CircuitBreaker
 from gateways.sms.dev import DevSmsProvider
+from gateways.sms.incoming import IncomingSink
 from gateways.sms.lanes import Lane
 from gateways.sms.mobizon import MobizonConfig, MobizonProvider
 from gateways.sms.nikita import NikitaConfig, NikitaProvider
@@ -55,6 +56,7 @@ class Wiring:
     clock: Clock
     on_report: ReportSink | None = None  # pushed receipts (SMPP)
     parts: PartStore | None = None  # long messages' part states (default: in memory)
+    on_incoming: IncomingSink | None = None  # parents' messages to us (SMPP MO: STOP)
 
 
 Builder = Callable[[SmsConfig, Wiring], SmsProvider | None]
@@ -67,7 +69,9 @@ def _dev(c: SmsConfig, w: Wiring) -> SmsProvider:
 def _smpp(c: SmsConfig, w: Wiring) -> SmsProvider | None:
     if c.smpp is None:
         return None
-    return SmppProvider(c.smpp, on_report=w.on_report, clock=w.clock, parts=w.parts)
+    return SmppProvider(
+        c.smpp, on_report=w.on_report, clock=w.clock, parts=w.parts, on_incoming=w.on_incoming
+    )
 
 
 def _mobizon(c: SmsConfig, w: Wiring) -> SmsProvider | None:
@@ -88,11 +92,12 @@ PROVIDERS: dict[str, Builder] = {
 
 def build_providers(
     config: SmsConfig, *, clock: Clock | None = None, on_report: ReportSink | None = None,
-    parts: PartStore | None = None,
+    parts: PartStore | None = None, on_incoming: IncomingSink | None = None,
 ) -> dict[str, SmsProvider]:  # fmt: skip
     """The configured providers by name. `on_report` receives pushed receipts (SMPP) and
-    `parts` keeps long messages' part states (`notifier.outbox.parts.PgParts`; default: memory)."""
-    wiring = Wiring(clock or SystemClock(), on_report, parts)
+    `parts` keeps long messages' part states (`notifier.outbox.parts.PgParts`; default: memory);
+    `on_incoming` receives parents' messages to us (SMPP MO)."""
+    wiring = Wiring(clock or SystemClock(), on_report, parts, on_incoming)
     built = {name: build(config, wiring) for name, build in PROVIDERS.items()}
     return {name: provider for name, provider in built.items() if provider is not None}
 

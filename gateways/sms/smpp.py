@@ -16,7 +16,9 @@ never learn for a submit whose answer was lost, and nothing can be asked by our 
 Delivery receipts (deliver_sm with esm_class 0x04) go to `on_report`, one final `Report` per
 message (parts judged by a `PartStore`); smpp34 acknowledges each deliver_sm itself, and our
 readers hand them to an `InboundQueue` at once (smpp_inbound.py). With SMPP_BINDS the
-provider holds several binds (smpp_binds.py); a long SMS goes whole on one of them.
+provider holds several binds (smpp_binds.py); a long SMS goes whole on one of them. Any other
+deliver_sm is a parent's message to us (e.g. STOP) and goes to `on_incoming`, on a task of its
+own so the reader never waits for it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from gateways.sms.base import (
     SmsRejected,
     SmsTemporaryFailure,
 )
+from gateways.sms.incoming import Incoming, IncomingSink, decode_short_message
 from gateways.sms.reports import Report, ReportSink
 from gateways.sms.smpp_binds import Bind, Binds
 from gateways.sms.smpp_encoding import SmppPart, smpp_parts
@@ -64,14 +67,17 @@ LATER_PART_RETRIES: Final = 3
 _RECEIPT: Final = 0x04
 TLV_RECEIPTED_MESSAGE_ID: Final = 0x001E
 TLV_MESSAGE_STATE: Final = 0x0427
+TLV_MESSAGE_PAYLOAD: Final = 0x0424
 
 
 class SmppProvider:
     def __init__(
         self, config: SmppConfig, *, on_report: ReportSink | None = None,
         clock: Clock | None = None, parts: PartStore | None = None, name: str = "smpp",
+        on_incoming: IncomingSink | None = None,
     ) -> None:  # fmt: skip
         self.name = name
+        self._on_incoming = on_incoming
         self._config, self._on_report = config, on_report
         self._clock = clock or SystemClock()
         self._receipts: InboundQueue[Inbound] = InboundQueue(
@@ -80,6 +86,7 @@ class SmppProvider:
         self._binds = Binds(config, self._clock, self._deliver_sm, name)
         self._parts = parts or MemoryParts()
         self._pending = PendingParts()
+        self._replies: set[asyncio.Task[None]] = set()
         self._udh_refs = itertools.count(random.randrange(256))  # noqa: S311 - not a secret
 
     async def send(self, sms: OutgoingSms) -> SendResult:
@@ -169,9 +176,24 @@ class SmppProvider:
 
     def _deliver_sm(self, event: smpp34.DeliverSmEvent) -> None:
         """From a bind's reader: must not wait (smpp_inbound says why)."""
+        if event.esm_class & 0x3C != _RECEIPT:  # a parent's message to us (e.g. STOP)
+            self._take_incoming(event)
+            return
         receipt = _receipt(event) if self._on_report is not None else None
-        if receipt is not None:  # else a mobile-originated message: nothing we take
+        if receipt is not None:
             self._receipts.put((receipt, False))
+
+    def _take_incoming(self, event: smpp34.DeliverSmEvent) -> None:
+        if self._on_incoming is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._incoming(event))
+        self._replies.add(task)  # kept until done: close() waits for them
+        task.add_done_callback(self._reply_done)
+
+    def _reply_done(self, task: asyncio.Task[None]) -> None:
+        self._replies.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("%s: a parent's reply could not be taken: %r", self.name, exc)
 
     async def _inbound(self, item: Inbound) -> None:
         receipt, waited = item
@@ -190,9 +212,19 @@ class SmppProvider:
         at = self._clock.now()
         await self._on_report(Report(self.name, message_id, status, at, receipt.detail))
 
+    async def _incoming(self, event: smpp34.DeliverSmEvent) -> None:
+        if self._on_incoming is None:
+            return
+        # Some SMSCs leave short_message empty and carry the text in message_payload.
+        payload = {t.tag: t.value for t in event.tlvs}.get(TLV_MESSAGE_PAYLOAD, b"")
+        text = decode_short_message(event.data_coding, event.short_message or payload)
+        phone = "+" + event.source_addr.lstrip("+")
+        await self._on_incoming(Incoming(self.name, phone, text, self._clock.now()))
+
     async def close(self) -> None:
         await self._binds.close()
         await self._receipts.close()  # after the readers: nothing more comes in
+        await asyncio.gather(*self._replies, return_exceptions=True)
 
 
 def _receipt(event: smpp34.DeliverSmEvent) -> Receipt | None:

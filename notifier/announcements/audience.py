@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 from billing.types import Conn
 from notifier.errors import NotYetKnown, RejectedEvent
-from schemas.announcements_v1 import AnnouncementPublished, ClassAudience, PupilAudience
+from schemas.announcements_v1 import (
+    AnnouncementPublished,
+    Audience,
+    ClassAudience,
+    PupilAudience,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ SELECT DISTINCT ON (s.parent_id, s.phone) s.id, s.parent_id, s.pupil_id, s.phone
  WHERE s.active AND s.phone_verified_at IS NOT NULL AND 'announcements' = ANY (s.types)
  ORDER BY s.parent_id, s.phone, s.id
 """
-_TARGETED = """
+TARGETED = """
 SELECT count(DISTINCT l.parent_id) FROM pupils p JOIN parent_links l ON l.pupil_id = p.id
  WHERE p.school_id = $1 AND p.active
    AND ($2::text[] IS NULL OR p.class_id = ANY ($2::text[]))
@@ -48,25 +53,26 @@ SELECT count(DISTINCT l.parent_id) FROM pupils p JOIN parent_links l ON l.pupil_
 async def listeners(conn: Conn, event: AnnouncementPublished) -> tuple[int, list[Listener]]:
     """(parents targeted, the subscriptions to send to). Raises NotYetKnown for a class or
     pupil the roster has not brought yet, RejectedEvent for one of another school."""
-    classes, pupils = await _checked_scope(conn, event)
+    classes, pupils = await checked_scope(conn, event.school_id, event.audience)
     args = (event.school_id, classes, pupils)
-    targeted = await conn.fetchval(_TARGETED, *args)
+    targeted = await conn.fetchval(TARGETED, *args)
     rows = await conn.fetch(_LISTENERS, *args)
     return int(targeted), [Listener(*r.values()) for r in rows]
 
 
-async def _checked_scope(
-    conn: Conn, event: AnnouncementPublished
+async def checked_scope(
+    conn: Conn, school_id: str, audience: Audience
 ) -> tuple[list[str] | None, list[str] | None]:
-    audience = event.audience
+    """(class ids, pupil ids) of the audience, None where it is not that scope; the queries'
+    $2 and $3 (also notifier/announcements/preview.py)."""
     if isinstance(audience, ClassAudience):
-        await _all_of_school(conn, "classes", audience.class_ids, event.school_id)
+        await _all_of_school(conn, "classes", audience.class_ids, school_id)
         return list(audience.class_ids), None
     if isinstance(audience, PupilAudience):
-        await _all_of_school(conn, "pupils", audience.pupil_ids, event.school_id)
+        await _all_of_school(conn, "pupils", audience.pupil_ids, school_id)
         return None, list(audience.pupil_ids)
-    if not await conn.fetchval("SELECT 1 FROM schools WHERE id = $1", event.school_id):
-        raise NotYetKnown(f"announcement for unknown school {event.school_id!r}")
+    if not await conn.fetchval("SELECT 1 FROM schools WHERE id = $1", school_id):
+        raise NotYetKnown(f"announcement for unknown school {school_id!r}")
     return None, None
 
 

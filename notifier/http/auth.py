@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from notifier.http.errors import ApiError
 from notifier.settings import Settings
 
-Role = Literal["parent", "school_admin", "finance", "ops", "service"]
+Role = Literal["parent", "school_admin", "teacher", "finance", "ops", "service"]
 ROLES: frozenset[str] = frozenset(get_args(Role))
 
 
@@ -101,7 +101,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
     school_id = claims.get("school_id") or None
     if school_id is not None and not isinstance(school_id, str):
         raise ApiError(401, "invalid_token", "school_id must be a string")
-    if role == "school_admin" and school_id is None:
+    if role in ("school_admin", "teacher") and school_id is None:
         raise ApiError(401, "invalid_token", "staff tokens must carry school_id")
     return Principal(subject, cast(Role, role), school_id)
 

@@ -1,5 +1,5 @@
 """Internal API for the core e-school system and operations: subscriptions it already holds
-consent for, manual wallet credits and SMS delivery reports.
+consent for, manual wallet credits, SMS delivery reports and parents' replies (STOP).
 
 Guarded by INTERNAL_API_TOKEN; disabled when it is not set (there is no default token).
 Documented at GET /internal/v1/openapi.json (notifier.http.internal_docs), from TABLE.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from notifier import keys
-from notifier.http import internal_docs, internal_imports, internal_wallets
+from notifier.http import internal_docs, internal_imports, internal_incoming, internal_wallets
 from notifier.http.auth import Role
 from notifier.http.errors import ApiError
 from notifier.http.internal_auth import authorize
@@ -18,6 +18,8 @@ from notifier.http.internal_models import (
     CreditIn,
     DeliveryReportIn,
     DeliveryReportOut,
+    IncomingSmsIn,
+    IncomingSmsOut,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionsOut,
@@ -82,6 +84,10 @@ TABLE = [
              "Apply an SMS delivery report (not delivered: refund per UNDELIVERABLE_POLICY)",
              body=DeliveryReportIn, response=DeliveryReportOut, errors=(404, 503),
              roles=SERVICE, tag="internal"),
+    ApiRoute("POST", "/internal/v1/incoming-sms", internal_incoming.incoming_sms,
+             "Take a parent's message to our sender: STOP, СТОП, ТОКТОТ or ТОҚТАТ switches off"
+             " every paid SMS to that phone", body=IncomingSmsIn, response=IncomingSmsOut,
+             errors=(503,), roles=SERVICE, tag="internal"),
     ApiRoute("PUT", "/internal/v1/subscriptions", put_subscription,
              "Create or replace a subscription whose phone the core system verified, with the"
              " consent it holds (who, when, source): kept in the consent record",

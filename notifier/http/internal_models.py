@@ -104,3 +104,25 @@ class DeliveryReportIn(Input):
 
 class DeliveryReportOut(BaseModel):
     outcome: str = Field(description="what the report changed, e.g. refunded or recorded")
+
+
+class IncomingSmsIn(Input):
+    """A message a parent sent to our sender, as an HTTP provider passed it on."""
+
+    provider: str = Field(min_length=1, max_length=40, examples=["mobizon"])
+    provider_message_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="taken once per provider: a repeat is 200"
+        " with outcome `duplicate` and sends nothing",
+    )
+    phone: str = Field(min_length=5, max_length=32, examples=["+77011234567"])
+    text: str = Field(max_length=1600, examples=["СТОП"])
+
+
+class IncomingSmsOut(BaseModel):
+    outcome: Literal["stopped", "nothing_to_stop", "not_a_stop_word", "duplicate",
+                     "invalid_phone"] = Field(
+        description="stopped: every paid type of every subscription on the phone switched off,"
+        " a free confirmation queued; nothing_to_stop: a stop word, but nothing was on"
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Confirming a phone with the code sent to it."""
+"""Confirming a phone with the code sent to it; once confirmed, a free SMS tells the parent how
+to stop (the one-click link, and the STOP reply)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from typing import Literal
 
 from billing.types import Conn
 from notifier.manager.codes import MAX_ATTEMPTS, is_verified, newest_code
+from notifier.manager.phone_status import phone_language
+from notifier.outbox.house import queue_house_sms
+from notifier.sms.stop_texts import verified
 
 
 @dataclass(frozen=True)
@@ -17,10 +21,12 @@ class Confirmation:
 
 
 async def confirm(
-    conn: Conn, *, parent_id: str, phone: str, code: str, secret: str, now: datetime
-) -> Confirmation:
+    conn: Conn, *, parent_id: str, phone: str, code: str, secret: str, now: datetime,
+    stop_link: str | None = None,
+) -> Confirmation:  # fmt: skip
     """Check `code` against the newest code sent. A wrong guess is counted, so the caller
-    commits whatever the outcome. Confirming an already verified phone again is a no-op."""
+    commits whatever the outcome. Confirming an already verified phone again is a no-op.
+    `stop_link`: the one-click link to every SMS off, sent free once the phone is confirmed."""
     if await is_verified(conn, parent_id, phone):
         return Confirmation("verified")
     issued = await newest_code(conn, parent_id, phone, lock=True)
@@ -35,6 +41,12 @@ async def confirm(
         "UPDATE phone_verifications SET confirmed_at = $2 WHERE id = $1", issued.id, now
     )
     await _mark_verified(conn, parent_id, phone, now)
+    if stop_link is not None:
+        body = verified(await phone_language(conn, parent_id, phone), stop_link)
+        await queue_house_sms(
+            conn, parent_id=parent_id, pupil_id=None, phone=phone, kind="phone_verified",
+            body=body, now=now,
+        )  # fmt: skip
     return Confirmation("verified")
 
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from billing.types import Conn
 
-Action = Literal["subscribe", "update", "unsubscribe", "one-click-unsubscribe"]
+Action = Literal["subscribe", "update", "unsubscribe", "one-click-unsubscribe", "sms-stop"]
 LINK_ACTOR = "unsubscribe-link"
 _MAX_USER_AGENT = 512
 # Spreadsheets run cells starting with these as formulas (CSV injection).

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from notifier.manager.errors import InvalidLink, NotConfigured
 from notifier.settings import Settings
 
+EVERY_CHILD = "*"  # as a link's pupil: every subscription of the parent
 _SEPARATOR = "\x1f"  # unit separator: cannot occur in ids or type names
 _SIGNATURE_BYTES = 16
 
@@ -26,7 +27,7 @@ _SIGNATURE_BYTES = 16
 @dataclass(frozen=True)
 class UnsubscribeClaim:
     parent_id: str
-    pupil_id: str
+    pupil_id: str  # or EVERY_CHILD
     type: str  # a notification type, or "all"
     expires_at: datetime
 

@@ -1,4 +1,5 @@
-"""A parent's prepaid SMS wallet as they see it: balance, statement, what a text would cost."""
+"""A parent's prepaid SMS wallet as they see it: balance and what a text would cost (the
+statement: notifier/manager/statement.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from billing.money import COUNTRY_CURRENCY
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
 from gateways.sms.segments import SmsParts, count_parts
-from notifier.manager.paging import Page, decode_cursor, make_page
 from notifier.sms.phones import phone_country
-from notifier.sms.texts import Language
 
 CURRENCY_COUNTRY = {currency: country for country, currency in COUNTRY_CURRENCY.items()}
 DEFAULT_CURRENCY = "KZT"
@@ -35,16 +34,6 @@ class WalletView:
 
 
 @dataclass(frozen=True)
-class StatementLine:
-    entry_id: int
-    at: datetime
-    amount: int  # signed, from the parent's side: money in is positive
-    currency: str
-    kind: str
-    description: str
-
-
-@dataclass(frozen=True)
 class CostPreview:
     sms: SmsParts
     price: int
@@ -57,35 +46,6 @@ async def wallet_view(conn: Conn, parent_id: str, now: datetime) -> WalletView:
         return WalletView(None, 0, 0, 0, None)
     per_part = await _tariff(conn, balance.currency, now)
     return WalletView(balance.currency, balance.posted, balance.held, balance.available, per_part)
-
-
-async def statement(
-    conn: Conn, parent_id: str, *, language: Language, limit: int, cursor: str | None
-) -> Page[StatementLine]:
-    before = decode_cursor(cursor, (int,))[0] if cursor else None
-    # The wallet is credit-normal: a credit (negative entry) is money in for the parent.
-    rows = await conn.fetch(
-        "SELECT e.id, t.created_at, -e.amount AS amount, e.currency, t.kind FROM ledger_entries e"
-        " JOIN ledger_transactions t ON t.id = e.transaction_id"
-        " JOIN ledger_accounts a ON a.id = e.account_id"
-        " WHERE a.kind = 'wallet' AND a.owner = $1 AND ($2::bigint IS NULL OR e.id < $2)"
-        " ORDER BY e.id DESC LIMIT $3",
-        parent_id,
-        before,
-        limit + 1,
-    )
-    lines = [
-        StatementLine(
-            r["id"],
-            r["created_at"],
-            r["amount"],
-            r["currency"],
-            r["kind"],
-            describe(r["kind"], language),
-        )
-        for r in rows
-    ]
-    return make_page(lines, limit, lambda line: [line.entry_id])
 
 
 async def cost_preview(conn: Conn, parent_id: str, text: str, now: datetime) -> CostPreview:
@@ -112,31 +72,3 @@ async def _tariff(conn: Conn, currency: str, now: datetime) -> int | None:
         return await price_per_part(conn, currency, now, CURRENCY_COUNTRY.get(currency))
     except NoTariff:
         return None
-
-
-# Ledger transaction kinds as a parent would name them.
-DESCRIPTIONS: dict[str, dict[Language, str]] = {
-    "top_up": {"ru": "Пополнение баланса", "kk": "Балансты толықтыру", "ky": "Балансты толуктоо"},
-    "sms_charge": {"ru": "Оплата SMS", "kk": "SMS төлемі", "ky": "SMS төлөмү"},
-    "refund": {"ru": "Возврат платежа", "kk": "Төлемді қайтару", "ky": "Төлөмдү кайтаруу"},
-    "dispute_lost": {
-        "ru": "Списание по спору о платеже",
-        "kk": "Төлем дауы бойынша шегерім",
-        "ky": "Төлөм талашы боюнча кармап калуу",
-    },
-    "dispute_won": {
-        "ru": "Возврат по спору о платеже",
-        "kk": "Төлем дауы бойынша қайтару",
-        "ky": "Төлөм талашы боюнча кайтаруу",
-    },
-    "manual_credit": {"ru": "Зачисление", "kk": "Қаражат түсті", "ky": "Каражат түштү"},
-}
-_OTHER: dict[Language, str] = {
-    "ru": "Операция по балансу",
-    "kk": "Баланс бойынша операция",
-    "ky": "Баланс боюнча операция",
-}
-
-
-def describe(kind: str, language: Language) -> str:
-    return DESCRIPTIONS.get(kind, _OTHER)[language]

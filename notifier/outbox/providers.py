@@ -18,6 +18,7 @@ from gateways.sms.routed import RoutedProvider
 from gateways.sms.routing import InvalidRoutes
 from gateways.sms.smpp_session import SmppConfig
 from notifier import keys
+from notifier.manager.stop import reply_sink
 from notifier.outbox.parts import PgParts
 from notifier.outbox.reports import poll_nikita, report_sink
 from notifier.settings import ConfigError, Settings
@@ -79,7 +80,9 @@ def _routed(app: web.Application) -> RoutedProvider:
     s, clock, pool = app[keys.SETTINGS], app[keys.CLOCK], app[keys.POOL]
     config = sms_config(s)
     sink = report_sink(pool, policy=s.undeliverable_policy, metrics=app.get(keys.METRICS))
-    providers = build_providers(config, clock=clock, on_report=sink, parts=PgParts(pool))
+    providers = build_providers(
+        config, clock=clock, on_report=sink, parts=PgParts(pool), on_incoming=reply_sink(pool)
+    )
     try:
         return build_routed(config, providers, clock=clock, observer=app.get(keys.METRICS))
     except InvalidRoutes as exc:  # nothing to close: providers connect on first use

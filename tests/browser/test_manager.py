@@ -37,9 +37,9 @@ async def test_a_parent_subscribes_confirms_the_phone_and_tops_up_the_balance(
     await page.get_by_label("Оценки за неделю").check()
     await page.get_by_label("Домашние задания").check()
     await page.get_by_role("button", name="Сохранить").click()
-    await expect(
-        page.get_by_text("Мы отправили код в SMS на +7 701 123 45 67.").first
-    ).to_be_visible()
+    code_sent = page.get_by_text("Мы отправили код в SMS на +7 701 123 45 67.")
+    await expect(code_sent).to_be_visible()
+    await expect(code_sent).to_have_count(1)  # said once, beside the code field
     await page.get_by_label("Код из SMS").fill(await manager.code_sent_to(PHONE))
     await page.get_by_role("button", name="Подтвердить").click()
     await expect(page.get_by_text("Номер подтверждён. Уведомления включены.")).to_be_visible()
@@ -47,7 +47,7 @@ async def test_a_parent_subscribes_confirms_the_phone_and_tops_up_the_balance(
         "оценки за неделю, домашние задания"
     )
 
-    await page.get_by_role("button", name="Пополнить баланс СМС").click()
+    await page.get_by_role("button", name="Пополнить баланс SMS").click()
     await page.get_by_label(re.compile(r"^1\s000\s₸$")).check()
     assert await unlabelled_fields(page) == []
     await page.get_by_role("button", name="Перейти к оплате").click()
@@ -58,6 +58,9 @@ async def test_a_parent_subscribes_confirms_the_phone_and_tops_up_the_balance(
     await expect(page.locator("#bal-available")).to_have_text(re.compile(r"^1\s000\s₸$"))
     await expect(page.get_by_text("Хватит примерно на 50 SMS.")).to_be_visible()
     await expect(page.locator("#statement li").first).to_contain_text(re.compile(r"\+1\s000\s₸"))
+    await expect(page.locator("#statement li").first).to_contain_text(
+        "Пополнение через тестовую оплату"
+    )
     await expect(page.locator("#messages")).to_contain_text("Код подтверждения")
     assert await horizontal_overflow(page) == 0
     final = artifacts / "manager-after.png"

@@ -1,5 +1,6 @@
 """The parent's message history says what finally happened to each SMS, in their language,
-and an SMS refunded because it never reached the phone shows that, not a cost."""
+and an SMS refunded because it never reached the phone shows no cost; the statement says
+what each charge and refund was."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from playwright.async_api import expect
 from billing.holds import capture_hold, place_hold
 from billing.ledger import credit_wallet
 from notifier.outbox.delivery import DeliveryStatus, apply_delivery_report
+from tests.browser.checks import horizontal_overflow
 from tests.browser.conftest import PARENT, Manager, NewPage
 
 
@@ -64,3 +66,21 @@ async def test_each_sms_shows_its_delivery_report_and_a_refunded_one_costs_nothi
     )
     await expect(lines.nth(2)).to_contain_text(re.compile(r"20\s₸ · доставлено$"))
     await expect(page.locator("#bal-available")).to_have_text(re.compile(r"^60\s₸$"))
+    # The statement says what each line was: the refund, why, and for which SMS.
+    refund = page.locator("#statement li", has_text="Возврат за SMS")
+    await expect(refund).to_contain_text(
+        "Возврат за SMS (истёк срок доставки): домашнее задание, Айгерим — «ДЗ: стр. 34»"
+    )
+    charges = page.locator("#statement li", has_text="Оплата SMS: домашнее задание, Айгерим")
+    await expect(charges).to_have_count(3)
+
+    # Switched to Kyrgyz on a phone-sized screen: the service words both again.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.get_by_label("Язык", exact=True).select_option("ky")
+    await expect(page.locator("#statement li", has_text="SMS үчүн кайтаруу")).to_contain_text(
+        "SMS үчүн кайтаруу (жеткирүү мөөнөтү өттү): үй тапшырмасы, Айгерим — «ДЗ: стр. 34»"
+    )
+    await expect(lines.nth(1)).to_contain_text(
+        "Жеткирилген жок: оператор SMS өз убагында жеткире алган жок"
+    )
+    assert await horizontal_overflow(page) == 0

@@ -72,14 +72,22 @@ class Api:
     def texts_to(self, phone: str) -> list[str]:
         return [m["text"] for m in received_sms(self.settings.sms_dev_outbox) if m["to"] == phone]
 
+    def codes_to(self, phone: str) -> list[str]:
+        """The verification SMS a phone received (not the free link to stop that follows)."""
+        return [
+            m["text"]
+            for m in received_sms(self.settings.sms_dev_outbox)
+            if m["to"] == phone and m["kind"] == "verification"
+        ]
+
     async def code_sent_to(self, phone: str, count: int = 1) -> str:
-        """The newest code once `count` SMS reached the phone (the dispatcher sends them)."""
+        """The newest code once `count` code SMS reached the phone (the dispatcher sends them)."""
 
         async def arrived() -> bool:
-            return len(self.texts_to(phone)) >= count
+            return len(self.codes_to(phone)) >= count
 
         assert await wait_for(arrived, timeout=10), f"no code SMS reached {phone}"
-        found = re.search(r"\d{6}", self.texts_to(phone)[-1])
+        found = re.search(r"\d{6}", self.codes_to(phone)[-1])
         assert found is not None
         return found.group()
 

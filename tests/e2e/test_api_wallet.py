@@ -20,7 +20,7 @@ async def _top_up(api: Api, parent: str, amount: int, currency: str = "KZT") -> 
     try:
         async with conn.transaction():
             await credit_wallet(
-                conn, parent, amount, currency, source=("gateway_clearing", "test"),
+                conn, parent, amount, currency, source=("gateway_clearing", "freedompay"),
                 kind="top_up", reference=f"pay-{uuid.uuid4()}",
             )  # fmt: skip
     finally:
@@ -87,8 +87,8 @@ async def test_the_statement_shows_money_in_as_positive_and_sms_as_negative(api:
     body = await r.json()
     lines = [(i["amount"], i["currency"], i["kind"], i["description"]) for i in body["items"]]
     assert lines == [
-        (-20_00, "KZT", "sms_charge", "SMS төлемі"),
-        (100_00, "KZT", "top_up", "Балансты толықтыру"),
+        (-20_00, "KZT", "sms_charge", "SMS төлемі: үй тапсырмасы, Аида — «ДЗ: стр. 45»"),
+        (100_00, "KZT", "top_up", "Freedom Pay арқылы толықтыру"),
     ]
     assert body["next_cursor"] is None
     theirs = await (await api.call("GET", "/api/v1/balance/statement", "par-2")).json()
@@ -100,7 +100,7 @@ async def test_the_statement_pages_with_an_opaque_cursor(api: Api) -> None:
         await _top_up(api, "par-1", amount)
     first = await (await api.call("GET", "/api/v1/balance/statement?limit=2")).json()
     assert [i["amount"] for i in first["items"]] == [3_00, 2_00]
-    assert first["items"][0]["description"] == "Пополнение баланса"
+    assert first["items"][0]["description"] == "Пополнение через Freedom Pay"
     path = f"/api/v1/balance/statement?limit=2&cursor={first['next_cursor']}"
     second = await (await api.call("GET", path)).json()
     assert [i["amount"] for i in second["items"]] == [1_00]

@@ -110,6 +110,7 @@ async def test_the_internal_api_has_its_own_valid_openapi_document(api: Api) -> 
     validate(document)
     assert set(document["paths"]) == {
         "/internal/v1/delivery-reports",
+        "/internal/v1/incoming-sms",
         "/internal/v1/subscriptions",
         "/internal/v1/wallets/{parent_id}/credits",
         "/internal/v1/wallets/{parent_id}",

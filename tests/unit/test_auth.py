@@ -78,6 +78,11 @@ def test_a_staff_token_carries_its_school(hs_verifier: TokenVerifier) -> None:
     assert hs_verifier.verify(token) == Principal("adm-1", "school_admin", "sch-1")
 
 
+def test_a_teacher_token_carries_its_school(hs_verifier: TokenVerifier) -> None:
+    token = _hs(sub="t-1", role="teacher", school_id="sch-1")
+    assert hs_verifier.verify(token) == Principal("t-1", "teacher", "sch-1")
+
+
 def test_minted_dev_tokens_pass(hs_verifier: TokenVerifier) -> None:
     settings = _settings(jwt_hs256_secret=SecretStr(HS_SECRET))
     token = mint_token(settings, "ops-1", "ops")
@@ -94,8 +99,9 @@ def test_minted_dev_tokens_pass(hs_verifier: TokenVerifier) -> None:
         {"exp": None},
         {"sub": None},
         {"sub": ""},
-        {"role": "teacher"},
+        {"role": "headmaster"},
         {"role": "school_admin"},  # staff without a school
+        {"role": "teacher"},  # a teacher without a school
         {"role": "school_admin", "school_id": 7},
         {"role": ["parent"]},  # unhashable: once a 500
         {"role": {"parent": 1}},
@@ -110,6 +116,7 @@ def test_minted_dev_tokens_pass(hs_verifier: TokenVerifier) -> None:
         "empty subject",
         "unknown role",
         "staff without school",
+        "teacher without school",
         "school not a string",
         "role a list",
         "role an object",

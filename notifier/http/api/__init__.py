@@ -12,6 +12,7 @@ from aiohttp import web
 
 from notifier.http.api import (
     admin,
+    announcement_preview,
     announcements,
     children,
     digest_preview,
@@ -32,6 +33,7 @@ TABLE: list[ApiRoute] = [
     *digest_preview.TABLE,
     *admin.TABLE,
     *announcements.TABLE,
+    *announcement_preview.TABLE,
     *docs.TABLE,
 ]
 

@@ -13,8 +13,8 @@ from notifier.http.api.io import now, origin, pool
 from notifier.http.api.unsubscribe_page import PageKind, page
 from notifier.manager.consent import LINK_ACTOR
 from notifier.manager.errors import InvalidLink
-from notifier.manager.links import UnsubscribeClaim, link_secret, read_unsubscribe
-from notifier.manager.subscriptions import switch_off
+from notifier.manager.link_unsubscribe import unsubscribe_by_link
+from notifier.manager.links import EVERY_CHILD, UnsubscribeClaim, link_secret, read_unsubscribe
 from notifier.notification_types import NOTIFICATION_TYPES
 from notifier.sms.texts import Language
 
@@ -40,13 +40,8 @@ async def unsubscribe(request: web.Request) -> web.Response:
         claim = _claim(request)
     except InvalidLink as exc:
         return _html("invalid" if exc.reason == "invalid" else "expired", "ru", status=400)
-    drop = NOTIFICATION_TYPES if claim.type == "all" else (claim.type,)
     async with pool(request).acquire() as conn, conn.transaction():
-        await switch_off(
-            conn, claim.parent_id, claim.pupil_id, drop=drop, action="one-click-unsubscribe",
-            partial_action="one-click-unsubscribe", origin=origin(request, LINK_ACTOR),
-            now=now(request),
-        )  # fmt: skip
+        await unsubscribe_by_link(conn, claim, origin(request, LINK_ACTOR), now(request))
     return _html("done", await _language(request, claim), claim.type)
 
 
@@ -59,6 +54,13 @@ def _claim(request: web.Request) -> UnsubscribeClaim:
 
 
 async def _language(request: web.Request, claim: UnsubscribeClaim) -> Language:
+    if claim.pupil_id == EVERY_CHILD:
+        latest = await pool(request).fetchval(
+            "SELECT language FROM subscriptions WHERE parent_id = $1"
+            " ORDER BY updated_at DESC LIMIT 1",
+            claim.parent_id,
+        )
+        return cast(Language, latest or "ru")
     found = await pool(request).fetchval(
         "SELECT coalesce(s.language, p.locale) FROM pupils p LEFT JOIN subscriptions s"
         " ON s.pupil_id = p.id AND s.parent_id = $1 WHERE p.id = $2",

@@ -18,7 +18,7 @@ from notifier.http.errors import ApiError
 from notifier.http.openapi import ApiRoute
 from notifier.manager.codes import MAX_ATTEMPTS
 from notifier.manager.confirmation import confirm
-from notifier.manager.links import link_secret
+from notifier.manager.links import EVERY_CHILD, link_secret, unsubscribe_link
 from notifier.manager.phone_status import phone_language
 from notifier.manager.verification import send_code
 
@@ -42,11 +42,14 @@ async def confirm_code(request: web.Request) -> web.Response:
     parent = authenticate(request, "parent")
     body = await read_body(request, PhoneConfirmIn)
     phone = phone_or_422(body.phone, "ru")
-    secret, at = link_secret(request.app[keys.SETTINGS]), now(request)
+    settings = request.app[keys.SETTINGS]
+    secret, at = link_secret(settings), now(request)
+    stop_link = unsubscribe_link(settings, parent.subject, EVERY_CHILD, "all", now=at)
     async with pool(request).acquire() as conn, conn.transaction():
         result = await confirm(
-            conn, parent_id=parent.subject, phone=phone, code=body.code, secret=secret, now=at
-        )
+            conn, parent_id=parent.subject, phone=phone, code=body.code, secret=secret, now=at,
+            stop_link=stop_link,
+        )  # fmt: skip
     # Raised after the commit: a wrong guess must stay counted.
     if result.outcome == "wrong_code":
         left = {"attempts_left": result.attempts_left}
@@ -55,6 +58,7 @@ async def confirm_code(request: web.Request) -> web.Response:
         raise ApiError(
             410, "code_expired", f"the code expired or was tried {MAX_ATTEMPTS} times; ask again"
         )
+    wake_dispatcher(request)  # the free SMS with the link to stop
     return json_model(PhoneConfirmOut(phone=phone, verified=True))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import cast
 
 from aiohttp import web
@@ -27,9 +28,11 @@ from notifier.http.api.wallet_models import (
 from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
 from notifier.manager.cost_hints import cost_hints
+from notifier.manager.message_reasons import Reason, reasons
 from notifier.manager.messages import messages
 from notifier.manager.roster import linked_child
-from notifier.manager.wallet import cost_preview, statement, wallet_view
+from notifier.manager.statement import statement
+from notifier.manager.wallet import cost_preview, wallet_view
 
 
 async def get_balance(request: web.Request) -> web.Response:
@@ -58,8 +61,11 @@ async def get_statement(request: web.Request) -> web.Response:
             conn, parent.subject, language=query.language, limit=query.limit, cursor=query.cursor
         )
     items = [
-        StatementLineOut(at=line.at, amount=line.amount, currency=cast(Currency, line.currency),
-                         kind=line.kind, description=line.description)
+        StatementLineOut(id=line.entry_id, at=line.at, amount=line.amount,
+                         currency=cast(Currency, line.currency), kind=line.kind,
+                         description=line.description, child=line.child, sms_kind=line.sms_kind,
+                         refund_reason=line.refund_reason, refund_of=line.refund_of,
+                         gateway=line.gateway)
         for line in found.items
     ]  # fmt: skip
     return json_model(StatementOut(items=items, next_cursor=found.next_cursor))
@@ -74,8 +80,23 @@ async def list_messages(request: web.Request) -> web.Response:
         found = await messages(
             conn, parent.subject, pupil_id=query.pupil_id, limit=query.limit, cursor=query.cursor
         )
-    items = [MessageOut.model_validate(m, from_attributes=True) for m in found.items]
+        grace = timedelta(minutes=request.app[keys.SETTINGS].grade_alert_grace_minutes)
+        why = await reasons(
+            conn, [m.id for m in found.items], now=now(request), grace=grace,
+            language=query.language,
+        )  # fmt: skip
+    items = [
+        _explained(MessageOut.model_validate(m, from_attributes=True), why.get(m.id))
+        for m in found.items
+    ]
     return json_model(MessagesOut(items=items, next_cursor=found.next_cursor))
+
+
+def _explained(message: MessageOut, said: Reason | None) -> MessageOut:
+    if said is None:
+        return message
+    why = {"reason_code": said.code, "reason": said.text, "waiting_until": said.until}
+    return message.model_copy(update=why)
 
 
 async def preview_cost(request: web.Request) -> web.Response:

@@ -26,6 +26,7 @@ class StatementQuery(PageQuery):
 
 class MessagesQuery(PageQuery):
     pupil_id: str | None = Field(default=None, max_length=64, description="only this child's")
+    language: Language = Field(default="ru", description="language of `reason`")
 
 
 class BalanceOut(BaseModel):
@@ -39,11 +40,28 @@ class BalanceOut(BaseModel):
 
 
 class StatementLineOut(BaseModel):
+    id: int = Field(description="the line's id: what a refund's `refund_of` names")
     at: datetime
     amount: int = Field(description="minor units; money in is positive, money out negative")
     currency: Currency
-    kind: str
-    description: str
+    kind: str = Field(
+        description="sms_charge, sms_refund, top_up, refund (of a top-up), dispute_lost,"
+        " dispute_won, manual_credit"
+    )
+    description: str = Field(
+        description="the line as a parent reads it, in `language`: a charge names the kind, the"
+        " child and the message's first words; a refund says why; a top-up names how it was paid",
+        examples=["Оплата SMS: домашнее задание, Аида — «Аида: ДЗ «Математика» до 25.11…»"],
+    )
+    child: str | None = Field(default=None, description="SMS charges and refunds: the child")
+    sms_kind: Literal["homework", "digest", "announcement", "grade", "other"] | None = None
+    refund_reason: Literal["undeliverable", "expired", "failed"] | None = Field(
+        default=None, description="sms_refund: what the operator reported"
+    )
+    refund_of: int | None = Field(
+        default=None, description="sms_refund: the `id` of the charge it returns"
+    )
+    gateway: str | None = Field(default=None, description="top_up: stripe, freedompay, dev")
 
 
 class StatementOut(BaseModel):
@@ -75,6 +93,19 @@ class MessageOut(BaseModel):
         " null until it comes"
     )
     delivery_reported_at: datetime | None
+    reason_code: (
+        Literal["grace", "window", "retry", "checking", "sending", "not_sent", "low_balance",
+                "withdrawn", "stopped", "undeliverable", "expired", "rejected"]
+        | None
+    ) = Field(default=None, description="why it waits or did not arrive; null: on its way or"
+              " delivered")  # fmt: skip
+    reason: str | None = Field(
+        default=None, description="the same, as the parent reads it, in `language`",
+        examples=["Ждёт времени отправки школы: оно начнётся в 09:00"],
+    )  # fmt: skip
+    waiting_until: datetime | None = Field(
+        default=None, description="a waiting SMS: when it is next tried (the window opens…)"
+    )
 
 
 class MessagesOut(BaseModel):

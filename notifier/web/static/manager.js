@@ -415,7 +415,8 @@ async function save(card, event) {
     fillForm(card);
     if (card.sub.verification.status === "code_sent") {
       countdown(card, Math.max(card.sub.verification.retry_after_seconds ?? 0, RESEND_PAUSE_S));
-      say(card.msg, { key: "code_sent", values: { phone: prettyPhone(card.sub.phone) } });
+      // The code form says where the code went: saying it here too would say it twice.
+      say(card.msg, { key: "saved" }, "ok");
       renderCard(card);
       card.code.focus();
     } else {
@@ -454,7 +455,7 @@ async function resend(card) {
     const { phone, language } = card.sub;
     await api("POST", "/api/v1/phone-verifications", { phone, language });
     countdown(card, RESEND_PAUSE_S);
-    say(card.msg, { key: "code_sent", values: { phone: prettyPhone(card.sub.phone) } });
+    say(card.msg, { key: "code_resent" }, "ok");
   }, async (error) => {
     if (error.retryAfter) countdown(card, error.retryAfter);
     if (error.code === "already_verified") await loadSubscription(card);
@@ -687,8 +688,9 @@ function messageLine(message) {
   const cost = ["charged", "held"].includes(message.charge) && message.currency
     ? money(message.cost, message.currency) : state.t(`charge_${message.charge}`);
   // The operator's final report, when it came, says more than "sent".
-  const status = state.t(message.delivery_status ? `delivery_${message.delivery_status}`
-    : `status_${message.status}`);
+  // The service says why it waits (and until when) or why it did not arrive; else the status.
+  const status = message.reason ?? state.t(message.delivery_status
+    ? `delivery_${message.delivery_status}` : `status_${message.status}`);
   const parts = state.t("parts", { n: message.parts });
   item.append(
     element("span", "when", [when(message.created_at), child].filter(Boolean).join(" · ")),
@@ -699,10 +701,10 @@ function messageLine(message) {
 }
 
 const pagers = {
-  // Statement descriptions come translated by the service.
+  // Statement lines and message reasons come translated by the service.
   statement: pager("statement", "/api/v1/balance/statement", () => ({ language: state.lang }),
     statementLine),
-  messages: pager("messages", "/api/v1/messages", () => ({}), messageLine),
+  messages: pager("messages", "/api/v1/messages", () => ({ language: state.lang }), messageLine),
 };
 
 // ---- start ------------------------------------------------------------------------------------
@@ -712,8 +714,11 @@ function start() {
   $("#lang").addEventListener("change", (event) => {
     store(localStorage, LANG_KEY, event.target.value);
     setLanguage(event.target.value);
-    // Statement descriptions are translated by the service: ask again.
-    if (state.token && !$("#app").hidden) pagers.statement.load(true);
+    // Statement lines and message reasons are translated by the service: ask again.
+    if (state.token && !$("#app").hidden) {
+      pagers.statement.load(true);
+      pagers.messages.load(true);
+    }
   });
   $("#gate-retry").addEventListener("click", openManager);
   $("#topup-open").addEventListener("click", openTopUp);
