@@ -62,7 +62,9 @@ async def test_each_sms_shows_its_delivery_report_and_a_refunded_one_costs_nothi
     await expect(lines).to_have_count(3)
     await expect(lines.nth(0)).to_contain_text(re.compile(r"20\s₸ · отправлено$"))
     await expect(lines.nth(1)).to_contain_text(
-        re.compile(r"SMS · деньги возвращены · не доставлено: истёк срок")
+        re.compile(
+            r"SMS · деньги возвращены · Не доставлено: оператор не успел доставить SMS вовремя$"
+        )
     )
     await expect(lines.nth(2)).to_contain_text(re.compile(r"20\s₸ · доставлено$"))
     await expect(page.locator("#bal-available")).to_have_text(re.compile(r"^60\s₸$"))

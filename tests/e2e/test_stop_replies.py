@@ -156,7 +156,8 @@ async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: A
     assert (wallet["held"], wallet["available"]) == (0, 100_00)
     r = await api.call("GET", "/api/v1/messages?pupil_id=p-aida")
     homework = next(m for m in (await r.json())["items"] if m["kind"] == "homework")
-    assert (homework["status"], homework["price"]) == ("cancelled", 0)
+    paid = (homework["status"], homework["cost"], homework["charge"])
+    assert paid == ("cancelled", 0, "not_charged")
     assert homework["reason"] == "Не отправлено: вы ответили СТОП. Деньги не списаны"
 
 
