@@ -164,7 +164,7 @@ async def run_simulator(
     digests = asyncio.create_task(_tell(schedule_and_report(base_url, token, week, now)))
     await sim.publish_announcements()
     print("demo: the school announced a meeting (ru/kk/ky) and 5A a trip; every fifth parent")
-    print("      gets each grade at once, after GRADE_ALERT_GRACE_MINUTES (default 10)")
+    print("      gets a child's grades as one SMS, after GRADE_ALERT_GRACE_MINUTES (default 10)")
     try:
         while True:
             await sim.publish_homework()
