@@ -8,6 +8,7 @@ prices, trims and counts with them too.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -115,6 +116,17 @@ def count_parts(text: str) -> SmsParts:
 def fits(text: str, max_parts: int) -> bool:
     """True when the text is sent in at most ``max_parts`` parts."""
     return count_parts(text).parts <= max_parts
+
+
+def first_that_fits(texts: Iterable[str], max_parts: int, *, ellipsis: str = "…") -> str:
+    """The first of ``texts`` (most detailed first) that fits in ``max_parts`` parts; when
+    none does, the last one cut to fit. Composers of budgeted texts (the weekly digest, a
+    bundle of grades) yield ever shorter versions and let this choose."""
+    text = ""
+    for text in texts:
+        if fits(text, max_parts):
+            return text
+    return truncate_to_parts(text, max_parts, ellipsis=ellipsis)
 
 
 def truncate_to_parts(text: str, max_parts: int, *, ellipsis: str = "…") -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from gateways.sms.segments import fits, truncate_to_parts
+from gateways.sms.segments import first_that_fits, truncate_to_parts
 from notifier.digest.compose import Detail, PupilWeek, SubjectTexts, digest_text, empty_week
 from notifier.sms.latin import to_latin
 from notifier.sms.texts import Language
@@ -25,12 +25,9 @@ DEFAULT_MAX_PARTS = 3
 def fit_digest(week: PupilWeek, lang: Language, *, latin: bool, max_parts: int) -> str:
     """The most detailed digest text of the week that fits in ``max_parts`` SMS parts."""
     final: Callable[[str], str] = to_latin if latin else _same
-    text, memo = "", SubjectTexts()
-    for detail in _less_and_less(week):
-        text = final(digest_text(week, lang, detail, memo))
-        if fits(text, max_parts):
-            return text
-    return truncate_to_parts(text, max_parts)
+    memo = SubjectTexts()
+    texts = (final(digest_text(week, lang, detail, memo)) for detail in _less_and_less(week))
+    return first_that_fits(texts, max_parts)
 
 
 def empty_digest(week: PupilWeek, lang: Language, *, latin: bool, max_parts: int) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gateways.sms.segments import fits, truncate_to_parts
+from gateways.sms.segments import first_that_fits, truncate_to_parts
 from notifier.digest.subjects import abbreviate
 from notifier.sms.grade_texts import PERIODS, GradeFacts, grade_alert, grade_value
 from notifier.sms.latin import to_latin
@@ -40,13 +40,12 @@ def grade_bundle(
     if len(marks) == 1:
         return truncate_to_parts(final(grade_alert(lang, "grade_posted", name, marks[0])),
                                  max_parts, ellipsis=ELLIPSIS)  # fmt: skip
-    subjects = _subjects(marks)
-    text = ""
-    for short, kept in _less_and_less(subjects):
-        text = final(_text(lang, clean(name), subjects, short=short, kept=kept))
-        if fits(text, max_parts):
-            return text
-    return truncate_to_parts(text, max_parts, ellipsis=ELLIPSIS)
+    subjects, name = _subjects(marks), clean(name)
+    texts = (
+        final(_text(lang, name, subjects, short=short, kept=kept))
+        for short, kept in _less_and_less(subjects)
+    )
+    return first_that_fits(texts, max_parts, ellipsis=ELLIPSIS)
 
 
 def _same(text: str) -> str:
