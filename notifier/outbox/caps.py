@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from billing.ledger import Balance
+from billing.money import COUNTRY_CURRENCY
 from billing.types import Conn
+from notifier.outbox.window import COUNTRY_ZONES
 from notifier.zones import UnknownZone, zone
 
-# A wallet with no child's school to ask: the capital's zone of its country.
-CURRENCY_ZONE = {"KZT": "Asia/Almaty", "KGS": "Asia/Bishkek"}
+# A wallet with no child's school to ask: the main zone of its currency's country.
+CURRENCY_ZONE = {COUNTRY_CURRENCY[country]: z for country, z in COUNTRY_ZONES.items()}
 
 
 @dataclass(frozen=True)
