@@ -10,8 +10,8 @@ without one (SMPP) finds nothing left to switch off, so nothing is sent again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from functools import partial
 from typing import Literal, cast
 
 import asyncpg
@@ -26,7 +26,7 @@ from notifier.outbox.house import queue_house_sms
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
 from notifier.sms.stop_texts import is_stop, stopped
 from notifier.sms.texts import Language
-from notifier.transient import is_transient
+from notifier.transient import is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
 STOPPED_ERROR = "stopped: the parent replied STOP before it was sent"
@@ -111,16 +111,15 @@ def reply_sink(pool: asyncpg.Pool, retries: int = 3) -> IncomingSink:
     The SMSC has its acknowledgement already, so a database hiccup is retried here (safe: a
     STOP taken once finds nothing left to switch off the second time)."""
 
+    async def take(message: Incoming) -> Outcome:
+        async with pool.acquire() as conn:
+            return await take_reply(conn, message)
+
     async def sink(message: Incoming) -> None:
-        for attempt in range(retries + 1):
-            try:
-                async with pool.acquire() as conn:
-                    outcome = await take_reply(conn, message)
-                break
-            except Exception as exc:
-                if attempt == retries or not is_transient(exc):
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
+        outcome = await retry_transaction(
+            partial(take, message), what="parent's reply", retry_if=is_transient,
+            attempts=retries + 1,
+        )  # fmt: skip
         log.info("%s: a message from a parent: %s", message.provider, outcome)
 
     return sink

@@ -8,9 +8,9 @@ recorded as they are.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
+from functools import partial
 
 import asyncpg
 
@@ -66,14 +66,10 @@ def report_sink(
     SMSC has its acknowledgement already, so a database hiccup is retried before giving up."""
 
     async def sink(report: Report) -> None:
-        for attempt in range(retries + 1):
-            try:
-                outcome = await record_report(pool, report, policy=policy, keep_early=True)
-                break
-            except Exception as exc:
-                if attempt == retries or not is_transient(exc):
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
+        record = partial(record_report, pool, report, policy=policy, keep_early=True)
+        outcome = await retry_transaction(
+            record, what="receipt", retry_if=is_transient, attempts=retries + 1
+        )
         if metrics is not None and outcome is not None:
             metrics.receipts.labels(report.provider, outcome).inc()
         if outcome == "kept_early":
