@@ -6,6 +6,10 @@ A waiting SMS is waiting for one of: the grade-alert grace period (so a correcte
 out instead), the school's sending window (notifier/outbox/window.py; an urgent
 announcement's night end reads the same), a retry after a provider's refusal, or an answer
 from the operator after a lost one; else it is being sent now.
+
+Times are told in the zone of the child's school, else (a free SMS about no child, a school
+zone the shipped tzdata does not know) the zone of the SMS's country: the parent's month's
+zone, one rule for both (notifier/outbox/caps.py: parent_zone).
 """
 
 from __future__ import annotations
@@ -16,10 +20,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from billing.types import Conn
+from notifier.outbox.caps import parent_zone
 from notifier.sms.texts import Language
-from notifier.zones import UnknownZone, zone
-
-DEFAULT_ZONE: Final = "Asia/Almaty"
+from notifier.zones import zone
 
 TEXTS: Final[dict[str, dict[Language, str]]] = {
     "grace": {
@@ -93,7 +96,7 @@ class Facts:
     next_attempt_at: datetime
     attempts: int
     in_doubt: bool
-    time_zone: str
+    time_zone: str  # a zone the shipped tzdata knows (parent_zone)
     last_error: str | None = None
 
 
@@ -131,10 +134,7 @@ def reason(f: Facts, *, now: datetime, grace: timedelta, language: Language) -> 
 
 def local_time(at: datetime, now: datetime, time_zone: str) -> str:
     """`09:00` today in the pupil's zone, else `07.12 09:00`."""
-    try:
-        tz = zone(time_zone)
-    except UnknownZone:
-        tz = zone(DEFAULT_ZONE)
+    tz = zone(time_zone)
     local = at.astimezone(tz)
     same_day = local.date() == now.astimezone(tz).date()
     return local.strftime("%H:%M") if same_day else local.strftime("%d.%m %H:%M")
@@ -149,15 +149,18 @@ async def reasons(
 ) -> dict[int, Reason]:
     rows = await conn.fetch(
         "SELECT n.id, n.status, n.delivery_status, n.kind, n.created_at, n.next_attempt_at,"
-        " n.attempts, n.in_doubt, coalesce(p.time_zone, $2) AS time_zone, n.last_error"
+        " n.attempts, n.in_doubt, p.time_zone, n.currency, n.last_error"
         " FROM notifications n"
         " LEFT JOIN pupils p ON p.id = n.pupil_id WHERE n.id = ANY($1::bigint[])",
         list(ids),
-        DEFAULT_ZONE,
     )
     found = {}
     for r in rows:
-        facts = Facts(*list(r.values())[1:])
+        facts = Facts(
+            r["status"], r["delivery_status"], r["kind"], r["created_at"], r["next_attempt_at"],
+            r["attempts"], r["in_doubt"], parent_zone(r["time_zone"], r["currency"] or ""),
+            r["last_error"],
+        )  # fmt: skip
         said = reason(facts, now=now, grace=grace, language=language)
         if said is not None:
             found[r["id"]] = said
