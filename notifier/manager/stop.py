@@ -71,6 +71,7 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
         " ORDER BY updated_at DESC, id FOR UPDATE",
         phone,
     )
+    await _cancel_waiting(conn, phone)  # also when every subscription was switched off before
     if not rows:
         return False
     origin = Origin(f"sms-reply:{message.provider}", None, None)
@@ -79,7 +80,6 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
             conn, row["parent_id"], row["pupil_id"], drop=NOTIFICATION_TYPES,
             action="sms-stop", partial_action="sms-stop", origin=origin, now=message.at,
         )  # fmt: skip
-    await _cancel_waiting(conn, [r["id"] for r in rows])
     language = cast(Language, rows[0]["language"])
     await queue_house_sms(
         conn, parent_id=rows[0]["parent_id"], pupil_id=None, phone=phone,
@@ -88,15 +88,19 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
     return True
 
 
-async def _cancel_waiting(conn: Conn, subscription_ids: list[int]) -> None:
-    """Paid SMS to these subscriptions still waiting (for the window, a grace period, a retry)
-    are not sent after a STOP, and their holds are released: nothing is charged. One that may
-    be at the operator already (in doubt) is left to finish."""
+async def _cancel_waiting(conn: Conn, phone: str) -> None:
+    """Paid SMS to this phone still waiting in the outbox (for the window, a grace period, a
+    retry after a refusal) are not sent after a STOP, whichever of the phone's subscriptions
+    queued them (one switched off earlier too), and their holds are released: nothing is
+    charged; the history says why (message_reasons: "stopped"). Left alone: an SMS being
+    handed to a provider now (`sending`) or possibly at an operator already (in doubt): it
+    may arrive, so it is settled as usual, charged if delivered. Free SMS have no hold."""
     cancelled = await conn.fetch(
         "UPDATE notifications SET status = 'cancelled', last_error = $2"
-        " WHERE subscription_id = ANY ($1::bigint[]) AND status = 'queued' AND NOT in_doubt"
-        " AND hold_id IS NOT NULL RETURNING hold_id",
-        subscription_ids,
+        " WHERE subscription_id IN (SELECT id FROM subscriptions WHERE phone = $1)"
+        " AND phone = $1 AND status = 'queued' AND NOT in_doubt AND hold_id IS NOT NULL"
+        " RETURNING hold_id",
+        phone,
         STOPPED_ERROR,
     )
     await release_holds(conn, [(r["hold_id"], "stopped by the parent") for r in cancelled])
