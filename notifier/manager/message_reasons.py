@@ -61,6 +61,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "kk": "Жіберілмеді: сіз ТОҚТАТ деп жауап бердіңіз. Ақша алынбады",
         "ky": "Жөнөтүлгөн жок: сиз ТОКТОТ деп жооп бердиңиз. Акча алынган жок",
     },
+    "switched_off": {
+        "ru": "Не отправлено: вы отключили уведомления. Деньги не списаны",
+        "kk": "Жіберілмеді: сіз хабарландыруларды өшірдіңіз. Ақша алынбады",
+        "ky": "Жөнөтүлгөн жок: сиз билдирүүлөрдү өчүрдүңүз. Акча алынган жок",
+    },
     "withdrawn": {
         "ru": "Не отправлено: оценку изменили или удалили раньше. Деньги не списаны",
         "kk": "Жіберілмеді: баға ертерек өзгертілді не жойылды. Ақша алынбады",
@@ -110,7 +115,9 @@ class Reason:
 def reason(f: Facts, *, now: datetime, grace: timedelta, language: Language) -> Reason | None:
     """None for an SMS that is on its way or arrived: nothing to explain."""
     if f.status == "cancelled" and (f.last_error or "").startswith("stopped"):
-        return _say("stopped", language)  # notifier/manager/stop.py
+        return _say("stopped", language)  # notifier/manager/waiting.py
+    if f.status == "cancelled" and (f.last_error or "").startswith("switched off"):
+        return _say("switched_off", language)
     if f.status in _FAILED:
         return _say(_FAILED[f.status], language)
     if f.status == "sent":

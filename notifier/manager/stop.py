@@ -1,8 +1,8 @@
 """A parent's reply of STOP (notifier/sms/stop_texts.py: STOP_WORDS) to our sender: every
-paid type of every subscription on that phone is switched off, paid SMS still waiting for them
-are cancelled and their holds released, the consent record says so (`sms-stop`, actor
-`sms-reply:<provider>`), and one free confirmation goes back in the language of the phone's
-latest subscription.
+paid type of every subscription on that phone is switched off, paid SMS still waiting for the
+phone are cancelled and their holds released (notifier/manager/waiting.py), the consent
+record says so (`sms-stop`, actor `sms-reply:<provider>`), and one free confirmation goes back
+in the language of the phone's latest subscription.
 
 Safe to run twice: a provider message id is taken once (`incoming_sms`), and a second STOP
 without one (SMPP) finds nothing left to switch off, so nothing is sent again.
@@ -16,11 +16,11 @@ from typing import Literal, cast
 
 import asyncpg
 
-from billing.batch_holds import release_holds
 from billing.types import Conn
 from gateways.sms.incoming import Incoming, IncomingSink
 from notifier.manager.consent import Origin
 from notifier.manager.subscriptions import switch_off
+from notifier.manager.waiting import cancel_for_phone
 from notifier.notification_types import NOTIFICATION_TYPES
 from notifier.outbox.house import queue_house_sms
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
@@ -29,7 +29,6 @@ from notifier.sms.texts import Language
 from notifier.transient import is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
-STOPPED_ERROR = "stopped: the parent replied STOP before it was sent"
 Outcome = Literal["stopped", "nothing_to_stop", "not_a_stop_word", "duplicate", "invalid_phone"]
 
 
@@ -71,7 +70,8 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
         " ORDER BY updated_at DESC, id FOR UPDATE",
         phone,
     )
-    await _cancel_waiting(conn, phone)  # also when every subscription was switched off before
+    # First, so the history says STOP; also when every subscription was switched off before.
+    await cancel_for_phone(conn, phone)
     if not rows:
         return False
     origin = Origin(f"sms-reply:{message.provider}", None, None)
@@ -86,24 +86,6 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
         kind="stop_confirmation", body=stopped(language), now=message.at,
     )  # fmt: skip
     return True
-
-
-async def _cancel_waiting(conn: Conn, phone: str) -> None:
-    """Paid SMS to this phone still waiting in the outbox (for the window, a grace period, a
-    retry after a refusal) are not sent after a STOP, whichever of the phone's subscriptions
-    queued them (one switched off earlier too), and their holds are released: nothing is
-    charged; the history says why (message_reasons: "stopped"). Left alone: an SMS being
-    handed to a provider now (`sending`) or possibly at an operator already (in doubt): it
-    may arrive, so it is settled as usual, charged if delivered. Free SMS have no hold."""
-    cancelled = await conn.fetch(
-        "UPDATE notifications SET status = 'cancelled', last_error = $2"
-        " WHERE subscription_id IN (SELECT id FROM subscriptions WHERE phone = $1)"
-        " AND phone = $1 AND status = 'queued' AND NOT in_doubt AND hold_id IS NOT NULL"
-        " RETURNING hold_id",
-        phone,
-        STOPPED_ERROR,
-    )
-    await release_holds(conn, [(r["hold_id"], "stopped by the parent") for r in cancelled])
 
 
 class _Duplicate(Exception):

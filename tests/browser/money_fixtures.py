@@ -13,7 +13,7 @@ import asyncpg
 from billing.holds import place_hold, release_hold
 from billing.ledger import credit_wallet
 from notifier.manager.spending import set_cap
-from notifier.manager.stop import STOPPED_ERROR
+from notifier.manager.waiting import STOPPED
 from notifier.zones import zone
 from tests.browser.conftest import PARENT
 from tests.browser.test_message_history import _sent
@@ -46,7 +46,7 @@ async def month_behind(conn: asyncpg.Connection, now: datetime) -> None:
     await _sent(conn, "ДЗ: стр. 34, выучить правило", "expired")
     async with conn.transaction():
         await _queued(conn, sub, "ДЗ: стр. 56 на завтра", now, window_opens(now), None)
-        stopped = await _queued(conn, sub, "ДЗ: стр. 78", now, window_opens(now), STOPPED_ERROR)
+        stopped = await _queued(conn, sub, "ДЗ: стр. 78", now, window_opens(now), STOPPED)
         await release_hold(conn, stopped, "stopped by the parent")
 
 

@@ -1,7 +1,7 @@
 """A reply of STOP on real PostgreSQL: every paid SMS still waiting for that phone is cancelled
 and its hold released, never charged, and the history says why in the parent's language;
 an SMS being sent or possibly at an operator already is left to finish, as are free SMS and
-other phones' SMS."""
+other phones' SMS. Switching a child off on the page cancels that subscription's the same way."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import asyncpg
 
 from billing.ledger import wallet_balance
 from gateways.sms.incoming import Incoming
+from notifier.manager.consent import Origin
 from notifier.manager.message_reasons import reasons
 from notifier.manager.stop import take_reply
+from notifier.manager.subscriptions import switch_off
 from notifier.outbox.enqueue import PendingSms, enqueue_paid
 from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
@@ -130,3 +132,37 @@ async def test_a_stop_when_everything_was_switched_off_still_cancels_what_waits(
     assert status == "cancelled"
     kinds = await pool.fetch("SELECT kind FROM notifications WHERE kind = 'stop_confirmation'")
     assert kinds == []
+
+
+async def _switch_off(pool: asyncpg.Pool, drop: tuple[str, ...]) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await switch_off(conn, "a", "pu-a", drop=drop, action="unsubscribe",
+                         origin=Origin("a", None, None), now=T0)  # fmt: skip
+
+
+async def test_switching_a_child_off_on_the_page_cancels_what_waits(pool: asyncpg.Pool) -> None:
+    ids = await _queue(pool)
+    await _switch_off(pool, ("homework",))  # its only type: switched off
+    rows = await pool.fetch("SELECT id, status FROM notifications")
+    status = {r["id"]: r["status"] for r in rows}
+    assert [status[ids[case]] for case in ("waiting", "in_doubt", "sending", "other_phone")] == [
+        "cancelled", "queued", "sending", "queued",
+    ]  # fmt: skip
+    async with pool.acquire() as conn:
+        wallet = await wallet_balance(conn, "a")
+        assert wallet is not None
+        assert (wallet.held, wallet.available) == (40_00, 60_00)
+        said = await reasons(conn, [ids["waiting"]], now=T0, grace=timedelta(minutes=10),
+                             language="ky")  # fmt: skip
+        assert said[ids["waiting"]].text == (
+            "Жөнөтүлгөн жок: сиз билдирүүлөрдү өчүрдүңүз. Акча алынган жок"
+        )
+        await assert_ledger_invariants(conn)
+
+
+async def test_dropping_one_type_of_several_leaves_what_waits(pool: asyncpg.Pool) -> None:
+    ids = await _queue(pool)
+    await pool.execute("UPDATE subscriptions SET types = '{homework,announcements}'")
+    await _switch_off(pool, ("announcements",))  # still on for homework
+    status = await pool.fetchval("SELECT status FROM notifications WHERE id = $1", ids["waiting"])
+    assert status == "queued"
