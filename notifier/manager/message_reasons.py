@@ -17,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from billing.types import Conn
 from notifier.outbox.caps import parent_zone
 from notifier.sms.texts import Language
 from notifier.zones import zone
 
-TEXTS: Final[dict[str, dict[Language, str]]] = {
+ReasonCode = Literal["grace", "window", "retry", "checking", "sending", "not_sent",
+                     "low_balance", "stopped", "switched_off", "withdrawn", "undeliverable",
+                     "expired", "rejected"]  # fmt: skip
+TEXTS: Final[dict[ReasonCode, dict[Language, str]]] = {
     "grace": {
         "ru": "Отправится в {time}: если оценку исправят, придёт уже исправленная",
         "kk": "{time} жіберіледі: баға түзетілсе, түзетілгені келеді",
@@ -87,9 +90,12 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "ky": "Жеткирилген жок: оператор SMS четке какты",
     },
 }
-_FAILED: Final = {"failed": "not_sent", "skipped_insufficient_funds": "low_balance",
-                  "cancelled": "withdrawn"}  # fmt: skip
-_REPORTED: Final = {"undeliverable": "undeliverable", "expired": "expired", "failed": "rejected"}
+_FAILED: Final[dict[str, ReasonCode]] = {
+    "failed": "not_sent", "skipped_insufficient_funds": "low_balance", "cancelled": "withdrawn"
+}  # fmt: skip
+_REPORTED: Final[dict[str, ReasonCode]] = {
+    "undeliverable": "undeliverable", "expired": "expired", "failed": "rejected"
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class Facts:
 
 @dataclass(frozen=True)
 class Reason:
-    code: str  # a key of TEXTS
+    code: ReasonCode
     text: str
     until: datetime | None = None  # waiting: when it is next tried
 
@@ -147,7 +153,7 @@ def local_time(at: datetime, now: datetime, time_zone: str) -> str:
     return local.strftime("%H:%M") if same_day else local.strftime("%d.%m %H:%M")
 
 
-def _say(code: str, language: Language) -> Reason:
+def _say(code: ReasonCode, language: Language) -> Reason:
     return Reason(code, TEXTS[code][language])
 
 
