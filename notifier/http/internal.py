@@ -40,7 +40,8 @@ async def put_subscription(request: web.Request) -> web.Response:
     async with request.app[keys.POOL].acquire() as conn, conn.transaction():
         row = await save_asserted(
             conn, body.parent_id, body.pupil_id, phone, body.types, body.language, consent,
-            request.app[keys.CLOCK].now(),
+            request.app[keys.CLOCK].now(), latin=body.latin,
+            grade_alerts_per_day=body.grade_alerts_per_day,
         )  # fmt: skip
     if row is None:
         raise ApiError(404, "not_found", "no such pupil linked to this parent")
@@ -51,8 +52,8 @@ async def list_subscriptions(request: web.Request) -> web.Response:
     authorize(request)
     query = SubscriptionsQuery.model_validate(dict(request.query))
     rows = await request.app[keys.POOL].fetch(
-        "SELECT id, parent_id, pupil_id, phone, types, language, active FROM subscriptions"
-        " WHERE parent_id = $1 ORDER BY id",
+        "SELECT id, parent_id, pupil_id, phone, types, language, latin, grade_alerts_per_day,"
+        " active FROM subscriptions WHERE parent_id = $1 ORDER BY id",
         query.parent_id,
     )
     return web.json_response({"items": [dict(r) for r in rows]})

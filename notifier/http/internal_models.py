@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from notifier.http.api.models import GRADE_ALERTS_PER_DAY
 from notifier.http.money import UNIT, MinorUnits
 from notifier.notification_types import NotificationType
 from notifier.outbox.delivery import DeliveryStatus
@@ -40,6 +41,16 @@ class SubscriptionIn(Input):
     phone: str = Field(min_length=5, max_length=32, examples=["+77011234567"])
     types: list[NotificationType] = Field(min_length=1)
     language: Language
+    latin: bool | None = Field(
+        default=None,
+        description="SMS in GSM-7 Latin letters (fewer parts); left out: kept as it is (false"
+        " for a new subscription), so a PUT without it never undoes the parent's choice",
+    )
+    grade_alerts_per_day: int | None = Field(
+        default=None, ge=1, le=10,
+        description=GRADE_ALERTS_PER_DAY + "; 1–10 as in /api/v1; left out: kept as it is (3"
+        " for a new subscription), so a PUT without it never undoes the parent's choice",
+    )  # fmt: skip
     consent: ConsentIn = Field(
         description="recorded as evidence when the subscription changes (school staff see it"
         " in the consent export); a PUT that changes nothing records nothing"
@@ -53,6 +64,8 @@ class SubscriptionOut(BaseModel):
     phone: str | None
     types: list[NotificationType]
     language: Language
+    latin: bool
+    grade_alerts_per_day: int = Field(description=GRADE_ALERTS_PER_DAY)
     active: bool
 
 

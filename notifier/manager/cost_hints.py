@@ -45,14 +45,22 @@ def samples(
     """A typical SMS of each type for this child, as the parent would receive it."""
     subject, text = HOMEWORK[lang]
     due = today + timedelta(days=2)
-    marks = [GradeFacts(subject, "lesson", None, m, None, None, today) for m in (5, 4)]
     return {
         "homework": homework_alert(
             lang, child_name=child_name, subject=subject, text=text, due=due, max_parts=max_parts
         ),
         "announcements": announcement(*ANNOUNCEMENT[lang]),
-        "grade_instant": grade_bundle(lang, child_name, marks, latin=False, max_parts=max_parts),
+        "grade_instant": grade_sample(lang, child_name, today, max_parts, latin=False),
     }
+
+
+def grade_sample(
+    lang: Language, child_name: str, today: date, max_parts: int, *, latin: bool
+) -> str:
+    """A lesson's two marks in one bundled SMS, in Latin letters if the parent chose them."""
+    subject = HOMEWORK[lang][0]
+    marks = [GradeFacts(subject, "lesson", None, m, None, None, today) for m in (5, 4)]
+    return grade_bundle(lang, child_name, marks, latin=latin, max_parts=max_parts)
 
 
 async def cost_hints(

@@ -3,12 +3,13 @@
 Per subscription and type: how many SMS a month brings, times the parts of one such SMS,
 times the tariff. How many: the weekly digest once a week (days in the month / 7, rounded);
 homework alerts at the class's rate of the last four weeks; instant grade alerts at the
-class's marks per pupil of the last four weeks; announcements at the school's rate of the
+class's bundles per pupil of the last four weeks, each child's day counted up to the parent's
+daily limit (notifier/manager/forecast_grades.py); announcements at the school's rate of the
 last four weeks (every announcement of the school counts: an upper bound for class-only
 ones). Each rate is scaled from 28 days to the month's length and rounded half up.
 
-Both prices: Latin letters change only the weekly digest (the only SMS sent in Latin when a
-parent chooses it), so the other types cost the same in both columns.
+Both prices: Latin letters change the weekly digest and the instant grade SMS (the SMS sent
+in Latin when a parent chooses it); homework and announcements cost the same in both columns.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ChildPlan:
     pupil_id: str
     types: tuple[NotificationType, ...]
     digest_parts: tuple[int, int]  # one weekly digest, (Cyrillic, Latin), from recent weeks
-    parts: Mapping[NotificationType, int]  # one SMS of each other type
+    parts: Mapping[NotificationType, tuple[int, int]]  # one SMS of each other type, ditto
     per_window: Mapping[NotificationType, Fraction]  # SMS of each other type in 28 days
 
 
@@ -74,7 +75,7 @@ def _line(plan: ChildPlan, kind: NotificationType, per_part: int, days: int) -> 
         cyrillic, latin = plan.digest_parts
     else:
         count = _round(plan.per_window.get(kind, Fraction(0)) * days / WINDOW_DAYS)
-        cyrillic = latin = plan.parts.get(kind, 1)
+        cyrillic, latin = plan.parts.get(kind, (1, 1))
     return ForecastLine(plan.pupil_id, kind, count, cyrillic, latin,
                         count * cyrillic * per_part, count * latin * per_part)  # fmt: skip
 

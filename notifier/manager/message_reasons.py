@@ -6,6 +6,10 @@ A waiting SMS is waiting for one of: the grade-alert grace period (so a correcte
 out instead), the school's sending window (notifier/outbox/window.py; an urgent
 announcement's night end reads the same), a retry after a provider's refusal, or an answer
 from the operator after a lost one; else it is being sent now.
+
+Times are told in the zone of the child's school, else (a free SMS about no child, a school
+zone the shipped tzdata does not know) the zone of the SMS's country: the parent's month's
+zone, one rule for both (notifier/outbox/caps.py: parent_zone).
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from billing.types import Conn
+from notifier.outbox.caps import parent_zone
 from notifier.sms.texts import Language
-from notifier.zones import UnknownZone, zone
+from notifier.zones import zone
 
-DEFAULT_ZONE: Final = "Asia/Almaty"
-
-TEXTS: Final[dict[str, dict[Language, str]]] = {
+ReasonCode = Literal["grace", "window", "retry", "checking", "sending", "not_sent",
+                     "low_balance", "stopped", "switched_off", "withdrawn", "undeliverable",
+                     "expired", "rejected"]  # fmt: skip
+TEXTS: Final[dict[ReasonCode, dict[Language, str]]] = {
     "grace": {
         "ru": "Отправится в {time}: если оценку исправят, придёт уже исправленная",
         "kk": "{time} жіберіледі: баға түзетілсе, түзетілгені келеді",
@@ -58,6 +64,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "kk": "Жіберілмеді: сіз ТОҚТАТ деп жауап бердіңіз. Ақша алынбады",
         "ky": "Жөнөтүлгөн жок: сиз ТОКТОТ деп жооп бердиңиз. Акча алынган жок",
     },
+    "switched_off": {
+        "ru": "Не отправлено: вы отключили уведомления. Деньги не списаны",
+        "kk": "Жіберілмеді: сіз хабарландыруларды өшірдіңіз. Ақша алынбады",
+        "ky": "Жөнөтүлгөн жок: сиз билдирүүлөрдү өчүрдүңүз. Акча алынган жок",
+    },
     "withdrawn": {
         "ru": "Не отправлено: оценку изменили или удалили раньше. Деньги не списаны",
         "kk": "Жіберілмеді: баға ертерек өзгертілді не жойылды. Ақша алынбады",
@@ -79,9 +90,12 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "ky": "Жеткирилген жок: оператор SMS четке какты",
     },
 }
-_FAILED: Final = {"failed": "not_sent", "skipped_insufficient_funds": "low_balance",
-                  "cancelled": "withdrawn"}  # fmt: skip
-_REPORTED: Final = {"undeliverable": "undeliverable", "expired": "expired", "failed": "rejected"}
+_FAILED: Final[dict[str, ReasonCode]] = {
+    "failed": "not_sent", "skipped_insufficient_funds": "low_balance", "cancelled": "withdrawn"
+}  # fmt: skip
+_REPORTED: Final[dict[str, ReasonCode]] = {
+    "undeliverable": "undeliverable", "expired": "expired", "failed": "rejected"
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,13 +107,13 @@ class Facts:
     next_attempt_at: datetime
     attempts: int
     in_doubt: bool
-    time_zone: str
+    time_zone: str  # a zone the shipped tzdata knows (parent_zone)
     last_error: str | None = None
 
 
 @dataclass(frozen=True)
 class Reason:
-    code: str  # a key of TEXTS
+    code: ReasonCode
     text: str
     until: datetime | None = None  # waiting: when it is next tried
 
@@ -107,7 +121,9 @@ class Reason:
 def reason(f: Facts, *, now: datetime, grace: timedelta, language: Language) -> Reason | None:
     """None for an SMS that is on its way or arrived: nothing to explain."""
     if f.status == "cancelled" and (f.last_error or "").startswith("stopped"):
-        return _say("stopped", language)  # notifier/manager/stop.py
+        return _say("stopped", language)  # notifier/manager/waiting.py
+    if f.status == "cancelled" and (f.last_error or "").startswith("switched off"):
+        return _say("switched_off", language)
     if f.status in _FAILED:
         return _say(_FAILED[f.status], language)
     if f.status == "sent":
@@ -131,16 +147,13 @@ def reason(f: Facts, *, now: datetime, grace: timedelta, language: Language) -> 
 
 def local_time(at: datetime, now: datetime, time_zone: str) -> str:
     """`09:00` today in the pupil's zone, else `07.12 09:00`."""
-    try:
-        tz = zone(time_zone)
-    except UnknownZone:
-        tz = zone(DEFAULT_ZONE)
+    tz = zone(time_zone)
     local = at.astimezone(tz)
     same_day = local.date() == now.astimezone(tz).date()
     return local.strftime("%H:%M") if same_day else local.strftime("%d.%m %H:%M")
 
 
-def _say(code: str, language: Language) -> Reason:
+def _say(code: ReasonCode, language: Language) -> Reason:
     return Reason(code, TEXTS[code][language])
 
 
@@ -149,15 +162,18 @@ async def reasons(
 ) -> dict[int, Reason]:
     rows = await conn.fetch(
         "SELECT n.id, n.status, n.delivery_status, n.kind, n.created_at, n.next_attempt_at,"
-        " n.attempts, n.in_doubt, coalesce(p.time_zone, $2) AS time_zone, n.last_error"
+        " n.attempts, n.in_doubt, p.time_zone, n.currency, n.last_error"
         " FROM notifications n"
         " LEFT JOIN pupils p ON p.id = n.pupil_id WHERE n.id = ANY($1::bigint[])",
         list(ids),
-        DEFAULT_ZONE,
     )
     found = {}
     for r in rows:
-        facts = Facts(*list(r.values())[1:])
+        facts = Facts(
+            r["status"], r["delivery_status"], r["kind"], r["created_at"], r["next_attempt_at"],
+            r["attempts"], r["in_doubt"], parent_zone(r["time_zone"], r["currency"] or ""),
+            r["last_error"],
+        )  # fmt: skip
         said = reason(facts, now=now, grace=grace, language=language)
         if said is not None:
             found[r["id"]] = said

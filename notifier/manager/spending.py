@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from billing.errors import NoTariff
 from billing.ledger import wallet_balance
@@ -69,11 +69,12 @@ async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
 
 async def month_forecast(
     conn: Conn, parent_id: str, now: datetime, found: Spending, *, sms_max_parts: int,
-    digest_max_parts: int,
+    digest_max_parts: int, grade_grace: timedelta,
 ) -> Forecast:  # fmt: skip
     """This month's forecast (notifier/manager/forecast.py) at the wallet's tariff."""
     plans = await child_plans(conn, parent_id, now, sms_max_parts=sms_max_parts,
-                              digest_max_parts=digest_max_parts)  # fmt: skip
+                              digest_max_parts=digest_max_parts,
+                              grade_grace=grade_grace, currency=found.currency)  # fmt: skip
     try:
         country = CURRENCY_COUNTRY.get(found.currency)
         per_part = await price_per_part(conn, found.currency, now, country)

@@ -1,8 +1,8 @@
 """A parent's reply of STOP (notifier/sms/stop_texts.py: STOP_WORDS) to our sender: every
-paid type of every subscription on that phone is switched off, paid SMS still waiting for them
-are cancelled and their holds released, the consent record says so (`sms-stop`, actor
-`sms-reply:<provider>`), and one free confirmation goes back in the language of the phone's
-latest subscription.
+paid type of every subscription on that phone is switched off, paid SMS still waiting for the
+phone are cancelled and their holds released (notifier/manager/waiting.py), the consent
+record says so (`sms-stop`, actor `sms-reply:<provider>`), and one free confirmation goes back
+in the language of the phone's latest subscription.
 
 Safe to run twice: a provider message id is taken once (`incoming_sms`), and a second STOP
 without one (SMPP) finds nothing left to switch off, so nothing is sent again.
@@ -16,11 +16,11 @@ from typing import Literal, cast
 
 import asyncpg
 
-from billing.batch_holds import release_holds
 from billing.types import Conn
 from gateways.sms.incoming import Incoming, IncomingSink
 from notifier.manager.consent import Origin
 from notifier.manager.subscriptions import switch_off
+from notifier.manager.waiting import cancel_for_phone
 from notifier.notification_types import NOTIFICATION_TYPES
 from notifier.outbox.house import queue_house_sms
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
@@ -29,7 +29,6 @@ from notifier.sms.texts import Language
 from notifier.transient import is_transient, retry_transaction
 
 log = logging.getLogger(__name__)
-STOPPED_ERROR = "stopped: the parent replied STOP before it was sent"
 Outcome = Literal["stopped", "nothing_to_stop", "not_a_stop_word", "duplicate", "invalid_phone"]
 
 
@@ -71,6 +70,8 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
         " ORDER BY updated_at DESC, id FOR UPDATE",
         phone,
     )
+    # First, so the history says STOP; also when every subscription was switched off before.
+    await cancel_for_phone(conn, phone)
     if not rows:
         return False
     origin = Origin(f"sms-reply:{message.provider}", None, None)
@@ -79,27 +80,12 @@ async def _stop(conn: Conn, phone: str, message: Incoming) -> bool:
             conn, row["parent_id"], row["pupil_id"], drop=NOTIFICATION_TYPES,
             action="sms-stop", partial_action="sms-stop", origin=origin, now=message.at,
         )  # fmt: skip
-    await _cancel_waiting(conn, [r["id"] for r in rows])
     language = cast(Language, rows[0]["language"])
     await queue_house_sms(
         conn, parent_id=rows[0]["parent_id"], pupil_id=None, phone=phone,
         kind="stop_confirmation", body=stopped(language), now=message.at,
     )  # fmt: skip
     return True
-
-
-async def _cancel_waiting(conn: Conn, subscription_ids: list[int]) -> None:
-    """Paid SMS to these subscriptions still waiting (for the window, a grace period, a retry)
-    are not sent after a STOP, and their holds are released: nothing is charged. One that may
-    be at the operator already (in doubt) is left to finish."""
-    cancelled = await conn.fetch(
-        "UPDATE notifications SET status = 'cancelled', last_error = $2"
-        " WHERE subscription_id = ANY ($1::bigint[]) AND status = 'queued' AND NOT in_doubt"
-        " AND hold_id IS NOT NULL RETURNING hold_id",
-        subscription_ids,
-        STOPPED_ERROR,
-    )
-    await release_holds(conn, [(r["hold_id"], "stopped by the parent") for r in cancelled])
 
 
 class _Duplicate(Exception):

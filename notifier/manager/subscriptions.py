@@ -16,6 +16,7 @@ import asyncpg
 from billing.types import Conn
 from notifier.manager.consent import Action, Origin, record_consent
 from notifier.manager.roster import linked_child
+from notifier.manager.waiting import cancel_for_subscription
 from notifier.notification_types import NotificationType
 from notifier.sms.texts import Language
 
@@ -104,8 +105,10 @@ async def switch_off(
     now: datetime,
     partial_action: Action = "update",
 ) -> Subscription | None:
-    """Remove the `drop` types; with none left it is switched off. Consent is recorded as
-    `action` when switched off, else as `partial_action`. None: there is no subscription.
+    """Remove the `drop` types; with none left it is switched off, and its paid SMS still
+    waiting are cancelled, their money released (notifier/manager/waiting.py). Consent is
+    recorded as `action` when switched off, else as `partial_action`. None: there is no
+    subscription.
 
     Does not check the parent link: a signed unsubscribe link must work even after one.
     """
@@ -119,11 +122,13 @@ async def switch_off(
     row = await conn.fetchrow(
         "UPDATE subscriptions SET types = $3, active = $4, updated_at = $5"
         " WHERE parent_id = $1 AND pupil_id = $2"
-        " RETURNING phone, types, language, active, phone_verified_at, latin,"
+        " RETURNING id, phone, types, language, active, phone_verified_at, latin,"
         " grade_alerts_per_day",
         *(parent_id, pupil_id, types, bool(types) and current.active, now),
     )
     saved = _view(pupil_id, row, current.language)
+    if row is not None and current.active and not saved.active:  # not even what waits
+        await cancel_for_subscription(conn, row["id"])
     await _record(conn, parent_id, saved, partial_action if saved.active else action, origin, now)
     return saved
 

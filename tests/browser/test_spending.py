@@ -1,5 +1,5 @@
 """The month on the parent's phone (390×844), in Russian, Kazakh and Kyrgyz: what was spent,
-what the month will cost in Cyrillic and with the digest in Latin, the cap reached and the
+what the month will cost in Cyrillic and in Latin letters, the cap reached and the
 SMS it stopped, and a new cap saved from the page."""
 
 from __future__ import annotations

@@ -162,5 +162,32 @@ async def test_the_digest_is_sized_on_the_childs_own_recent_weeks(api: Api) -> N
         1,
         1,
     )
-    # 6 marks in 5А's two pupils over four weeks: 3 each, 3.2 in a 30-day month -> 3 alerts
-    assert lines["grade_instant"]["sms"] == 3
+    # 6 marks posted together: one SMS, for 5А's two pupils half an SMS each in four weeks,
+    # 0.54 in a 30-day month -> 1 SMS (it was 3, one per mark, before marks were bundled)
+    assert lines["grade_instant"]["sms"] == 1
+
+
+async def test_grade_sms_are_forecast_as_bundles_up_to_the_daily_limit(api: Api) -> None:
+    await _verified_with_money(api)
+    conn = await _db(api)
+    try:  # four days on which Аида got a mark in four lessons, two hours apart: 4 SMS a day
+        await conn.execute(
+            "INSERT INTO grades (id, school_id, pupil_id, subject, lesson_date, assessment,"
+            " mark, as_of) SELECT 'g-' || d || '-' || h, 'sch-1', 'p-aida', 'Математика',"
+            " $1::date + d, 'lesson', 5, $1 + make_interval(days => d, hours => h)"
+            " FROM generate_series(0, 3) d, generate_series(0, 6, 2) h",
+            datetime.fromisoformat("2026-11-16T09:10:00+05:00"),
+        )
+    finally:
+        await conn.close()
+
+    async def forecast(limit: int) -> tuple[int, int, int]:
+        await api.subscribe(types=["grade_instant"], grade_alerts_per_day=limit)
+        body = await (await api.call("GET", "/api/v1/spending")).json()
+        line = body["forecast"]["items"][0]
+        return line["sms"], line["cost_cyrillic"], line["cost_latin"]
+
+    # 3 a day: 12 SMS in four weeks for 5А's 2 pupils, 6 each, 6.4 in November -> 6 × 20.00
+    assert await forecast(3) == (6, 120_00, 120_00)
+    assert await forecast(1) == (2, 40_00, 40_00)  # 4 in four weeks, 2 each -> 2.1 -> 2
+    assert await forecast(10) == (9, 180_00, 180_00)  # all 16: 8 each -> 8.6 -> 9

@@ -130,8 +130,8 @@ async def test_the_endpoint_is_in_the_internal_openapi(api: Api) -> None:
     assert (await api.client.post("/internal/v1/incoming-sms", json={})).status in (401, 503)
 
 
-async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: Api) -> None:
-    await _two_children_verified(api)
+async def _waiting_homework(api: Api) -> dict[str, str]:
+    """A homework SMS for Аида waiting for tomorrow's window, 20 ₸ of 100 ₸ held."""
     token = _internal(api)
     credit = {"amount": 100_00, "currency": "KZT", "reference": "crm-stop"}
     assert (await api.client.post("/internal/v1/wallets/par-1/credits", json=credit,
@@ -151,14 +151,36 @@ async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: A
             )  # fmt: skip
     finally:
         await conn.close()
-    assert (await _reply(api, "СТОП")).status == 200
+    return token
+
+
+async def _homework_after(api: Api, token: dict[str, str], language: str = "ru") -> tuple[Any, ...]:
     wallet = await (await api.client.get("/internal/v1/wallets/par-1", headers=token)).json()
     assert (wallet["held"], wallet["available"]) == (0, 100_00)
-    r = await api.call("GET", "/api/v1/messages?pupil_id=p-aida")
-    homework = next(m for m in (await r.json())["items"] if m["kind"] == "homework")
-    paid = (homework["status"], homework["cost"], homework["charge"])
-    assert paid == ("cancelled", 0, "not_charged")
-    assert homework["reason"] == "Не отправлено: вы ответили СТОП. Деньги не списаны"
+    r = await api.call("GET", f"/api/v1/messages?pupil_id=p-aida&language={language}")
+    assert r.status == 200, await r.text()
+    m = next(m for m in (await r.json())["items"] if m["kind"] == "homework")
+    return m["status"], m["cost"], m["charge"], m["reason_code"], m["reason"]
+
+
+async def test_paid_sms_still_waiting_are_not_sent_nor_charged_after_stop(api: Api) -> None:
+    await _two_children_verified(api)
+    token = await _waiting_homework(api)
+    assert (await _reply(api, "СТОП")).status == 200
+    assert await _homework_after(api, token) == (
+        "cancelled", 0, "not_charged", "stopped",
+        "Не отправлено: вы ответили СТОП. Деньги не списаны",
+    )  # fmt: skip
+
+
+async def test_switching_a_child_off_on_the_page_cancels_its_waiting_sms(api: Api) -> None:
+    await _two_children_verified(api)
+    token = await _waiting_homework(api)
+    assert (await api.call("DELETE", "/api/v1/children/p-aida/subscription")).status == 200
+    assert await _homework_after(api, token, "kk") == (
+        "cancelled", 0, "not_charged", "switched_off",
+        "Жіберілмеді: сіз хабарландыруларды өшірдіңіз. Ақша алынбады",
+    )  # fmt: skip
 
 
 async def test_an_smpp_reply_without_a_message_id_twice_confirms_once(api: Api) -> None:

@@ -15,7 +15,7 @@ def _plan(*types: str, digest: tuple[int, int] = (3, 2)) -> ChildPlan:
         pupil_id="p-aida",
         types=types,  # type: ignore[arg-type]
         digest_parts=digest,
-        parts={"homework": 2, "announcements": 1, "grade_instant": 1},
+        parts={"homework": (2, 2), "announcements": (1, 1), "grade_instant": (2, 1)},
         per_window={"homework": Fraction(12), "announcements": Fraction(2),
                     "grade_instant": Fraction(45, 2)},
     )  # fmt: skip
@@ -38,10 +38,11 @@ def test_rates_of_four_weeks_are_scaled_to_the_months_length() -> None:
     assert month.cyrillic == month.latin == (13 * 2 + 2) * 20_00
 
 
-def test_half_an_sms_is_forecast_up() -> None:
-    # 22.5 marks per pupil in 28 days is 22.5 in February (28 days): forecast as 23
+def test_half_an_sms_is_forecast_up_and_grade_sms_cost_less_in_latin() -> None:
+    # 22.5 grade SMS per pupil in 28 days is 22.5 in February (28 days): forecast as 23
     month = forecast_month([_plan("grade_instant")], PER_PART, days_in_month=28)
     assert month.lines[0].sms == 23
+    assert (month.cyrillic, month.latin) == (23 * 2 * 20_00, 23 * 1 * 20_00)
 
 
 def test_two_children_add_up_and_nothing_subscribed_costs_nothing() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import cast
 
 from aiohttp import web
@@ -35,9 +36,11 @@ async def put_cap(request: web.Request) -> web.Response:
 async def _view(request: web.Request, conn: Conn, parent_id: str) -> SpendingOut:
     at, settings = now(request), request.app[keys.SETTINGS]
     found = await spending(conn, parent_id, at)
+    grace = timedelta(minutes=settings.grade_alert_grace_minutes)
     month = await month_forecast(conn, parent_id, at, found,
                                  sms_max_parts=settings.sms_max_parts,
-                                 digest_max_parts=settings.digest_max_parts)  # fmt: skip
+                                 digest_max_parts=settings.digest_max_parts,
+                                 grade_grace=grace)  # fmt: skip
     return _out(found, month)
 
 

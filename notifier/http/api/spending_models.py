@@ -25,16 +25,23 @@ class CapIn(Input):
 class ForecastLineOut(BaseModel):
     pupil_id: str
     type: NotificationType
-    sms: int = Field(description="SMS of this type expected this month")
+    sms: int = Field(
+        description="SMS of this type expected this month; instant grades: bundles, each child's"
+        " day counted up to its `grade_alerts_per_day`"
+    )
     parts_cyrillic: int = Field(description="parts of one such SMS in Cyrillic")
-    parts_latin: int = Field(description="parts in Latin letters (differs for the digest only)")
+    parts_latin: int = Field(
+        description="parts in Latin letters (differs for the digest and the instant grade SMS)"
+    )
     cost_cyrillic: int = Field(description="minor units, for the month")
     cost_latin: int = Field(description="minor units, for the month")
 
 
 class ForecastOut(BaseModel):
     cyrillic: int = Field(description="minor units: the month's SMS in Cyrillic")
-    latin: int = Field(description="minor units: the same with the weekly digest in Latin")
+    latin: int = Field(
+        description="minor units: the same with the digest and the grade SMS in Latin letters"
+    )
     cyrillic_display: str = Field(examples=["480.00 KZT"])
     latin_display: str
     items: list[ForecastLineOut] = Field(description="per child and subscribed type")

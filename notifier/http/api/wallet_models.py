@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from notifier.http.api.models import Input
+from notifier.manager.message_reasons import ReasonCode
 from notifier.notification_types import NotificationType
 from notifier.outbox.delivery import DeliveryStatus
 from notifier.sms.texts import Language
@@ -93,12 +94,9 @@ class MessageOut(BaseModel):
         " null until it comes"
     )
     delivery_reported_at: datetime | None
-    reason_code: (
-        Literal["grace", "window", "retry", "checking", "sending", "not_sent", "low_balance",
-                "withdrawn", "stopped", "undeliverable", "expired", "rejected"]
-        | None
-    ) = Field(default=None, description="why it waits or did not arrive; null: on its way or"
-              " delivered")  # fmt: skip
+    reason_code: ReasonCode | None = Field(
+        default=None, description="why it waits or did not arrive; null: on its way or delivered"
+    )
     reason: str | None = Field(
         default=None, description="the same, as the parent reads it, in `language`",
         examples=["Ждёт времени отправки школы: оно начнётся в 09:00"],

@@ -20,6 +20,8 @@ const TOP_UP_TEXT = {
   succeeded: "topup_succeeded", failed: "topup_failed", expired: "topup_expired",
   refunded: "topup_refunded", partially_refunded: "topup_refunded",
 };
+// Statuses of an SMS that went out or is going (notifier/outbox): any other did not go out.
+const ON_THE_WAY = ["queued", "sending", "sent"];
 const RESEND_PAUSE_S = 30; // between codes the parent asks for, before the server's limit
 const TOP_UP_CHECKS = 8; // about half a minute in all, backing off
 const PAGE_SIZE = 10;
@@ -286,6 +288,7 @@ function addCard(child, index) {
   card.resend.addEventListener("click", () => resend(card));
   card.language.addEventListener("change", () => previewCost(card));
   card.latin.addEventListener("change", () => renderCosts(card));
+  card.perDay.addEventListener("change", () => renderCosts(card));
   card.box(gradeLimitType(card)).addEventListener("change", () => showGradeLimit(card));
   part("off-ask").addEventListener("click", () => askOff(card, true));
   part("off-no").addEventListener("click", () => askOff(card, false));
@@ -363,6 +366,11 @@ function renderCosts(card) {
     const hint = $(`#${card.box(type).getAttribute("aria-describedby")}`);
     setText(hint, price ? state.t("cost_each", { freq, price }) : freq);
   }
+  // What the daily grade limit can cost at most: that many of the child's typical grade SMS.
+  const grade = card.hints?.find((item) => item.type === gradeLimitType(card));
+  const most = grade && money(Number(card.perDay.value) * grade.price, grade.currency);
+  setText($('[data-role="grade-limit-cost"]', card.root),
+    grade ? state.t("grade_limit_cost", { price: most }) : "");
   const price = preview && money(preview.price, preview.currency);
   setText($('[data-role="preview"]', card.root),
     preview ? state.t("preview", { parts: preview.parts, price }) : "");
@@ -685,8 +693,11 @@ function messageLine(message) {
   const item = element("li");
   const child = state.cards.get(message.pupil_id)?.child.first_name;
   // What the parent paid (or is held while it goes), never the price of an SMS nobody paid.
-  const cost = ["charged", "held"].includes(message.charge) && message.currency
-    ? money(message.cost, message.currency) : state.t(`charge_${message.charge}`);
+  // One that never went out says so with its reason or status ("… not charged"): not twice.
+  const paid = ["charged", "held"].includes(message.charge) && message.currency;
+  const wentOut = ON_THE_WAY.includes(message.status);
+  const cost = paid ? money(message.cost, message.currency)
+    : message.charge === "not_charged" && !wentOut ? null : state.t(`charge_${message.charge}`);
   // The operator's final report, when it came, says more than "sent".
   // The service says why it waits (and until when) or why it did not arrive; else the status.
   const status = message.reason ?? state.t(message.delivery_status
