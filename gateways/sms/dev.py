@@ -43,11 +43,13 @@ class DevSmsProvider:
         self._lose_ack_rate = lose_ack_rate
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
         # reference -> message id, as far as the file has been read (up to _read_to bytes).
+        # Filled by lookups only (rare: SMS in doubt), never per send: a Friday's million
+        # digests would otherwise stay in the service's memory, as a real provider's would not.
         self._accepted: dict[str, str] = {}
         self._read_to = 0
         self._file: TextIO | None = None  # opened on the first send, kept open
         # Sends of the same moment, written and flushed together (see _hand_over).
-        self._group: list[tuple[str, str, str, str]] = []
+        self._group: list[tuple[str, str]] = []  # (file line, console line)
         self._group_written: asyncio.Future[None] | None = None
         outbox.parent.mkdir(parents=True, exist_ok=True)
 
@@ -68,16 +70,17 @@ class DevSmsProvider:
             "sent_at": datetime.now(UTC).isoformat(),
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        await self._hand_over(sms.reference, message_id, line, self._console_line(sms))
+        await self._hand_over(line, self._console_line(sms))
         if self._lose_ack_rate and self._random.random() < self._lose_ack_rate:
             raise SmsInDoubt("acknowledgement lost (injected)", provider=self.name)
         return SendResult(provider_message_id=message_id)
 
-    async def _hand_over(self, reference: str, message_id: str, line: str, console: str) -> None:
+    async def _hand_over(self, line: str, console: str) -> None:
         """Return once the line is on the "handset" (written and flushed: a crash cannot
-        unsend it). The sends of one moment (a dispatcher's batch in flight) are written
-        together, in one write and one flush, as a provider's batch endpoint takes them."""
-        self._group.append((reference, message_id, line, console))
+        unsend it, and a lookup reads it from there). The sends of one moment (a dispatcher's
+        batch in flight) are written together, in one write and one flush, as a provider's
+        batch endpoint takes them."""
+        self._group.append((line, console))
         if self._group_written is None:
             loop = asyncio.get_running_loop()
             self._group_written = loop.create_future()
@@ -91,15 +94,14 @@ class DevSmsProvider:
         try:
             if self._file is None:
                 self._file = self._outbox.open("a", encoding="utf-8")
-            self._file.write("".join(line for _, _, line, _ in group))
+            self._file.write("".join(line for line, _ in group))
             self._file.flush()
         except Exception as exc:  # every send of the group fails with it (then in doubt)
             written.set_exception(exc)
             return
-        self._accepted.update((reference, mid) for reference, mid, _, _ in group)
         written.set_result(None)  # on the handset: the console line is only a courtesy
         with contextlib.suppress(Exception):
-            print("\n".join(console for *_, console in group), file=self._console, flush=True)
+            print("\n".join(console for _, console in group), file=self._console, flush=True)
 
     async def lookup(self, reference: str) -> SendResult | None:
         async with self._lock:
