@@ -46,6 +46,12 @@ class PhoneWeek:
         parts = self.combined_parts
         return parts is not None and parts <= self.separate_parts
 
+    @property
+    def parts_sent(self) -> int:
+        """What the week costs the parent with the option on."""
+        parts = self.combined_parts
+        return parts if parts is not None and parts <= self.separate_parts else self.separate_parts
+
 
 def phone_week(
     weeks: Sequence[tuple[PupilWeek, bool]], lang: Language, *, latin: bool, max_parts: int

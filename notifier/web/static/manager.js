@@ -683,7 +683,9 @@ function statementLine(line) {
 
 function messageLine(message) {
   const item = element("li");
-  const child = state.cards.get(message.pupil_id)?.child.first_name;
+  // A weekly digest sent once per phone is about several children: name them all.
+  const child = (message.pupil_ids?.length ? message.pupil_ids : [message.pupil_id])
+    .map((id) => state.cards.get(id)?.child.first_name).filter(Boolean).join(", ");
   // What the parent paid (or is held while it goes), never the price of an SMS nobody paid.
   const cost = ["charged", "held"].includes(message.charge) && message.currency
     ? money(message.cost, message.currency) : state.t(`charge_${message.charge}`);
