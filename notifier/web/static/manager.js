@@ -28,6 +28,7 @@ const TIMEOUT_MS = 20000;
 const $ = (selector, root = document) => root.querySelector(selector);
 const state = {
   token: null, lang: "ru", t: translator("ru"), cards: new Map(), balance: null, spending: null,
+  perPhone: null,
 };
 
 class ApiError extends Error {
@@ -596,15 +597,18 @@ async function followTopUp(id) {
 // ---- the month: spend, forecast, cap ----------------------------------------------------------
 
 async function loadSpending() {
+  const perPhone = loadPerPhone(); // its two prices follow the same subscriptions
   try {
     state.spending = await api("GET", "/api/v1/spending");
   } catch (error) {
     if (error.status !== 401) say($('#spending [data-role="msg"]'), explain(error), "error");
   }
   renderSpending();
+  await perPhone;
 }
 
 function renderSpending() {
+  renderPerPhone();
   const month = state.spending;
   if (!month) return;
   const sum = (minor) => money(minor, month.currency);
@@ -620,6 +624,36 @@ function renderSpending() {
   if (document.activeElement !== input) {
     input.value = month.monthly_cap === null ? "" : String(month.monthly_cap / 100);
   }
+}
+
+// One weekly SMS per phone: shown to a parent with two or more children on one phone.
+async function loadPerPhone() {
+  try {
+    state.perPhone = await api("GET", "/api/v1/digest-per-phone");
+  } catch (error) {
+    if (error.status !== 401) say($('#spending [data-role="msg"]'), explain(error), "error");
+  }
+  renderPerPhone();
+}
+
+function renderPerPhone() {
+  const option = state.perPhone;
+  $("#per-phone").hidden = !option?.phones.length;
+  if (!option?.phones.length) return;
+  $("#per-phone-input").checked = option.per_phone;
+  setText($("#per-phone-prices"), state.t("per_phone_prices", {
+    separate: money(option.separate, option.currency), one: money(option.one_sms, option.currency),
+  }));
+}
+
+async function savePerPhone() {
+  const input = $("#per-phone-input");
+  const output = $('#spending [data-role="msg"]');
+  await busy(input, output, async () => {
+    state.perPhone = await api("PUT", "/api/v1/digest-per-phone", { per_phone: input.checked });
+    renderPerPhone();
+    say(output, { key: input.checked ? "per_phone_on" : "per_phone_off" }, "ok");
+  });
 }
 
 async function saveCap(event) {
@@ -726,6 +760,7 @@ function start() {
   $("#topup-open").addEventListener("click", openTopUp);
   $("#topup-form").addEventListener("submit", startTopUp);
   $("#cap-form").addEventListener("submit", saveCap);
+  $("#per-phone-input").addEventListener("change", savePerPhone);
   $("#amount-custom").addEventListener("input", () => {
     for (const radio of document.querySelectorAll("#amounts input")) radio.checked = false;
   });
