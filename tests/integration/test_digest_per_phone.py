@@ -92,3 +92,19 @@ async def test_the_first_schools_holiday_hands_the_phone_to_the_other(pool: asyn
     assert [(r["subscription_id"], r["body"]) for r in await digests(pool)] == [
         (3, "Тимур, оценки 23-29.11: Математика 5"),
     ]
+
+
+async def test_a_child_already_sent_this_week_is_not_sent_again_in_the_phones_sms(
+    pool: asyncpg.Pool,
+) -> None:
+    await _second_school_same_phone(pool)
+    await pool.execute("INSERT INTO digest_phone_options VALUES ('par0', false, now())")
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    await run_school_week(job(pool, clock), "t", WEEK)  # Тимур's own SMS
+    await pool.execute("UPDATE digest_phone_options SET per_phone = true")
+    await run_school_week(job(pool, clock), "s", WEEK)
+    assert [(r["subscription_id"], r["body"]) for r in await digests(pool)] == [
+        (1, EXPECTED_RU.format(name="Дана0")),
+        (2, EXPECTED_RU.format(name="Дана1")),
+        (3, "Тимур, оценки 23-29.11: Математика 5"),
+    ]
