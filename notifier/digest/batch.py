@@ -52,6 +52,9 @@ async def compose_batch(conn: Conn, c: Composer, batch: list[Subscriber]) -> Bat
     wanted: list[tuple[int, str]] = []
     for sub in batch:
         phone = phones.get(sub.subscription_id)
+        if phone is not None and phone.owner != sub.subscription_id and phone.owner_passed:
+            del phones[sub.subscription_id]  # the owner went already: this one goes alone
+            phone = None
         if phone is None:
             wanted.append((sub.subscription_id, sub.pupil_id))
         elif phone.owner == sub.subscription_id:

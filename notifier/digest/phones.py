@@ -3,7 +3,9 @@
 A phone's children are the parent's weekly-digest subscriptions on that phone in the same
 language and letters, in schools not on holiday that week, while the parent keeps the option
 on. Their owner, the lowest subscription id, composes the one SMS in its own school's run,
-loading every child's week (whatever their schools); the others' runs leave them to it.
+loading every child's week (whatever their schools); the others' runs leave them to it,
+unless the owner's run has already passed the owner (a child who joined the phone since then
+is sent their own digest, rather than none).
 
 Every child's week is claimed in ``digest_coverage`` (one row per subscription and week) in
 the batch's transaction, before its SMS is queued: two runs or replicas reaching the same
@@ -26,7 +28,8 @@ WITH batch AS (
 ), members AS (
     SELECT b.id AS batch_id, s.id, s.pupil_id, p.first_name,
            coalesce(ds.send_empty, false) AS send_empty,
-           min(s.id) OVER (PARTITION BY b.id) AS owner, count(*) OVER (PARTITION BY b.id) AS n
+           min(s.id) OVER (PARTITION BY b.id) AS owner, count(*) OVER (PARTITION BY b.id) AS n,
+           first_value(p.school_id) OVER (PARTITION BY b.id ORDER BY s.id) AS owner_school
       FROM batch b
       JOIN subscriptions s ON s.parent_id = b.parent_id AND s.phone = b.phone
                           AND s.language = b.language AND s.latin = b.latin
@@ -40,6 +43,9 @@ WITH batch AS (
                       WHERE o.parent_id = b.parent_id), true)
 )
 SELECT m.batch_id, m.id, m.pupil_id, m.first_name, m.send_empty, m.owner,
+       EXISTS (SELECT 1 FROM digest_runs r
+                WHERE r.school_id = m.owner_school AND r.iso_week = $2
+                  AND (r.status = 'done' OR r.cursor >= m.owner)) AS owner_passed,
        CASE WHEN m.owner = m.batch_id THEN (
            SELECT json_agg(json_build_array(g.subject, g.lesson_date, g.assessment, g.period,
                                             g.mark, g.points, g.max_points)
@@ -76,6 +82,7 @@ class Child:
 class SharedPhone:
     owner: int  # the subscription that sends the one SMS
     children: tuple[Child, ...]  # in subscription order, the owner among them
+    owner_passed: bool  # its school's run of the week is past it (a child added since goes alone)
 
 
 async def shared_phones(
@@ -84,13 +91,14 @@ async def shared_phones(
     """Per subscription of the batch whose phone has other children: that phone."""
     rows = await conn.fetch(_GROUPS, list(subscription_ids), week, *days)
     found: dict[int, list[Child]] = {}
-    owners: dict[int, int] = {}
+    owners: dict[int, tuple[int, bool]] = {}
     for r in rows:
         week_of = PupilWeek(r["first_name"], *days, subjects_of(r["grades"]))
         child = Child(r["id"], r["pupil_id"], week_of, r["send_empty"])
         found.setdefault(r["batch_id"], []).append(child)
-        owners[r["batch_id"]] = r["owner"]
-    return {sub: SharedPhone(owners[sub], tuple(kids)) for sub, kids in found.items()}
+        owners[r["batch_id"]] = (r["owner"], r["owner_passed"])
+    return {sub: SharedPhone(*owners[sub][:1], tuple(kids), owners[sub][1])
+            for sub, kids in found.items()}  # fmt: skip
 
 
 async def claim(conn: Conn, children: Sequence[tuple[int, str]], week: str) -> set[int]:

@@ -108,3 +108,19 @@ async def test_a_child_already_sent_this_week_is_not_sent_again_in_the_phones_sm
         (2, EXPECTED_RU.format(name="Дана1")),
         (3, "Тимур, оценки 23-29.11: Математика 5"),
     ]
+
+
+async def test_a_child_who_joins_the_phone_after_its_sms_went_gets_their_own(
+    pool: asyncpg.Pool,
+) -> None:
+    await _second_school_same_phone(pool)
+    await pool.execute("UPDATE subscriptions SET active = false WHERE id = 3")
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    await run_school_week(job(pool, clock), "s", WEEK)
+    await pool.execute("UPDATE subscriptions SET active = true WHERE id = 3")
+    await run_school_week(job(pool, clock), "t", WEEK)
+    assert [(r["subscription_id"], r["body"]) for r in await digests(pool)] == [
+        (1, EXPECTED_RU.format(name="Дана0")),
+        (2, EXPECTED_RU.format(name="Дана1")),
+        (3, "Тимур, оценки 23-29.11: Математика 5"),
+    ]
