@@ -67,24 +67,28 @@ async def set_per_phone(conn: Conn, parent_id: str, on: bool, now: datetime) -> 
 
 
 async def phone_prices(
-    conn: Conn, parent_id: str, today: date, *, max_parts: int
+    conn: Conn, parent_id: str, today: date, *, max_parts: int, latin: bool | None = None
 ) -> list[SharedPhone]:
     """The parent's phones with two or more weekly-digest children, and a week's parts both
-    ways."""
+    ways; with `latin`, as if every digest were in those letters (the forecast's columns)."""
     monday = today - timedelta(days=today.weekday() + 7 * WEEKS)
     rows = await conn.fetch(_CHILDREN, parent_id)
+
+    def key(r: asyncpg.Record) -> tuple[str, str, bool]:
+        return r["phone"], r["language"], r["latin"] if latin is None else latin
+
     found = []
-    for (phone, lang, latin), group in groupby(rows, key=lambda r: (r[0], r[1], r[2])):
+    for (phone, lang, latin_now), group in groupby(sorted(rows, key=key), key=key):
         children = list(group)
         lang = cast(Language, lang)
         if len(children) < 2:
             continue
         weeks = [await _weeks(conn, child, monday) for child in children]
         say = [bool(child["send_empty"]) for child in children]
-        separate, one = _mean_parts(weeks, say, lang, latin, max_parts)
+        separate, one = _mean_parts(weeks, say, lang, latin_now, max_parts)
         if separate == 0:  # no marks at all lately: a typical week each
             typical = [[typical_week(child["first_name"], lang)] for child in children]
-            separate, one = _mean_parts(typical, say, lang, latin, max_parts)
+            separate, one = _mean_parts(typical, say, lang, latin_now, max_parts)
         found.append(SharedPhone(phone, tuple(c["pupil_id"] for c in children), separate, one))
     return found
 

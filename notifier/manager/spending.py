@@ -7,7 +7,7 @@ only stores it and reads the month's figures with the same definitions.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from billing.errors import NoTariff
@@ -16,6 +16,7 @@ from billing.tariffs import price_per_part
 from billing.types import Conn
 from notifier.manager.forecast import Forecast, forecast_month
 from notifier.manager.forecast_inputs import child_plans
+from notifier.manager.phone_digest import month_costs, per_phone, phone_prices
 from notifier.manager.wallet import CURRENCY_COUNTRY, parent_currency
 from notifier.outbox.caps import SPEND, month_of, month_start, school_zones
 from notifier.zones import zone
@@ -80,4 +81,14 @@ async def month_forecast(
     except NoTariff:
         per_part = 0  # no tariff in force: nothing can be sent, nothing will cost
     local = now.astimezone(zone(found.time_zone))
-    return forecast_month(plans, per_part, calendar.monthrange(local.year, local.month)[1])
+    days = calendar.monthrange(local.year, local.month)[1]
+    month = forecast_month(plans, per_part, days)
+    if not await per_phone(conn, parent_id):
+        return month
+    saving = []
+    for latin in (False, True):
+        phones = await phone_prices(conn, parent_id, local.date(), max_parts=digest_max_parts,
+                                    latin=latin)  # fmt: skip
+        separate, one = month_costs(phones, per_part, days)
+        saving.append(separate - one)
+    return replace(month, per_phone_saving=(saving[0], saving[1]))

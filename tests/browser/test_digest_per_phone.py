@@ -70,8 +70,12 @@ async def test_both_prices_side_by_side_and_the_option_turned_off(
     assert await horizontal_overflow(page) == 0
     await page.locator("#spending").screenshot(path=artifacts / f"per-phone-{lang}.png")
 
+    forecast = page.locator("#forecast")  # with the option on: the Latin digests share parts
+    await expect(forecast).to_contain_text(re.compile(rf"{separate}\s₸.*{one}\s₸"))
+
     await option.uncheck()
     await expect(page.locator("#spending")).to_contain_text(saved)
+    await expect(forecast).to_have_text(re.compile(rf": {separate}\s₸\.$"))  # one price again
     conn = await asyncpg.connect(manager.settings.database_url)
     try:
         stored = await conn.fetchval(

@@ -123,3 +123,18 @@ async def test_a_combined_digest_names_both_children_in_statement_and_history(ap
         r = await api.call("GET", f"/api/v1/messages?pupil_id={pupil}")
         [message] = [m for m in (await r.json())["items"] if m["kind"] == "weekly_digest"]
         assert (message["pupil_ids"], message["cost"]) == (["p-aida", "p-bek"], 20_00)
+
+
+async def test_the_months_forecast_takes_off_what_one_sms_per_phone_saves(api: Api) -> None:
+    await _two_children_one_phone(api)
+
+    async def forecast() -> dict[str, Any]:
+        return dict((await (await api.call("GET", "/api/v1/spending")).json())["forecast"])
+
+    # In Latin two one-part digests share one part; in Cyrillic (67 a part) they would not.
+    found = await forecast()
+    assert (found["latin"], found["per_phone_saving_latin"]) == (80_00, 80_00)
+    assert (found["cyrillic"], found["per_phone_saving_cyrillic"]) == (160_00, 0)
+    await api.call("PUT", "/api/v1/digest-per-phone", json={"per_phone": False})
+    found = await forecast()
+    assert (found["latin"], found["per_phone_saving_latin"]) == (160_00, 0)

@@ -651,7 +651,8 @@ async function savePerPhone() {
   const output = $('#spending [data-role="msg"]');
   await busy(input, output, async () => {
     state.perPhone = await api("PUT", "/api/v1/digest-per-phone", { per_phone: input.checked });
-    renderPerPhone();
+    state.spending = await api("GET", "/api/v1/spending"); // the forecast follows the option
+    renderSpending();
     say(output, { key: input.checked ? "per_phone_on" : "per_phone_off" }, "ok");
   });
 }
