@@ -53,6 +53,7 @@ class RunOutcome:
     queued: int = 0
     skipped: int = 0
     empty: int = 0
+    combined: int = 0  # children whose week another subscription's SMS on their phone carries
 
 
 async def run_school_week(
@@ -134,5 +135,5 @@ async def _finish(conn: Conn, run_id: uuid.UUID, now: datetime) -> asyncpg.Recor
 def _outcome(run: asyncpg.Record) -> RunOutcome:
     return RunOutcome(
         run["school_id"], run["iso_week"], run["status"], run["total"], run["done"],
-        run["queued"], run["skipped"], run["empty"],
+        run["queued"], run["skipped"], run["empty"], run["combined"],
     )  # fmt: skip

@@ -63,6 +63,8 @@ async def test_two_schools_one_phone_one_sms_naming_both_children_charged_once(
     assert await pool.fetchval("SELECT held FROM ledger_accounts WHERE owner = 'par0'") == 60_00
     runs = await pool.fetch("SELECT school_id, queued, combined FROM digest_runs ORDER BY 1")
     assert [tuple(r) for r in runs] == [("s", 2, 0), ("t", 0, 1)]
+    again = await run_school_week(job(pool, MovableClock(FRIDAY_18_ALMATY)), "t", WEEK)
+    assert (again.status, again.queued, again.combined) == ("done", 0, 1)
 
 
 async def test_rerunning_both_schools_from_scratch_changes_nothing(pool: asyncpg.Pool) -> None:
