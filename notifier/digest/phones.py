@@ -97,8 +97,9 @@ async def shared_phones(
         child = Child(r["id"], r["pupil_id"], week_of, r["send_empty"])
         found.setdefault(r["batch_id"], []).append(child)
         owners[r["batch_id"]] = (r["owner"], r["owner_passed"])
-    return {sub: SharedPhone(*owners[sub][:1], tuple(kids), owners[sub][1])
-            for sub, kids in found.items()}  # fmt: skip
+    return {
+        sub: SharedPhone(owners[sub][0], tuple(kids), owners[sub][1]) for sub, kids in found.items()
+    }
 
 
 async def claim(conn: Conn, children: Sequence[tuple[int, str]], week: str) -> set[int]:
