@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from typing import cast
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from billing.errors import NoTariff
 from billing.money import format_amount
-from billing.tariffs import price_per_part
 from billing.types import Conn
 from notifier import keys
 from notifier.http.api.io import json_model, now, pool, read_body
@@ -18,10 +15,8 @@ from notifier.http.api.models import Input
 from notifier.http.api.wallet_models import Currency
 from notifier.http.auth import authenticate
 from notifier.http.openapi import ApiRoute
-from notifier.manager.phone_digest import month_costs, per_phone, phone_prices, set_per_phone
-from notifier.manager.spending import spending
-from notifier.manager.wallet import CURRENCY_COUNTRY
-from notifier.zones import zone
+from notifier.manager.phone_digest import set_per_phone
+from notifier.manager.spending import per_phone_month, spending
 
 
 class PerPhoneIn(Input):
@@ -69,21 +64,14 @@ async def put_per_phone(request: web.Request) -> web.Response:
 
 async def _view(request: web.Request, conn: Conn, parent_id: str) -> PerPhoneOut:
     at, settings = now(request), request.app[keys.SETTINGS]
-    month = await spending(conn, parent_id, at)
-    local = at.astimezone(zone(month.time_zone))
-    phones = await phone_prices(conn, parent_id, local.date(), max_parts=settings.digest_max_parts)
-    try:
-        country = CURRENCY_COUNTRY.get(month.currency)
-        per_part = await price_per_part(conn, month.currency, at, country)
-    except NoTariff:
-        per_part = 0  # no tariff in force: nothing can be sent, nothing will cost
-    days = calendar.monthrange(local.year, local.month)[1]
-    separate, one = month_costs(phones, per_part, days)
+    found = await spending(conn, parent_id, at)
+    month = await per_phone_month(conn, parent_id, at, found,
+                                  digest_max_parts=settings.digest_max_parts)  # fmt: skip
     return PerPhoneOut(
-        per_phone=await per_phone(conn, parent_id), currency=cast(Currency, month.currency),
-        separate=separate, one_sms=one, separate_display=format_amount(separate, month.currency),
-        one_sms_display=format_amount(one, month.currency),
-        phones=[PhoneOut.model_validate(p, from_attributes=True) for p in phones],
+        per_phone=month.on, currency=cast(Currency, found.currency), separate=month.separate,
+        one_sms=month.one_sms, separate_display=format_amount(month.separate, found.currency),
+        one_sms_display=format_amount(month.one_sms, found.currency),
+        phones=[PhoneOut.model_validate(p, from_attributes=True) for p in month.phones],
     )  # fmt: skip
 
 
