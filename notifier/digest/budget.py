@@ -26,7 +26,7 @@ def fit_digest(week: PupilWeek, lang: Language, *, latin: bool, max_parts: int) 
     """The most detailed digest text of the week that fits in ``max_parts`` SMS parts."""
     final: Callable[[str], str] = to_latin if latin else _same
     memo = SubjectTexts()
-    texts = (final(digest_text(week, lang, detail, memo)) for detail in _less_and_less(week))
+    texts = (final(digest_text(week, lang, detail, memo)) for detail in less_and_less(week))
     return first_that_fits(texts, max_parts)
 
 
@@ -39,7 +39,8 @@ def _same(text: str) -> str:
     return text
 
 
-def _less_and_less(week: PupilWeek) -> Iterator[Detail]:
+def less_and_less(week: PupilWeek) -> Iterator[Detail]:
+    """The budget's order: each Detail shows less of the week than the one before."""
     yield Detail()
     yield Detail(short_names=True)
     averaged = sum(1 for s in week.subjects if s.average is not None)

@@ -65,7 +65,7 @@ async def load_batch(
         Subscriber(
             r["id"], r["parent_id"], r["pupil_id"], r["phone"], r["country"], r["language"],
             r["latin"],
-            PupilWeek(r["first_name"], *days, _subjects(r["grades"])),
+            PupilWeek(r["first_name"], *days, subjects_of(r["grades"])),
         )
         for r in rows
     ]  # fmt: skip
@@ -76,7 +76,7 @@ async def count_subscribers(conn: Conn, school_ids: Sequence[str]) -> dict[str, 
     return {r["school_id"]: r["count"] for r in await conn.fetch(_COUNT, list(school_ids))}
 
 
-def _subjects(raw: str | None) -> tuple[SubjectWeek, ...]:
+def subjects_of(raw: str | None) -> tuple[SubjectWeek, ...]:
     rows = json.loads(raw) if raw else []
     return tuple(
         SubjectWeek(subject, tuple(_grade(*g) for g in grades))

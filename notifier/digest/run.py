@@ -4,8 +4,10 @@ Exactly one digest per (subscription, ISO week), whatever happens: one ``digest_
 per (school, week); each batch locks it, reads its cursor, queues the batch's SMS with their
 holds and moves the cursor in one transaction. A second runner waits on the lock and goes on
 from the moved cursor; a runner killed mid-batch rolls back and the next one redoes that
-batch. The outbox's dedupe key ``weekly_digest:<week>`` makes even a run started over from
-the beginning queue nothing twice.
+batch. Each child's week is claimed in ``digest_coverage`` in that transaction, and the
+outbox's dedupe key ``weekly_digest:<week>`` stays unique per subscription, so even a run
+started over from the beginning, or the run of another school sharing a parent's phone,
+queues nothing twice (one SMS per phone: notifier/digest/batch.py).
 """
 
 from __future__ import annotations
@@ -13,23 +15,22 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal, cast
 
 import asyncpg
 
 from billing.types import Conn
 from notifier.clock import Clock
-from notifier.digest.budget import empty_digest, fit_digest
+from notifier.digest.batch import Composer, compose_batch
 from notifier.digest.load import Subscriber, count_subscribers, load_batch
 from notifier.digest.progress import Progress
 from notifier.digest.schedule import refuse_early, week_days
 from notifier.digest.schools import SchoolDigest, is_holiday, one_school
-from notifier.outbox.enqueue import EnqueueResult, PendingSms, enqueue_paid, sms_to
+from notifier.outbox.enqueue import EnqueueResult, enqueue_paid
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
 
 log = logging.getLogger(__name__)
-KIND = "weekly_digest"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class RunOutcome:
     queued: int = 0
     skipped: int = 0
     empty: int = 0
+    combined: int = 0  # children whose week another subscription's SMS on their phone carries
 
 
 async def run_school_week(
@@ -78,7 +80,7 @@ async def run_school_week(
             )
             if not batch:
                 return _outcome(await _finish(conn, run_id, job.clock.now()))
-            await _queue(conn, job, school, run_id, week, batch)
+            await _queue(conn, job, school, run_id, week, days, batch)
         if progress is not None:
             progress.advanced(len(batch))
 
@@ -98,39 +100,23 @@ async def _open_run(conn: Conn, school_id: str, week: str, now: datetime) -> uui
 
 async def _queue(
     conn: Conn, job: DigestJob, school: SchoolDigest, run_id: uuid.UUID, week: str,
-    batch: list[Subscriber],
+    days: tuple[date, date], batch: list[Subscriber],
 ) -> EnqueueResult:  # fmt: skip
     now = job.clock.now()
-    not_before = school.window.next_send_time(now)
-    items = [_sms(sub, run_id, week, school.send_empty, job.max_parts, not_before) for sub in batch]
-    pending = [item for item in items if item is not None]
-    result = await enqueue_paid(conn, pending, now=now, hold_ttl=job.hold_ttl)
+    composer = Composer(run_id, week, days, school.send_empty, job.max_parts,
+                        school.window.next_send_time(now))  # fmt: skip
+    found = await compose_batch(conn, composer, batch)
+    result = await enqueue_paid(conn, found.pending, now=now, hold_ttl=job.hold_ttl)
     if job.low_balance is not None and result.short_of_money:
         await check_low_balances(conn, sorted(result.short_of_money), now, job.low_balance)
     await conn.execute(
         "UPDATE digest_runs SET cursor = $2, done = done + $3, queued = queued + $4,"
-        " skipped = skipped + $5, empty = empty + $6, updated_at = $7 WHERE id = $1",
+        " skipped = skipped + $5, empty = empty + $6, combined = combined + $7, updated_at = $8"
+        " WHERE id = $1",
         run_id, batch[-1].subscription_id, len(batch), result.queued, result.skipped,
-        len(items) - len(pending), now,
+        found.empty, found.elsewhere, now,
     )  # fmt: skip
     return result
-
-
-def _sms(
-    sub: Subscriber, run_id: uuid.UUID, week: str, send_empty: bool, max_parts: int,
-    not_before: datetime | None,
-) -> PendingSms | None:  # fmt: skip
-    """The digest of one subscription, or None for a week without marks (by default)."""
-    if sub.week.subjects:
-        body = fit_digest(sub.week, sub.language, latin=sub.latin, max_parts=max_parts)
-    elif send_empty:
-        body = empty_digest(sub.week, sub.language, latin=sub.latin, max_parts=max_parts)
-    else:
-        return None
-    return sms_to(
-        sub, event_id=run_id, kind=KIND, dedupe_key=f"{KIND}:{week}", body=body,
-        not_before=not_before,
-    )  # fmt: skip
 
 
 async def _finish(conn: Conn, run_id: uuid.UUID, now: datetime) -> asyncpg.Record:
@@ -149,5 +135,5 @@ async def _finish(conn: Conn, run_id: uuid.UUID, now: datetime) -> asyncpg.Recor
 def _outcome(run: asyncpg.Record) -> RunOutcome:
     return RunOutcome(
         run["school_id"], run["iso_week"], run["status"], run["total"], run["done"],
-        run["queued"], run["skipped"], run["empty"],
+        run["queued"], run["skipped"], run["empty"], run["combined"],
     )  # fmt: skip

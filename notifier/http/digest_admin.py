@@ -109,7 +109,7 @@ async def get_digest(request: web.Request) -> web.Response:
     """Where a school's run of a week stands: running (with its progress) or done."""
     authorize(request)
     row = await request.app[keys.POOL].fetchrow(
-        "SELECT school_id, iso_week AS week, status, total, done, queued, skipped, empty,"
+        "SELECT school_id, iso_week AS week, status, total, done, queued, skipped, empty, combined,"
         " started_at, finished_at FROM digest_runs WHERE school_id = $1 AND iso_week = $2",
         request.match_info["school_id"],
         _week(request),

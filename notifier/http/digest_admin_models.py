@@ -46,5 +46,10 @@ class DigestRunOut(BaseModel):
     queued: int = Field(description="digests queued (money held)")
     skipped: int = Field(description="not enough money: recorded, not sent, not charged")
     empty: int = Field(description="no marks that week: nothing sent")
+    combined: int = Field(
+        default=0,
+        description="sent in the one SMS of a phone shared with a sibling, by the"
+        " run of the phone's first subscription (README: Weekly digest)",
+    )
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -47,15 +47,17 @@ class ForecastLine:
 
 @dataclass(frozen=True)
 class Forecast:
-    lines: tuple[ForecastLine, ...]
+    lines: tuple[ForecastLine, ...]  # each child's digest priced apart
+    # (Cyrillic, Latin): what one weekly SMS per phone takes off, when the parent keeps it on
+    per_phone_saving: tuple[int, int] = (0, 0)
 
     @property
     def cyrillic(self) -> int:
-        return sum(line.cost_cyrillic for line in self.lines)
+        return sum(line.cost_cyrillic for line in self.lines) - self.per_phone_saving[0]
 
     @property
     def latin(self) -> int:
-        return sum(line.cost_latin for line in self.lines)
+        return sum(line.cost_latin for line in self.lines) - self.per_phone_saving[1]
 
 
 def forecast_month(plans: Sequence[ChildPlan], per_part: int, days_in_month: int) -> Forecast:

@@ -20,6 +20,7 @@ Charge = Literal["charged", "held", "not_charged", "refunded"]
 # after its report said it never reached the phone: billing.delivery.refund_undelivered's
 # reference), open -> held while it is being sent, released (failed, withdrawn) or no hold at
 # all (the house pays) -> not charged. Never the list price of an SMS nobody paid for.
+# A weekly digest sent once per phone is about every child it covers (digest_coverage).
 _MESSAGES = """
 SELECT n.id, n.pupil_id, n.kind, n.body, n.parts, n.currency, n.status, n.created_at,
        n.sent_at, n.delivery_status, n.delivery_reported_at,
@@ -30,9 +31,14 @@ SELECT n.id, n.pupil_id, n.kind, n.body, n.parts, n.currency, n.status, n.create
             WHEN h.status = 'captured' THEN 'charged'
             WHEN h.status = 'open' THEN 'held'
             ELSE 'not_charged' END AS charge,
-       coalesce(h.amount, 0) AS amount
+       coalesce(h.amount, 0) AS amount, cov.pupil_ids
   FROM notifications n LEFT JOIN ledger_holds h ON h.id = n.hold_id
- WHERE n.parent_id = $1 AND ($2::text IS NULL OR n.pupil_id = $2)
+  LEFT JOIN LATERAL (
+       SELECT array_agg(c.pupil_id ORDER BY c.subscription_id) AS pupil_ids
+         FROM digest_coverage c
+        WHERE n.kind = 'weekly_digest' AND c.sent_with = n.subscription_id
+          AND n.dedupe_key = 'weekly_digest:' || c.iso_week) cov ON true
+ WHERE n.parent_id = $1 AND ($2::text IS NULL OR n.pupil_id = $2 OR $2 = ANY (cov.pupil_ids))
    AND ($3::timestamptz IS NULL OR (n.created_at, n.id) < ($3, $4))
  ORDER BY n.created_at DESC, n.id DESC LIMIT $5
 """
@@ -53,6 +59,7 @@ class Message:
     delivery_reported_at: datetime | None
     charge: Charge
     cost: int  # minor units charged, or held while it is sent; 0 otherwise
+    pupil_ids: tuple[str, ...] = ()  # the children it is about, several for a phone's digest
 
 
 async def messages(
@@ -74,6 +81,7 @@ def _row(row: asyncpg.Record) -> Message:
         created_at=row["created_at"], sent_at=row["sent_at"],
         delivery_status=row["delivery_status"], delivery_reported_at=row["delivery_reported_at"],
         charge=charge, cost=row["amount"] if charge in ("charged", "held") else 0,
+        pupil_ids=tuple(row["pupil_ids"] or ([row["pupil_id"]] if row["pupil_id"] else [])),
     )  # fmt: skip
 
 

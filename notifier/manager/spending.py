@@ -7,8 +7,8 @@ only stores it and reads the month's figures with the same definitions.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from billing.errors import NoTariff
 from billing.ledger import wallet_balance
@@ -16,6 +16,7 @@ from billing.tariffs import price_per_part
 from billing.types import Conn
 from notifier.manager.forecast import Forecast, forecast_month
 from notifier.manager.forecast_inputs import child_plans
+from notifier.manager.phone_digest import SharedPhone, month_costs, per_phone, phone_prices
 from notifier.manager.wallet import CURRENCY_COUNTRY, parent_currency
 from notifier.outbox.caps import SPEND, month_of, month_start, school_zones
 from notifier.zones import zone
@@ -75,10 +76,44 @@ async def month_forecast(
     plans = await child_plans(conn, parent_id, now, sms_max_parts=sms_max_parts,
                               digest_max_parts=digest_max_parts,
                               grade_grace=grade_grace, currency=found.currency)  # fmt: skip
+    per_part, today, days = await _month(conn, now, found)
+    month = forecast_month(plans, per_part, days)
+    if not await per_phone(conn, parent_id):
+        return month
+    saving = []
+    for latin in (False, True):
+        phones = await phone_prices(conn, parent_id, today, max_parts=digest_max_parts,
+                                    latin=latin)  # fmt: skip
+        separate, one = month_costs(phones, per_part, days)
+        saving.append(separate - one)
+    return replace(month, per_phone_saving=(saving[0], saving[1]))
+
+
+@dataclass(frozen=True)
+class PerPhoneMonth:
+    on: bool
+    phones: list[SharedPhone]
+    separate: int  # minor units: the month's digests, each child's own
+    one_sms: int  # minor units: the same, one SMS per phone
+
+
+async def per_phone_month(
+    conn: Conn, parent_id: str, now: datetime, found: Spending, *, digest_max_parts: int
+) -> PerPhoneMonth:
+    """The option and the month's digests priced both ways (notifier/manager/phone_digest.py),
+    as the subscriptions stand, at the wallet's tariff."""
+    per_part, today, days = await _month(conn, now, found)
+    phones = await phone_prices(conn, parent_id, today, max_parts=digest_max_parts)
+    separate, one = month_costs(phones, per_part, days)
+    return PerPhoneMonth(await per_phone(conn, parent_id), phones, separate, one)
+
+
+async def _month(conn: Conn, now: datetime, found: Spending) -> tuple[int, date, int]:
+    """The tariff per part, today's date and the month's days, in the parent's month."""
     try:
         country = CURRENCY_COUNTRY.get(found.currency)
         per_part = await price_per_part(conn, found.currency, now, country)
     except NoTariff:
         per_part = 0  # no tariff in force: nothing can be sent, nothing will cost
     local = now.astimezone(zone(found.time_zone))
-    return forecast_month(plans, per_part, calendar.monthrange(local.year, local.month)[1])
+    return per_part, local.date(), calendar.monthrange(local.year, local.month)[1]

@@ -3,7 +3,8 @@ saying what it was (notifier/manager/statement_texts.py words it).
 
 An SMS charge and its refund share the ledger reference `hold:<hold id>`, which is also the
 outbox row's `hold_id`: that is how a line finds its SMS and a refund the charge it returns.
-A top-up's gateway owns the clearing account the money came from.
+A top-up's gateway owns the clearing account the money came from. A weekly digest sent once
+per phone names every child it covers (digest_coverage), "Дана, Тимур".
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from notifier.sms.texts import Language
 # The wallet is credit-normal: a credit (negative entry) is money in for the parent.
 _LINES = """
 SELECT e.id, t.created_at, -e.amount AS amount, e.currency, t.kind,
-       n.kind AS sms_kind, n.body, n.delivery_status, p.first_name,
+       n.kind AS sms_kind, n.body, n.delivery_status,
+       coalesce((SELECT string_agg(cp.first_name, ', ' ORDER BY c.subscription_id)
+                   FROM digest_coverage c JOIN pupils cp ON cp.id = c.pupil_id
+                  WHERE n.kind = 'weekly_digest' AND c.sent_with = n.subscription_id
+                    AND n.dedupe_key = 'weekly_digest:' || c.iso_week), p.first_name)
+           AS first_name,
        CASE WHEN t.kind = 'sms_refund' THEN (
            SELECT c.id FROM ledger_entries c JOIN ledger_transactions ct ON ct.id = c.transaction_id
             WHERE ct.kind = 'sms_charge' AND ct.reference = t.reference

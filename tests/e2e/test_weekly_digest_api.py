@@ -64,7 +64,7 @@ async def test_a_school_week_is_sent_once_in_kyrgyz_and_holidays_send_nothing(
         assert r.status == 200, await r.text()
         assert {k: v for k, v in (await r.json()).items() if k != "total"} == {
             "school_id": "sch-1", "week": WEEK, "status": "done", "done": 1, "queued": 1,
-            "skipped": 0, "empty": 0, "started_at": None, "finished_at": None,
+            "skipped": 0, "empty": 0, "combined": 0, "started_at": None, "finished_at": None,
         }  # fmt: skip
     r = await http.get(f"/internal/v1/schools/sch-1/digests/{WEEK}", headers=auth)
     assert (await r.json())["status"] == "done"

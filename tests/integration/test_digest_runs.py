@@ -155,7 +155,7 @@ async def test_ops_rerun_a_week_from_the_command_line(
     await run_school_week(job(pool, MovableClock(FRIDAY_18_ALMATY), batch_size=1), "s", WEEK)
     outcome = await rerun(settings, "s", WEEK)
     assert describe(outcome) == (
-        "school_id=s week=2026-W48 status=done total=3 done=3 queued=3 skipped=0 empty=0"
+        "school_id=s week=2026-W48 status=done total=3 done=3 queued=3 skipped=0 empty=0 combined=0"
     )
     await _exactly_one_each(pool, 3)
 

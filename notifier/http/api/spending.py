@@ -55,6 +55,8 @@ def _out(s: Spending, month: Forecast) -> SpendingOut:
         monthly_cap_display=None if s.monthly_cap is None else display(s.monthly_cap),
         cap_reached=s.cap_reached, month_start=s.month_start, time_zone=s.time_zone,
         forecast=ForecastOut(cyrillic=month.cyrillic, latin=month.latin,
+                             per_phone_saving_cyrillic=month.per_phone_saving[0],
+                             per_phone_saving_latin=month.per_phone_saving[1],
                              cyrillic_display=display(month.cyrillic),
                              latin_display=display(month.latin), items=lines),
     )  # fmt: skip

@@ -38,13 +38,22 @@ class ForecastLineOut(BaseModel):
 
 
 class ForecastOut(BaseModel):
-    cyrillic: int = Field(description="minor units: the month's SMS in Cyrillic")
+    cyrillic: int = Field(
+        description="minor units: the month's SMS in Cyrillic (with one weekly SMS per phone"
+        " when the parent keeps that on: less `per_phone_saving_cyrillic`)"
+    )
     latin: int = Field(
         description="minor units: the same with the digest and the grade SMS in Latin letters"
     )
+    per_phone_saving_cyrillic: int = Field(
+        default=0, description="minor units one weekly SMS per phone takes off `cyrillic`"
+    )
+    per_phone_saving_latin: int = Field(default=0, description="the same, off `latin`")
     cyrillic_display: str = Field(examples=["480.00 KZT"])
     latin_display: str
-    items: list[ForecastLineOut] = Field(description="per child and subscribed type")
+    items: list[ForecastLineOut] = Field(
+        description="per child and subscribed type, each child's digest priced apart"
+    )
 
 
 class SpendingOut(BaseModel):

@@ -72,7 +72,11 @@ class StatementOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: int
-    pupil_id: str | None
+    pupil_id: str | None = Field(description="the subscription's child")
+    pupil_ids: list[str] = Field(
+        description="every child the SMS is about, in order: one weekly digest per phone"
+        " covers all the parent's children on that phone"
+    )
     kind: str
     text: str
     parts: int

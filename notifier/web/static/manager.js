@@ -30,6 +30,7 @@ const TIMEOUT_MS = 20000;
 const $ = (selector, root = document) => root.querySelector(selector);
 const state = {
   token: null, lang: "ru", t: translator("ru"), cards: new Map(), balance: null, spending: null,
+  perPhone: null,
 };
 
 class ApiError extends Error {
@@ -604,15 +605,18 @@ async function followTopUp(id) {
 // ---- the month: spend, forecast, cap ----------------------------------------------------------
 
 async function loadSpending() {
+  const perPhone = loadPerPhone(); // its two prices follow the same subscriptions
   try {
     state.spending = await api("GET", "/api/v1/spending");
   } catch (error) {
     if (error.status !== 401) say($('#spending [data-role="msg"]'), explain(error), "error");
   }
   renderSpending();
+  await perPhone;
 }
 
 function renderSpending() {
+  renderPerPhone();
   const month = state.spending;
   if (!month) return;
   const sum = (minor) => money(minor, month.currency);
@@ -628,6 +632,37 @@ function renderSpending() {
   if (document.activeElement !== input) {
     input.value = month.monthly_cap === null ? "" : String(month.monthly_cap / 100);
   }
+}
+
+// One weekly SMS per phone: shown to a parent with two or more children on one phone.
+async function loadPerPhone() {
+  try {
+    state.perPhone = await api("GET", "/api/v1/digest-per-phone");
+  } catch (error) {
+    if (error.status !== 401) say($('#spending [data-role="msg"]'), explain(error), "error");
+  }
+  renderPerPhone();
+}
+
+function renderPerPhone() {
+  const option = state.perPhone;
+  $("#per-phone").hidden = !option?.phones.length;
+  if (!option?.phones.length) return;
+  $("#per-phone-input").checked = option.per_phone;
+  setText($("#per-phone-prices"), state.t("per_phone_prices", {
+    separate: money(option.separate, option.currency), one: money(option.one_sms, option.currency),
+  }));
+}
+
+async function savePerPhone() {
+  const input = $("#per-phone-input");
+  const output = $('#spending [data-role="msg"]');
+  await busy(input, output, async () => {
+    state.perPhone = await api("PUT", "/api/v1/digest-per-phone", { per_phone: input.checked });
+    state.spending = await api("GET", "/api/v1/spending"); // the forecast follows the option
+    renderSpending();
+    say(output, { key: input.checked ? "per_phone_on" : "per_phone_off" }, "ok");
+  });
 }
 
 async function saveCap(event) {
@@ -691,7 +726,9 @@ function statementLine(line) {
 
 function messageLine(message) {
   const item = element("li");
-  const child = state.cards.get(message.pupil_id)?.child.first_name;
+  // A weekly digest sent once per phone is about several children: name them all.
+  const child = (message.pupil_ids?.length ? message.pupil_ids : [message.pupil_id])
+    .map((id) => state.cards.get(id)?.child.first_name).filter(Boolean).join(", ");
   // What the parent paid (or is held while it goes), never the price of an SMS nobody paid.
   // One that never went out says so with its reason or status ("… not charged"): not twice.
   const paid = ["charged", "held"].includes(message.charge) && message.currency;
@@ -735,6 +772,7 @@ function start() {
   $("#topup-open").addEventListener("click", openTopUp);
   $("#topup-form").addEventListener("submit", startTopUp);
   $("#cap-form").addEventListener("submit", saveCap);
+  $("#per-phone-input").addEventListener("change", savePerPhone);
   $("#amount-custom").addEventListener("input", () => {
     for (const radio of document.querySelectorAll("#amounts input")) radio.checked = false;
   });
