@@ -140,15 +140,6 @@ async def subscribe_and_top_up(
     return done
 
 
-async def digests_any_time(base_url: str, token: str) -> None:
-    """The demo school's paid SMS may go out at any hour (the default window is 09:00-20:00)."""
-    body = {"window_start": "00:00", "window_end": "00:00"}
-    headers = {"Authorization": f"Bearer {token}"}
-    async with ClientSession(base_url, headers=headers) as http:
-        path = f"/internal/v1/schools/{SCHOOL_ID}/digest-settings"
-        (await http.put(path, json=body)).raise_for_status()
-
-
 async def run_simulator(
     producer: AIOKafkaProducer, prefix: str, base_url: str, token: str, every: float = 4.0
 ) -> None:
