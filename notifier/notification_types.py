@@ -19,6 +19,14 @@ NotificationType = Literal["weekly_grades", "homework", "announcements", "grade_
 NOTIFICATION_TYPES: Final[tuple[NotificationType, ...]] = get_args(NotificationType)
 # The weekly digest's type (notifier/digest/): the Manager prices it with the digest's builder.
 DIGEST: Final[NotificationType] = "weekly_grades"
+# The outbox kinds (`notifications.kind`) each type's SMS are queued as: dropping a type cancels
+# its SMS still waiting (notifier/manager/waiting.py).
+KINDS: Final[dict[NotificationType, tuple[str, ...]]] = {
+    "weekly_grades": ("weekly_digest",),
+    "homework": ("homework", "homework_updated"),
+    "announcements": ("announcement",),
+    "grade_instant": ("grade_instant", "grade_correction"),
+}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import asyncpg
 from billing.types import Conn
 from notifier.manager.consent import Action, Origin, record_consent
 from notifier.manager.roster import linked_child
-from notifier.manager.waiting import cancel_for_subscription
+from notifier.manager.waiting import cancel_for_subscription, cancel_for_types
 from notifier.notification_types import NotificationType
 from notifier.sms.texts import Language
 
@@ -83,12 +83,14 @@ async def save_subscription(
         " phone_verified_at = CASE WHEN subscriptions.phone = EXCLUDED.phone"
         " THEN coalesce(subscriptions.phone_verified_at, EXCLUDED.phone_verified_at)"
         " ELSE EXCLUDED.phone_verified_at END, updated_at = EXCLUDED.updated_at"
-        " RETURNING phone, types, language, active, phone_verified_at, latin,"
+        " RETURNING id, phone, types, language, active, phone_verified_at, latin,"
         " grade_alerts_per_day",
         *(parent_id, pupil_id, wanted.phone, sorted(wanted.types), wanted.language),
         *(verified_at, now, wanted.latin, wanted.grade_alerts_per_day),
     )
     saved = _view(pupil_id, row, wanted.language)
+    if row is not None and current.active and (dropped := set(current.types) - set(saved.types)):
+        await cancel_for_types(conn, row["id"], dropped)  # what waits of a type unticked
     action: Action = "update" if current.active else "subscribe"
     await _record(conn, parent_id, saved, action, origin, now)
     return saved
@@ -129,6 +131,8 @@ async def switch_off(
     saved = _view(pupil_id, row, current.language)
     if row is not None and current.active and not saved.active:  # not even what waits
         await cancel_for_subscription(conn, row["id"])
+    elif row is not None and saved.active:  # still on for the others: what waits of `drop`
+        await cancel_for_types(conn, row["id"], set(current.types) - set(types))
     await _record(conn, parent_id, saved, partial_action if saved.active else action, origin, now)
     return saved
 

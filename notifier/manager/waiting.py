@@ -1,6 +1,7 @@
 """Paid SMS still waiting in the outbox (for the school's window, a grace period, a retry after
-a refusal), cancelled because the parent said no more: a reply of STOP (every SMS to the phone)
-or a subscription switched off on the page or by the free link (that subscription's SMS).
+a refusal), cancelled because the parent said no more: a reply of STOP (every SMS to the phone),
+a subscription switched off on the page or by the free link (that subscription's SMS), or one
+type of several dropped (that subscription's SMS of that type).
 
 Cancelled and released in the caller's transaction: nothing is charged, and `last_error` says
 why (notifier/manager/message_reasons.py words it for the parent). Left alone: an SMS being
@@ -10,10 +11,12 @@ still arrive, so it is settled like any other SMS. Free SMS have no hold and are
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Final
 
 from billing.batch_holds import release_holds
 from billing.types import Conn
+from notifier.notification_types import KINDS, NotificationType
 
 STOPPED: Final = "stopped: the parent replied STOP before it was sent"
 SWITCHED_OFF: Final = "switched off: the parent switched notifications off before it was sent"
@@ -21,6 +24,7 @@ SWITCHED_OFF: Final = "switched off: the parent switched notifications off befor
 _CANCEL = """
 UPDATE notifications SET status = 'cancelled', last_error = $3
  WHERE subscription_id = ANY ($1::bigint[]) AND ($2::text IS NULL OR phone = $2)
+   AND ($4::text[] IS NULL OR kind = ANY ($4::text[]))
    AND status = 'queued' AND NOT in_doubt AND hold_id IS NOT NULL
 RETURNING hold_id
 """
@@ -38,7 +42,21 @@ async def cancel_for_subscription(conn: Conn, subscription_id: int) -> int:
     return await _cancel(conn, [subscription_id], None, SWITCHED_OFF, "switched off by the parent")
 
 
-async def _cancel(conn: Conn, subs: list[int], phone: str | None, error: str, why: str) -> int:
-    cancelled = await conn.fetch(_CANCEL, subs, phone, error)
+async def cancel_for_types(
+    conn: Conn, subscription_id: int, dropped: Collection[NotificationType]
+) -> int:
+    """After some of a subscription's types are dropped: its paid SMS of those types waiting."""
+    kinds = [kind for t in dropped for kind in KINDS[t]]
+    if not kinds:
+        return 0
+    return await _cancel(conn, [subscription_id], None, SWITCHED_OFF, "type switched off by the"
+                         " parent", kinds)  # fmt: skip
+
+
+async def _cancel(
+    conn: Conn, subs: list[int], phone: str | None, error: str, why: str,
+    kinds: list[str] | None = None,
+) -> int:  # fmt: skip
+    cancelled = await conn.fetch(_CANCEL, subs, phone, error, kinds)
     await release_holds(conn, [(r["hold_id"], why) for r in cancelled])
     return len(cancelled)

@@ -15,7 +15,7 @@ from gateways.sms.incoming import Incoming
 from notifier.manager.consent import Origin
 from notifier.manager.message_reasons import reasons
 from notifier.manager.stop import take_reply
-from notifier.manager.subscriptions import switch_off
+from notifier.manager.subscriptions import Wanted, save_subscription, switch_off
 from notifier.outbox.enqueue import PendingSms, enqueue_paid
 from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
@@ -160,9 +160,35 @@ async def test_switching_a_child_off_on_the_page_cancels_what_waits(pool: asyncp
         await assert_ledger_invariants(conn)
 
 
-async def test_dropping_one_type_of_several_leaves_what_waits(pool: asyncpg.Pool) -> None:
+async def test_dropping_one_type_of_several_cancels_only_that_type_s_waiting_sms(
+    pool: asyncpg.Pool,
+) -> None:
     ids = await _queue(pool)
     await pool.execute("UPDATE subscriptions SET types = '{homework,announcements}'")
-    await _switch_off(pool, ("announcements",))  # still on for homework
+    await _switch_off(pool, ("announcements",))  # still on for homework: its SMS still go
     status = await pool.fetchval("SELECT status FROM notifications WHERE id = $1", ids["waiting"])
     assert status == "queued"
+    await _switch_off(pool, ("homework",))  # still on for announcements: homework's SMS cancelled
+    status = await pool.fetchval("SELECT status FROM notifications WHERE id = $1", ids["waiting"])
+    assert status == "cancelled"
+    async with pool.acquire() as conn:
+        wallet = await wallet_balance(conn, "a")
+        assert wallet is not None
+        assert (wallet.held, wallet.available) == (40_00, 60_00)  # in doubt and sending: held
+        await assert_ledger_invariants(conn)
+
+
+async def test_unticking_a_type_on_the_page_cancels_its_waiting_sms(pool: asyncpg.Pool) -> None:
+    ids = await _queue(pool)
+    await pool.execute(
+        "UPDATE subscriptions SET types = '{homework,announcements}' WHERE parent_id = 'a'"
+    )
+    await pool.execute("INSERT INTO parent_links VALUES ('a', 'pu-a', now())")
+    async with pool.acquire() as conn, conn.transaction():
+        await save_subscription(
+            conn, "a", "pu-a", Wanted(phone=PHONE, types=frozenset({"announcements"}),
+                                      language="kk", latin=False, grade_alerts_per_day=3),
+            Origin("a", None, None), T0,
+        )  # fmt: skip
+    status = await pool.fetchval("SELECT status FROM notifications WHERE id = $1", ids["waiting"])
+    assert status == "cancelled"

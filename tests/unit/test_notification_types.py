@@ -15,7 +15,7 @@ from notifier.http.api.models import SubscriptionIn
 from notifier.http.api.unsubscribe_page import page
 from notifier.http.internal_models import SubscriptionIn as InternalSubscriptionIn
 from notifier.manager.cost_hints import samples
-from notifier.notification_types import DIGEST, NOTIFICATION_TYPES, TEXTS
+from notifier.notification_types import DIGEST, KINDS, NOTIFICATION_TYPES, TEXTS
 from notifier.sms.texts import LANGUAGES
 from notifier.web import manager_page
 
@@ -88,3 +88,9 @@ def test_the_unsubscribe_page_names_the_type(name: str) -> None:
 def test_the_readme_shows_what_each_type_sends(name: str) -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert f"\n| `{name}` |" in readme
+
+
+def test_every_type_names_the_outbox_kinds_its_sms_are_queued_as() -> None:
+    assert set(KINDS) == set(NOTIFICATION_TYPES)
+    kinds = [kind for names in KINDS.values() for kind in names]
+    assert len(kinds) == len(set(kinds))  # one type per kind
