@@ -19,6 +19,7 @@ from notifier.retention.archive import Archived, ArchiveRefused, archive_outbox
 from notifier.retention.export import export_table
 from notifier.retention.partitions import create_partitions
 from tests.integration.money_support import ONE_PART, T0, TTL, roster, sms, top_up
+from tests.integration.test_cli import notifier, one_line_error
 
 TODAY = date(2032, 6, 15)  # the outbox's months of 2031 are past the 13 months kept
 OLD = datetime(2031, 3, 10, 9, 0, tzinfo=UTC)
@@ -100,9 +101,11 @@ async def test_a_run_stopped_after_detaching_is_finished_by_the_next(
     async with pool.acquire() as conn:
         await archive_module._detach(conn, "notifications_2031_03")  # then the run was killed
     assert await pool.fetchval("SELECT count(*) FROM notifications") == 0
+    assert await pool.fetchval("SELECT count(*) FROM notification_keys") == 3  # still refusing
     [done] = await _archive(pool, tmp_path)
     assert (done.table, done.export.rows, done.resumed) == ("notifications_2031_03", 3, True)
     assert await pool.fetchval("SELECT to_regclass('notifications_2031_03')") is None
+    assert await pool.fetchval("SELECT count(*) FROM notification_keys") == 0
 
 
 async def test_a_run_stopped_after_exporting_drops_without_writing_again(
@@ -138,3 +141,34 @@ async def test_a_half_written_file_is_written_again(pool: asyncpg.Pool, tmp_path
     assert (done.export.rows, done.resumed) == (3, True)
     with gzip.open(done.export.file, "rt", newline="") as f:
         assert len(list(csv.DictReader(f))) == 3
+
+
+async def test_a_second_archive_run_at_the_same_time_is_refused(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    await _old_month(pool)
+    async with pool.acquire() as running:
+        await running.execute("SELECT pg_advisory_lock($1)", archive_module._LOCK_KEY)
+        with pytest.raises(ArchiveRefused, match="another `notifier archive` is running"):
+            await _archive(pool, tmp_path)
+        await running.execute("SELECT pg_advisory_unlock($1)", archive_module._LOCK_KEY)
+    assert len(await _archive(pool, tmp_path)) == 1
+
+
+def test_the_command_refuses_months_inside_the_retention_in_one_line(
+    tmp_path: Path, database_url: str
+) -> None:
+    result = notifier(
+        "archive", "outbox", "--before", "2099-01", "--dir", str(tmp_path), cwd=tmp_path,
+        DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+    )  # fmt: skip
+    assert one_line_error(result).startswith(
+        "notifier archive: 2099-01 is inside the outbox retention (OUTBOX_RETENTION_MONTHS=13)"
+    )
+    result = notifier(
+        "archive", "outbox", "--before", "2020-01", "--dir", str(tmp_path), cwd=tmp_path,
+        DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+    )  # fmt: skip
+    assert (result.returncode, result.stdout.strip()) == (
+        0, "nothing to archive: the outbox has no month before 2020-01"
+    )  # fmt: skip
