@@ -105,3 +105,28 @@ async def test_an_upgrade_moves_the_outbox_and_the_ledger_into_monthly_partition
         await assert_ledger_invariants(conn)
     finally:
         await conn.close()
+
+
+async def test_money_posted_by_the_old_version_during_the_upgrade_moves_over(
+    empty_database: str,
+) -> None:
+    conn, writer = await asyncpg.connect(empty_database), await asyncpg.connect(empty_database)
+    try:
+        await migrate(conn, [m for m in bundled_migrations() if m.version < "0021"])
+        await conn.execute(_BEFORE_PARTITIONS)
+        async with writer.transaction():  # an instance of the previous version, mid-top-up
+            await writer.execute(
+                "INSERT INTO ledger_transactions (kind, reference) VALUES ('top_up', 't2');"
+                " INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)"
+                " VALUES (2, 1, -50_00, 'KZT'), (2, 2, 50_00, 'KZT')"
+            )
+            upgrade = asyncio.create_task(migrate(conn))
+            await asyncio.sleep(0.5)
+            assert not upgrade.done()  # waiting for the writer's commit
+        await upgrade
+        assert await conn.fetchval("SELECT count(*) FROM ledger_entries") == 4
+        assert await conn.fetchval("SELECT posted FROM ledger_accounts WHERE id = 1") == 150_00
+        await assert_ledger_invariants(conn)
+    finally:
+        await conn.close()
+        await writer.close()

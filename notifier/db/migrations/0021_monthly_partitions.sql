@@ -3,6 +3,10 @@
 -- notifier/retention/archive.py) and queries on recent rows read recent partitions.
 -- This file: the partition helpers and the outbox; 0022: the ledger's entries.
 
+-- Instances of the previous version may still be writing: they wait until this commits, so
+-- no row written meanwhile is left behind in the table that is dropped below.
+LOCK TABLE notifications IN ACCESS EXCLUSIVE MODE;
+
 -- The partition of `parent` for the UTC month starting at `month`, e.g. notifications_2026_12.
 CREATE FUNCTION month_partition_name(parent text, month date) RETURNS text
     LANGUAGE sql IMMUTABLE AS $$ SELECT parent || '_' || to_char(month, 'YYYY_MM') $$;
@@ -165,6 +169,12 @@ INSERT INTO notification_keys (id, created_at, event_id, subscription_id, kind, 
 SELECT id, created_at, event_id, subscription_id, kind, dedupe_key
   FROM notifications WHERE subscription_id IS NOT NULL;
 INSERT INTO notifications_by_month SELECT * FROM notifications;
+DO $$
+BEGIN
+    IF (SELECT count(*) FROM notifications_by_month) <> (SELECT count(*) FROM notifications) THEN
+        RAISE EXCEPTION 'the outbox did not move over whole: nothing is changed';
+    END IF;
+END $$;
 ALTER SEQUENCE notifications_id_seq OWNED BY NONE;
 DROP TABLE notifications;
 ALTER TABLE notifications_by_month RENAME TO notifications;

@@ -3,6 +3,9 @@
 -- below). Entries are never dropped by the service (README: "Retention and archiving"); the
 -- partitions keep each month's indexes small and let finance move a closed year elsewhere.
 
+-- As in 0021: writers of the previous version wait until the entries have moved over.
+LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE;
+
 CREATE TABLE ledger_entries_by_month (
     LIKE ledger_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
     posted_at  timestamptz NOT NULL DEFAULT transaction_timestamp()
@@ -23,6 +26,12 @@ END $$;
 -- Entries written before: posted when their journal was (the same database transaction).
 INSERT INTO ledger_entries_by_month
 SELECT e.*, t.created_at FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id;
+DO $$
+BEGIN
+    IF (SELECT count(*) FROM ledger_entries_by_month) <> (SELECT count(*) FROM ledger_entries) THEN
+        RAISE EXCEPTION 'the ledger entries did not move over whole: nothing is changed';
+    END IF;
+END $$;
 ALTER SEQUENCE ledger_entries_id_seq OWNED BY NONE;
 DROP TABLE ledger_entries;
 ALTER TABLE ledger_entries_by_month RENAME TO ledger_entries;
