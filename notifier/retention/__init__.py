@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTH_TABLE = re.compile(r"^notifications_(\d{4})_(\d{2})$")
+_MONTH_TABLE = re.compile(r"notifications_(\d{4})_(\d{2})")
 
 
 class RetentionError(Exception):
@@ -16,7 +16,7 @@ class RetentionError(Exception):
 
 def month_of(table: str) -> date:
     """The month of an outbox month table, e.g. notifications_2025_10 -> 2025-10-01."""
-    found = _MONTH_TABLE.match(table)
+    found = _MONTH_TABLE.fullmatch(table)
     if found is None:
         raise ValueError(f"{table} is not a month of the outbox")
     return date(int(found[1]), int(found[2]), 1)
