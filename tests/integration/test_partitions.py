@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from aiohttp import web
 
 from billing.ledger import wallet_balance
+from notifier import keys
+from notifier.jobs import JOBS
 from notifier.outbox.enqueue import enqueue_paid
 from notifier.retention.partitions import create_partitions
 from tests.integration.ledger_checks import assert_ledger_invariants
 from tests.integration.money_support import ONE_PART, T0, TTL, roster, sms, top_up
+from tests.support import MovableClock
 
 
 async def _insert_sms(conn: asyncpg.Connection, created_at: datetime) -> int:
@@ -61,6 +65,19 @@ async def test_the_job_keeps_three_months_ahead_for_both_tables(pool: asyncpg.Po
         f"{t}_{m}" for t in ("notifications", "ledger_entries")
         for m in ("2032_11", "2032_12", "2033_01")
     }  # fmt: skip
+
+
+async def test_the_scheduled_job_makes_the_months_ahead_when_the_clock_reaches_them(
+    pool: asyncpg.Pool,
+) -> None:
+    [job] = [j for j in JOBS if j.name == "create-partitions"]
+    app = web.Application()
+    app[keys.POOL], app[keys.CLOCK] = pool, MovableClock(datetime(2033, 5, 20, tzinfo=UTC))
+    assert await job.job(app) == 6  # May to July 2033, both tables
+    assert await job.job(app) == 0
+    app[keys.CLOCK].advance(timedelta(days=31))
+    assert await job.job(app) == 2  # August
+    assert await pool.fetchval("SELECT to_regclass('ledger_entries_2033_08')") is not None
 
 
 async def test_a_redelivered_homework_months_later_is_still_sent_and_charged_once(
