@@ -105,6 +105,17 @@ def _import(args: argparse.Namespace) -> None:
     print(describe(args.kind, outcome, rejects))
 
 
+def _archive(args: argparse.Namespace) -> None:
+    from notifier.retention.cli import archive, describe, parse_month
+
+    before = parse_month(args.before)  # a malformed month is refused before anything is reached
+    settings = _beside_dev_run()
+    configure_logging(settings.log_level)
+    with reaching("PostgreSQL", "DATABASE_URL"):
+        done = asyncio.run(archive(settings, before, args.dir))
+    print(describe(done, before))
+
+
 def _dev(args: argparse.Namespace) -> None:
     from notifier.demo.run import run_dev
 
@@ -149,6 +160,13 @@ def _digest_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", required=True, help="ISO week, e.g. 2026-W48")
 
 
+def _archive_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("what", choices=["outbox"], help="what to archive")
+    parser.add_argument("--before", required=True, help="archive the months before this, YYYY-MM")
+    parser.add_argument("--dir", type=Path, default=Path("archive"),
+                        help="where the files go (default: ./archive)")  # fmt: skip
+
+
 class Command(NamedTuple):
     run: Callable[[argparse.Namespace], None]
     help: str  # one line in `notifier --help`
@@ -163,6 +181,9 @@ COMMANDS = {
     "mint-token": Command(_mint_token, "print a JWT signed with JWT_HS256_SECRET", _token_options),
     "redrive": Command(_redrive, "move dead letters back to their topic", _redrive_options),
     "digest": Command(_digest, "send or finish a school's weekly digest", _digest_options),
+    "archive": Command(
+        _archive, "export old outbox months to files and drop them (resumable)", _archive_options
+    ),
     "import": Command(
         _import, "load subscriptions or opening balances from a file (resumable)", _import_options
     ),

@@ -10,6 +10,7 @@ from notifier.digest.job import send_due_digests
 from notifier.grade_alert_sweep import sweep_grade_alerts
 from notifier.outbox.expiry import expire_stale_notifications
 from notifier.outbox.providers import poll_nikita_reports
+from notifier.retention.partitions import create_partitions_ahead
 from notifier.scheduler import ScheduledJob
 from notifier.topups.expiry import expire_top_ups
 from notifier.topups.reconcile import reconcile_yesterday
@@ -30,4 +31,6 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("poll-nikita-reports", poll_nikita_reports, "interval", {"minutes": 1}),
     # A child's marks that waited out the grace go as one SMS; superseded corrections withdrawn.
     ScheduledJob("grade-alert-sweep", sweep_grade_alerts, "interval", {"seconds": 30}),
+    # The outbox's and the ledger's monthly partitions, three months ahead (notifier/retention).
+    ScheduledJob("create-partitions", create_partitions_ahead, "interval", {"hours": 6}),
 ]

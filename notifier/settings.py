@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # /readyz turns red when a due SMS has waited longer than this.
     ready_max_queue_age_seconds: int = Field(default=300, ge=10)
     hold_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # README: "Retention and archiving". Outbox months older than this may be archived
+    # (at least two: this month's and last month's SMS may still be settling).
+    outbox_retention_months: int = Field(default=13, ge=2, le=120)
+    # How long the ledger and the outbox archives (the charges' evidence) are kept.
+    ledger_retention_years: int = Field(default=5, ge=1, le=100)
     # When paid SMS may reach parents, in the school's local time, for schools that set no
     # window of their own (internal API); an SMS due outside it waits in the queue (its hold
     # lives through the wait). "00:00-00:00" means any time.

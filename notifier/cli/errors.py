@@ -15,6 +15,7 @@ from aiokafka.errors import KafkaError
 
 from devstack.errors import InfraError
 from notifier.digest import DigestError
+from notifier.retention import RetentionError
 from notifier.settings import ConfigError
 
 EXIT_FAILED = 1
@@ -34,7 +35,7 @@ def explain(exc: BaseException, who: str) -> tuple[str, int] | None:
             return str(exc), EXIT_CONFIG
         case KeyboardInterrupt():
             return f"{who}: interrupted", EXIT_INTERRUPTED
-        case CommandError() | DigestError() | InfraError():
+        case CommandError() | DigestError() | RetentionError() | InfraError():
             return f"{who}: {exc}", EXIT_FAILED
         case asyncpg.PostgresError() | asyncpg.InterfaceError():
             return f"{who}: PostgreSQL: {exc}", EXIT_FAILED

@@ -195,7 +195,7 @@ async def _without_known_duplicates(
     if not keyed:
         return list(items)
     rows = await conn.fetch(
-        "SELECT subscription_id, dedupe_key FROM notifications WHERE (subscription_id,"
+        "SELECT subscription_id, dedupe_key FROM notification_keys WHERE (subscription_id,"
         " dedupe_key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
         [k[0] for k in keyed],
         [k[1] for k in keyed],
@@ -213,14 +213,25 @@ async def _without_known_duplicates(
     return kept
 
 
+# The outbox is partitioned by month, so its two unique keys live in notification_keys
+# (migration 0021): a row is written to the outbox only if its keys were new, in one statement.
 _INSERT = """
+WITH batch AS (
+    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[],
+                         $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
+                         $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
+                         $16::text[], $17::timestamptz[])
+        AS b(id, event_id, subscription_id, parent_id, pupil_id, kind, phone, body, encoding,
+             parts, price, currency, hold_id, status, last_error, dedupe_key, next_attempt_at)
+), keyed AS (
+    INSERT INTO notification_keys (id, created_at, event_id, subscription_id, kind, dedupe_key)
+    SELECT id, now(), event_id, subscription_id, kind, dedupe_key FROM batch
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
 INSERT INTO notifications (id, event_id, subscription_id, parent_id, pupil_id, kind, phone, body,
     encoding, parts, price, currency, hold_id, status, last_error, dedupe_key, next_attempt_at)
-SELECT *
-  FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-              $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::text[],
-              $13::bigint[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
-ON CONFLICT DO NOTHING
+SELECT batch.* FROM batch JOIN keyed USING (id)
 RETURNING id
 """
 
