@@ -214,7 +214,7 @@ async def _without_known_duplicates(
 
 
 # The outbox is partitioned by month, so its two unique keys live in notification_keys
-# (migration 0021): a row is written to the outbox only if its keys were new, in one statement.
+# (migration 0022): a row is written to the outbox only if its keys were new, in one statement.
 _INSERT = """
 WITH batch AS (
     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[],

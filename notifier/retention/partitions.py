@@ -1,7 +1,7 @@
 """The months ahead of the outbox and the ledger's entries, partitioned by month (UTC).
 
 Each parent also has a DEFAULT partition, so an insert never fails for want of its month;
-a month created later takes its rows out of DEFAULT (SQL `create_month_partition`, 0021).
+a month created later takes its rows out of DEFAULT (SQL `create_month_partition`, 0022).
 """
 
 from __future__ import annotations

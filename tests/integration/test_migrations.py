@@ -77,7 +77,7 @@ async def test_an_upgrade_moves_the_outbox_and_the_ledger_into_monthly_partition
     conn = await asyncpg.connect(empty_database)
     try:
         every = bundled_migrations()
-        await migrate(conn, [m for m in every if m.version < "0021"])
+        await migrate(conn, [m for m in every if m.version < "0022"])
         await conn.execute(_BEFORE_PARTITIONS)
         await migrate(conn)
         months = await conn.fetch(
@@ -112,7 +112,7 @@ async def test_money_posted_by_the_old_version_during_the_upgrade_moves_over(
 ) -> None:
     conn, writer = await asyncpg.connect(empty_database), await asyncpg.connect(empty_database)
     try:
-        await migrate(conn, [m for m in bundled_migrations() if m.version < "0021"])
+        await migrate(conn, [m for m in bundled_migrations() if m.version < "0022"])
         await conn.execute(_BEFORE_PARTITIONS)
         async with writer.transaction():  # an instance of the previous version, mid-top-up
             await writer.execute(
