@@ -148,9 +148,13 @@ async def reasons(
     conn: Conn, ids: Sequence[int], *, now: datetime, grace: timedelta, language: Language
 ) -> dict[int, Reason]:
     rows = await conn.fetch(
-        "SELECT n.id, n.status, n.delivery_status, n.kind, n.created_at, n.next_attempt_at,"
-        " n.attempts, n.in_doubt, coalesce(p.time_zone, $2) AS time_zone, n.last_error"
-        " FROM notifications n"
+        "SELECT n.id, CASE WHEN q.lease_owner IS NOT NULL THEN 'sending' ELSE n.status END,"
+        " n.delivery_status, n.kind, n.created_at,"
+        " CASE WHEN q.lease_owner IS NULL THEN coalesce(q.due_at, n.next_attempt_at)"
+        " ELSE n.next_attempt_at END, coalesce(q.attempts, n.attempts),"
+        " coalesce(q.in_doubt, n.in_doubt), coalesce(p.time_zone, $2) AS time_zone,"
+        " coalesce(q.last_error, n.last_error) FROM notifications n"
+        " LEFT JOIN outbox_queue q ON q.notification_id = n.id"
         " LEFT JOIN pupils p ON p.id = n.pupil_id WHERE n.id = ANY($1::bigint[])",
         list(ids),
         DEFAULT_ZONE,

@@ -23,6 +23,7 @@ from notifier.manager.consent import Origin
 from notifier.manager.subscriptions import switch_off
 from notifier.notification_types import NOTIFICATION_TYPES
 from notifier.outbox.house import queue_house_sms
+from notifier.outbox.queue import cancel_waiting
 from notifier.sms.phones import InvalidPhoneNumber, normalize_mobile
 from notifier.sms.stop_texts import is_stop, stopped
 from notifier.sms.texts import Language
@@ -92,13 +93,13 @@ async def _cancel_waiting(conn: Conn, subscription_ids: list[int]) -> None:
     """Paid SMS to these subscriptions still waiting (for the window, a grace period, a retry)
     are not sent after a STOP, and their holds are released: nothing is charged. One that may
     be at the operator already (in doubt) is left to finish."""
-    cancelled = await conn.fetch(
-        "UPDATE notifications SET status = 'cancelled', last_error = $2"
-        " WHERE subscription_id = ANY ($1::bigint[]) AND status = 'queued' AND NOT in_doubt"
-        " AND hold_id IS NOT NULL RETURNING hold_id",
+    waiting = await conn.fetch(
+        "SELECT id FROM notifications WHERE subscription_id = ANY ($1::bigint[])"
+        " AND status = 'queued' AND hold_id IS NOT NULL",
         subscription_ids,
-        STOPPED_ERROR,
     )
+    ids = [r["id"] for r in waiting]
+    cancelled = await cancel_waiting(conn, ids, STOPPED_ERROR, in_doubt_too=False)
     await release_holds(conn, [(r["hold_id"], "stopped by the parent") for r in cancelled])
 
 

@@ -26,6 +26,7 @@ from billing.types import Conn
 from gateways.sms.segments import SmsParts, count_parts
 from notifier.outbox.cap_notice import tell_cap_reached
 from notifier.outbox.caps import Cap, caps_of
+from notifier.outbox.queue import queue
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,15 @@ async def enqueue_paid(
     items = await _without_known_duplicates(conn, items, result)
     if not items:
         return result
+    tariffs = await load_tariffs(conn, now)
+    ids, hold_ids = await _ids(conn, len(items))  # before the wallets: they are locked last
     wallets = await lock_wallets(conn, (i.parent_id for i in items))
     caps = await caps_of(conn, wallets, now)
-    rows = _price(items, wallets, await load_tariffs(conn, now), caps)
-    rows = await _name(conn, rows)
+    rows = _name(_price(items, wallets, tariffs, caps), ids, hold_ids)
     inserted_ids = await _insert(conn, rows, now)
     inserted = [r for r in rows if r.id in inserted_ids]
     queued = [r for r in inserted if r.hold_id is not None]
+    await queue(conn, [r.id for r in queued], [r.sms.not_before or now for r in queued])
     holds = [
         NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
                 f"notification:{r.id}")
@@ -128,16 +131,19 @@ async def enqueue_paid(
     return result
 
 
-async def _name(conn: Conn, rows: list[_Row]) -> list[_Row]:
+async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
     """Ids from the sequences up front, so the outbox row names its hold when it is written
-    and nothing is rewritten afterwards."""
+    and nothing is rewritten afterwards (a hold id for every row: skipped rows leave a gap)."""
     ids = await conn.fetch(
-        "SELECT nextval('notifications_id_seq') FROM generate_series(1, $1)", len(rows)
+        "SELECT nextval('notifications_id_seq') FROM generate_series(1, $1)", count
     )
-    hold_ids = iter(await new_hold_ids(conn, sum(r.skipped_why is None for r in rows)))
+    return [i[0] for i in ids], await new_hold_ids(conn, count)
+
+
+def _name(rows: list[_Row], ids: list[int], hold_ids: list[int]) -> list[_Row]:
     return [
-        replace(r, id=i[0], hold_id=None if r.skipped_why else next(hold_ids))
-        for r, i in zip(rows, ids, strict=True)
+        replace(r, id=i, hold_id=None if r.skipped_why else h)
+        for r, i, h in zip(rows, ids, hold_ids, strict=True)
     ]
 
 
