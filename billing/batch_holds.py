@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing.ledger import Balance, _require_tx, account
+from billing.ledger import Balance, _require_tx
 from billing.types import Conn
 
 
@@ -26,11 +26,14 @@ class NewHold:
 
 
 async def lock_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balance]:
-    """Lock the parents' wallets in account-id order; their balances under the lock."""
+    """Lock the parents' wallets in account-id order; their balances under the lock.
+    FOR NO KEY UPDATE, as every wallet lock: it does not wait for the key-share locks that
+    ledger entries take on their accounts (a settle writes its captures' entries before it
+    locks wallets: billing/captures.py)."""
     _require_tx(conn)
     rows = await conn.fetch(
         "SELECT id, owner, currency, posted, held FROM ledger_accounts"
-        " WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY id FOR UPDATE",
+        " WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
         sorted(set(parent_ids)),
     )
     return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
@@ -81,46 +84,9 @@ async def lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:
     in order, are not one order."""
     await conn.execute(
         "SELECT 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_holds"
-        " WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE",
+        " WHERE id = ANY($1::bigint[])) ORDER BY id FOR NO KEY UPDATE",
         list(hold_ids),
     )
-
-
-async def capture_holds(conn: Conn, hold_ids: Sequence[int]) -> list[int]:
-    """Charge every open hold among `hold_ids`: wallet -> SMS revenue, one balanced ledger
-    transaction per hold (unique per hold, as capture_hold posts it). Returns the holds
-    captured now; those resolved before are left alone."""
-    _require_tx(conn)
-    if not hold_ids:
-        return []
-    await lock_wallets_of_holds(conn, hold_ids)
-    for currency in await _currencies(conn, hold_ids):
-        await account(conn, "sms_revenue", "", currency)  # exists after the first charge
-    rows = await conn.fetch(_CAPTURE, list(hold_ids))
-    return [r["id"] for r in rows]
-
-
-_CAPTURE = """
-WITH h AS (
-  UPDATE ledger_holds SET status = 'captured', resolution = 'accepted by provider',
-         resolved_at = now(), transaction_id = nextval('ledger_transactions_id_seq')
-   WHERE id = ANY($1::bigint[]) AND status = 'open'
-  RETURNING id, account_id, amount, currency, transaction_id),
-t AS (
-  INSERT INTO ledger_transactions (id, kind, reference)
-  SELECT transaction_id, 'sms_charge', 'hold:' || id FROM h),
-a AS (
-  UPDATE ledger_accounts w SET held = w.held - s.amount
-    FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s
-   WHERE w.id = s.account_id),
-e AS (
-  INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)
-  SELECT transaction_id, account_id, amount, currency FROM h
-  UNION ALL
-  SELECT h.transaction_id, r.id, -h.amount, h.currency FROM h
-    JOIN ledger_accounts r ON r.kind = 'sms_revenue' AND r.owner = '' AND r.currency = h.currency)
-SELECT id FROM h
-"""
 
 
 async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list[int]:
@@ -144,10 +110,3 @@ async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list
         [why[:200] for _, why in releases],
     )
     return [r["id"] for r in rows]
-
-
-async def _currencies(conn: Conn, hold_ids: Sequence[int]) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT DISTINCT currency FROM ledger_holds WHERE id = ANY($1::bigint[])", list(hold_ids)
-    )
-    return [r[0] for r in rows]

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from asyncpg import Record
 
-from billing.batch_holds import capture_holds, lock_wallets_of_holds, release_holds
+from billing.batch_holds import lock_wallets_of_holds, release_holds
+from billing.captures import post_captures, record_captures
 from billing.delivery import reverse_house_sms
 from billing.types import Conn
 from notifier.outbox.delivery import UndeliverablePolicy
@@ -93,11 +94,13 @@ async def settle(
     ]
     failed = await _rows(conn, _FAILED, by["failed"], owner, errors, now)
     await _again(conn, owner, by["again"], now)
-    # The money last: the wallets stay locked only for the captures and releases.
+    # The ledger half of the captures needs no wallet (billing/captures.py); the wallets
+    # come last, for one UPDATE, the (rare) releases and receipts that came early.
+    captured = await record_captures(conn, [r["hold_id"] for r in sent if r["hold_id"]])
     holds = [r["hold_id"] for r in (*sent, *failed) if r["hold_id"] is not None]
     if holds:  # all at once: charged ones first, then refunded ones, would be two orders
         await lock_wallets_of_holds(conn, holds)
-    await capture_holds(conn, [r["hold_id"] for r in sent if r["hold_id"] is not None])
+    await post_captures(conn, captured)
     recorded = [(r["provider"], r["provider_message_id"]) for r in sent]
     await apply_early(conn, [(p, m) for p, m in recorded if p and m], policy)
     await release_holds(conn, [(r["hold_id"], r["error"]) for r in failed if r["hold_id"]])

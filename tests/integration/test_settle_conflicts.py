@@ -93,7 +93,9 @@ async def other(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 
 async def _lock_wallet(conn: asyncpg.Connection, parent: str) -> None:
     await conn.execute(
-        "SELECT 1 FROM ledger_accounts WHERE kind = 'wallet' AND owner = $1 FOR UPDATE", parent
+        "SELECT 1 FROM ledger_accounts WHERE kind = 'wallet' AND owner = $1"
+        " FOR NO KEY UPDATE",  # as every wallet lock of the service (lock_wallets)
+        parent,
     )
 
 
