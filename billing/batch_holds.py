@@ -39,6 +39,17 @@ async def lock_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balan
     return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
 
 
+async def read_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balance]:
+    """The parents' wallets as they are, without locking them: a first guess, to be
+    checked under `lock_wallets` before any money is held."""
+    rows = await conn.fetch(
+        "SELECT id, owner, currency, posted, held FROM ledger_accounts"
+        " WHERE kind = 'wallet' AND owner = ANY($1::text[])",
+        sorted(set(parent_ids)),
+    )
+    return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
+
+
 async def new_hold_ids(conn: Conn, count: int) -> list[int]:
     if count == 0:
         return []

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds
+from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds, read_wallets
 from billing.ledger import Balance
 from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
@@ -99,27 +99,38 @@ class _Row:
 async def enqueue_paid(
     conn: Conn, items: Sequence[PendingSms], *, now: datetime, hold_ttl: timedelta
 ) -> EnqueueResult:
-    """Price, hold and queue every item; see the module docstring."""
+    """Price, hold and queue every item; see the module docstring.
+
+    The wallets are locked last (README, "Lock order"): the rows are priced first from the
+    wallets as they are and written, then priced again under the wallets' lock, and the few
+    whose fate changed meanwhile (a top-up, another batch's holds, a cap) are corrected
+    before any money is held. A dispatcher settling these parents' SMS waits for the holds
+    alone, not for the outbox rows."""
     result = EnqueueResult()
     items = await _without_known_duplicates(conn, items, result)
     if not items:
         return result
     tariffs = await load_tariffs(conn, now)
-    ids, hold_ids = await _ids(conn, len(items))  # before the wallets: they are locked last
-    wallets = await lock_wallets(conn, (i.parent_id for i in items))
+    ids, hold_ids = await _ids(conn, len(items))
+    hold_of = dict(zip(ids, hold_ids, strict=True))
+    seen = await read_wallets(conn, (i.parent_id for i in items))
+    guess = _name(_price(items, seen, tariffs, await caps_of(conn, seen, now)), hold_of, ids)
+    inserted_ids = await _insert(conn, guess, now)
+    guessed = [r for r in guess if r.id in inserted_ids]
+    await _queue(conn, [r for r in guessed if r.hold_id is not None], now)
+    wallets = await lock_wallets(conn, (r.sms.parent_id for r in guessed))
     caps = await caps_of(conn, wallets, now)
-    rows = _name(_price(items, wallets, tariffs, caps), ids, hold_ids)
-    inserted_ids = await _insert(conn, rows, now)
-    inserted = [r for r in rows if r.id in inserted_ids]
+    final = [r.id for r in guessed]
+    inserted = _name(_price([r.sms for r in guessed], wallets, tariffs, caps), hold_of, final)
+    await _correct(conn, guessed, inserted, now)
     queued = [r for r in inserted if r.hold_id is not None]
-    await queue(conn, [r.id for r in queued], [r.sms.not_before or now for r in queued])
     holds = [
         NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
                 f"notification:{r.id}")
         for r in queued if r.hold_id is not None
     ]  # fmt: skip
     await place_holds(conn, holds, _expiry(queued, now, hold_ttl), created_at=now)
-    result.duplicates += len(rows) - len(inserted)
+    result.duplicates += len(guess) - len(inserted)
     result.queued = len(queued)
     result.skipped = len(inserted) - len(queued)
     result.notification_ids = [r.id for r in queued]
@@ -131,6 +142,40 @@ async def enqueue_paid(
     return result
 
 
+async def _queue(conn: Conn, rows: Sequence[_Row], now: datetime) -> None:
+    await queue(conn, [r.id for r in rows], [r.sms.not_before or now for r in rows])
+
+
+_CORRECT = """
+UPDATE notifications n SET status = d.status, last_error = d.why, price = d.price,
+       currency = d.currency, hold_id = d.hold_id
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+       AS d(id, status, why, price, currency, hold_id)
+ WHERE n.id = d.id
+"""
+
+
+async def _correct(
+    conn: Conn, guessed: Sequence[_Row], final: Sequence[_Row], now: datetime
+) -> None:
+    """Rewrite the rows the second pricing decided otherwise (rare), and their queue rows."""
+    changed = [f for g, f in zip(guessed, final, strict=True) if g != f]
+    if not changed:
+        return
+    await conn.execute(
+        _CORRECT, [r.id for r in changed], [r.status for r in changed],
+        [r.skipped_why for r in changed], [r.price for r in changed],
+        [r.currency for r in changed], [r.hold_id for r in changed],
+    )  # fmt: skip
+    await conn.execute(
+        "DELETE FROM outbox_queue WHERE notification_id = ANY ($1::bigint[])",
+        [r.id for r in changed if r.hold_id is None],
+    )
+    was_queued = {g.id for g in guessed if g.hold_id is not None}
+    await _queue(conn, [r for r in changed if r.hold_id is not None and r.id not in was_queued],
+                 now)  # fmt: skip
+
+
 async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
     """Ids from the sequences up front, so the outbox row names its hold when it is written
     and nothing is rewritten afterwards (a hold id for every row: skipped rows leave a gap)."""
@@ -140,10 +185,10 @@ async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
     return [i[0] for i in ids], await new_hold_ids(conn, count)
 
 
-def _name(rows: list[_Row], ids: list[int], hold_ids: list[int]) -> list[_Row]:
+def _name(rows: list[_Row], hold_of: dict[int, int], ids: list[int]) -> list[_Row]:
     return [
-        replace(r, id=i, hold_id=None if r.skipped_why else h)
-        for r, i, h in zip(rows, ids, hold_ids, strict=True)
+        replace(r, id=i, hold_id=None if r.skipped_why else hold_of[i])
+        for r, i in zip(rows, ids, strict=True)
     ]
 
 
