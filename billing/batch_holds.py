@@ -59,26 +59,23 @@ async def new_hold_ids(conn: Conn, count: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def place_holds(
+async def write_holds(
     conn: Conn,
     holds: Sequence[NewHold],
     expires_at: datetime,
     *,
     created_at: datetime | None = None,
 ) -> None:
-    """Reserve every hold on its (locked) wallet in one statement. `created_at` (default: the
-    database's now) decides the month a hold counts in against a monthly cap."""
+    """Write the hold rows, before their wallets are locked: they reserve nothing until
+    `reserve_holds` moves them onto their wallets, in this transaction. `created_at`
+    (default: the database's now) decides the month a hold counts in against a monthly cap."""
     _require_tx(conn)
     if not holds:
         return
     await conn.execute(
-        "WITH h AS (INSERT INTO ledger_holds (id, account_id, amount, currency, reference,"
-        "  expires_at, created_at) SELECT *, $6::timestamptz, coalesce($7::timestamptz, now())"
-        "  FROM unnest($1::bigint[], $2::bigint[],"
-        "  $3::bigint[], $4::text[], $5::text[]) RETURNING account_id, amount)"
-        " UPDATE ledger_accounts a SET held = a.held + s.amount"
-        " FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s"
-        " WHERE a.id = s.account_id",
+        "INSERT INTO ledger_holds (id, account_id, amount, currency, reference, expires_at,"
+        " created_at) SELECT *, $6::timestamptz, coalesce($7::timestamptz, now())"
+        " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])",
         [h.id for h in holds],
         [h.account_id for h in holds],
         [h.amount for h in holds],
@@ -87,6 +84,20 @@ async def place_holds(
         expires_at,
         created_at,
     )
+
+
+async def reserve_holds(conn: Conn, holds: Sequence[NewHold]) -> None:
+    """Reserve written holds on their (locked) wallets in one statement: a wallet that cannot
+    afford them fails the CHECK available >= 0, and the whole batch with it."""
+    if holds:
+        await conn.execute(
+            "UPDATE ledger_accounts a SET held = a.held + s.amount"
+            " FROM (SELECT account_id, sum(amount) AS amount"
+            "  FROM unnest($1::bigint[], $2::bigint[]) AS h(account_id, amount)"
+            "  GROUP BY account_id) s WHERE a.id = s.account_id",
+            [h.account_id for h in holds],
+            [h.amount for h in holds],
+        )
 
 
 async def lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:

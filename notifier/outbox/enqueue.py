@@ -18,7 +18,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds, read_wallets
+from billing.batch_holds import (
+    NewHold,
+    lock_wallets,
+    new_hold_ids,
+    read_wallets,
+    reserve_holds,
+    write_holds,
+)
 from billing.ledger import Balance
 from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
@@ -102,10 +109,10 @@ async def enqueue_paid(
     """Price, hold and queue every item; see the module docstring.
 
     The wallets are locked last (README, "Lock order"): the rows are priced first from the
-    wallets as they are and written, then priced again under the wallets' lock, and the few
-    whose fate changed meanwhile (a top-up, another batch's holds, a cap) are corrected
-    before any money is held. A dispatcher settling these parents' SMS waits for the holds
-    alone, not for the outbox rows."""
+    wallets as they are, and the outbox rows, queue rows and holds written; then the batch is
+    priced again under the wallets' lock, the few rows whose fate changed meanwhile (money
+    that came or went, a cap) are corrected, and the holds are reserved on their wallets in
+    one UPDATE. A settle for these parents waits for that UPDATE, not for the rows."""
     result = EnqueueResult()
     items = await _without_known_duplicates(conn, items, result)
     if not items:
@@ -117,19 +124,17 @@ async def enqueue_paid(
     guess = _name(_price(items, seen, tariffs, await caps_of(conn, seen, now)), hold_of, ids)
     inserted_ids = await _insert(conn, guess, now)
     guessed = [r for r in guess if r.id in inserted_ids]
-    await _queue(conn, [r for r in guessed if r.hold_id is not None], now)
+    held = [r for r in guessed if r.hold_id is not None]
+    await _queue(conn, held, now)
+    expiry = _expiry(held, now, hold_ttl)
+    await write_holds(conn, _holds(held, seen), expiry, created_at=now)
     wallets = await lock_wallets(conn, (r.sms.parent_id for r in guessed))
-    caps = await caps_of(conn, wallets, now)
+    caps = await caps_of(conn, wallets, now, excluding=[r.hold_id for r in held if r.hold_id])
     final = [r.id for r in guessed]
     inserted = _name(_price([r.sms for r in guessed], wallets, tariffs, caps), hold_of, final)
-    await _correct(conn, guessed, inserted, now)
+    await _correct(conn, guessed, inserted, wallets, now, hold_ttl)
     queued = [r for r in inserted if r.hold_id is not None]
-    holds = [
-        NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
-                f"notification:{r.id}")
-        for r in queued if r.hold_id is not None
-    ]  # fmt: skip
-    await place_holds(conn, holds, _expiry(queued, now, hold_ttl), created_at=now)
+    await reserve_holds(conn, _holds(queued, wallets))
     result.duplicates += len(guess) - len(inserted)
     result.queued = len(queued)
     result.skipped = len(inserted) - len(queued)
@@ -146,6 +151,14 @@ async def _queue(conn: Conn, rows: Sequence[_Row], now: datetime) -> None:
     await queue(conn, [r.id for r in rows], [r.sms.not_before or now for r in rows])
 
 
+def _holds(rows: Sequence[_Row], wallets: dict[str, Balance]) -> list[NewHold]:
+    return [
+        NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
+                f"notification:{r.id}")
+        for r in rows if r.hold_id is not None
+    ]  # fmt: skip
+
+
 _CORRECT = """
 UPDATE notifications n SET status = d.status, last_error = d.why, price = d.price,
        currency = d.currency, hold_id = d.hold_id
@@ -156,12 +169,15 @@ UPDATE notifications n SET status = d.status, last_error = d.why, price = d.pric
 
 
 async def _correct(
-    conn: Conn, guessed: Sequence[_Row], final: Sequence[_Row], now: datetime
-) -> None:
-    """Rewrite the rows the second pricing decided otherwise (rare), and their queue rows."""
-    changed = [f for g, f in zip(guessed, final, strict=True) if g != f]
-    if not changed:
+    conn: Conn, guessed: Sequence[_Row], final: Sequence[_Row], wallets: dict[str, Balance],
+    now: datetime, ttl: timedelta,
+) -> None:  # fmt: skip
+    """Rewrite the rows the second pricing decided otherwise (rare): the outbox row, its
+    queue row and its hold, none of which anyone else can see yet."""
+    pairs = [(g, f) for g, f in zip(guessed, final, strict=True) if g != f]
+    if not pairs:
         return
+    changed = [f for _, f in pairs]
     await conn.execute(
         _CORRECT, [r.id for r in changed], [r.status for r in changed],
         [r.skipped_why for r in changed], [r.price for r in changed],
@@ -169,11 +185,16 @@ async def _correct(
     )  # fmt: skip
     await conn.execute(
         "DELETE FROM outbox_queue WHERE notification_id = ANY ($1::bigint[])",
-        [r.id for r in changed if r.hold_id is None],
+        [g.id for g, _ in pairs if g.hold_id is not None],
     )
-    was_queued = {g.id for g in guessed if g.hold_id is not None}
-    await _queue(conn, [r for r in changed if r.hold_id is not None and r.id not in was_queued],
-                 now)  # fmt: skip
+    await conn.execute(
+        "DELETE FROM ledger_holds WHERE id = ANY ($1::bigint[])",
+        [g.hold_id for g, _ in pairs if g.hold_id is not None],
+    )
+    now_held = [r for r in changed if r.hold_id is not None]
+    await _queue(conn, now_held, now)
+    await write_holds(conn, _holds(now_held, wallets), _expiry(now_held, now, ttl),
+                      created_at=now)  # fmt: skip
 
 
 async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
