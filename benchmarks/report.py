@@ -9,7 +9,7 @@ Row = tuple[str, str, str | None, Callable[[dict[str, float]], bool] | None, str
 # (label, figure, ceiling, goal check, goal text)
 ROWS: list[Row] = [
     ("raw PostgreSQL batched writes (ceiling)", "pg_raw_rows_per_s", None, None, ""),
-    ("raw outbox row + hold inserts (ceiling)", "pg_outbox_rows_per_s", None, None, ""),
+    ("raw outbox + queue row + hold inserts (ceiling)", "pg_outbox_rows_per_s", None, None, ""),
     ("raw PostgreSQL one-row commits (ceiling)", "pg_commits_per_s", None, None, ""),
     ("SMS charges, one hot wallet", "charges_hot_wallet_per_s", "pg_commits_per_s", None, ""),
     ("SMS charges, 200 wallets", "charges_many_wallets_per_s", "pg_commits_per_s", None, ""),

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing.ledger import Balance, _require_tx, account
+from billing.ledger import Balance, _require_tx
 from billing.types import Conn
 
 
@@ -26,11 +26,25 @@ class NewHold:
 
 
 async def lock_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balance]:
-    """Lock the parents' wallets in account-id order; their balances under the lock."""
+    """Lock the parents' wallets in account-id order; their balances under the lock.
+    FOR NO KEY UPDATE, as every wallet lock: it does not wait for the key-share locks that
+    ledger entries take on their accounts (a settle writes its captures' entries before it
+    locks wallets: billing/captures.py)."""
     _require_tx(conn)
     rows = await conn.fetch(
         "SELECT id, owner, currency, posted, held FROM ledger_accounts"
-        " WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY id FOR UPDATE",
+        " WHERE kind = 'wallet' AND owner = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
+        sorted(set(parent_ids)),
+    )
+    return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
+
+
+async def read_wallets(conn: Conn, parent_ids: Iterable[str]) -> dict[str, Balance]:
+    """The parents' wallets as they are, without locking them: a first guess, to be
+    checked under `lock_wallets` before any money is held."""
+    rows = await conn.fetch(
+        "SELECT id, owner, currency, posted, held FROM ledger_accounts"
+        " WHERE kind = 'wallet' AND owner = ANY($1::text[])",
         sorted(set(parent_ids)),
     )
     return {r["owner"]: Balance(r["id"], r["currency"], r["posted"], r["held"]) for r in rows}
@@ -45,26 +59,23 @@ async def new_hold_ids(conn: Conn, count: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def place_holds(
+async def write_holds(
     conn: Conn,
     holds: Sequence[NewHold],
     expires_at: datetime,
     *,
     created_at: datetime | None = None,
 ) -> None:
-    """Reserve every hold on its (locked) wallet in one statement. `created_at` (default: the
-    database's now) decides the month a hold counts in against a monthly cap."""
+    """Write the hold rows, before their wallets are locked: they reserve nothing until
+    `reserve_holds` moves them onto their wallets, in this transaction. `created_at`
+    (default: the database's now) decides the month a hold counts in against a monthly cap."""
     _require_tx(conn)
     if not holds:
         return
     await conn.execute(
-        "WITH h AS (INSERT INTO ledger_holds (id, account_id, amount, currency, reference,"
-        "  expires_at, created_at) SELECT *, $6::timestamptz, coalesce($7::timestamptz, now())"
-        "  FROM unnest($1::bigint[], $2::bigint[],"
-        "  $3::bigint[], $4::text[], $5::text[]) RETURNING account_id, amount)"
-        " UPDATE ledger_accounts a SET held = a.held + s.amount"
-        " FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s"
-        " WHERE a.id = s.account_id",
+        "INSERT INTO ledger_holds (id, account_id, amount, currency, reference, expires_at,"
+        " created_at) SELECT *, $6::timestamptz, coalesce($7::timestamptz, now())"
+        " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])",
         [h.id for h in holds],
         [h.account_id for h in holds],
         [h.amount for h in holds],
@@ -75,52 +86,29 @@ async def place_holds(
     )
 
 
+async def reserve_holds(conn: Conn, holds: Sequence[NewHold]) -> None:
+    """Reserve written holds on their (locked) wallets in one statement: a wallet that cannot
+    afford them fails the CHECK available >= 0, and the whole batch with it."""
+    if holds:
+        await conn.execute(
+            "UPDATE ledger_accounts a SET held = a.held + s.amount"
+            " FROM (SELECT account_id, sum(amount) AS amount"
+            "  FROM unnest($1::bigint[], $2::bigint[]) AS h(account_id, amount)"
+            "  GROUP BY account_id) s WHERE a.id = s.account_id",
+            [h.account_id for h in holds],
+            [h.amount for h in holds],
+        )
+
+
 async def lock_wallets_of_holds(conn: Conn, hold_ids: Sequence[int]) -> None:
     """Lock the wallets of these holds in account-id order. A transaction that resolves
     holds in more than one step locks all their wallets first, in one step: two steps, each
     in order, are not one order."""
     await conn.execute(
         "SELECT 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_holds"
-        " WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE",
+        " WHERE id = ANY($1::bigint[])) ORDER BY id FOR NO KEY UPDATE",
         list(hold_ids),
     )
-
-
-async def capture_holds(conn: Conn, hold_ids: Sequence[int]) -> list[int]:
-    """Charge every open hold among `hold_ids`: wallet -> SMS revenue, one balanced ledger
-    transaction per hold (unique per hold, as capture_hold posts it). Returns the holds
-    captured now; those resolved before are left alone."""
-    _require_tx(conn)
-    if not hold_ids:
-        return []
-    await lock_wallets_of_holds(conn, hold_ids)
-    for currency in await _currencies(conn, hold_ids):
-        await account(conn, "sms_revenue", "", currency)  # exists after the first charge
-    rows = await conn.fetch(_CAPTURE, list(hold_ids))
-    return [r["id"] for r in rows]
-
-
-_CAPTURE = """
-WITH h AS (
-  UPDATE ledger_holds SET status = 'captured', resolution = 'accepted by provider',
-         resolved_at = now(), transaction_id = nextval('ledger_transactions_id_seq')
-   WHERE id = ANY($1::bigint[]) AND status = 'open'
-  RETURNING id, account_id, amount, currency, transaction_id),
-t AS (
-  INSERT INTO ledger_transactions (id, kind, reference)
-  SELECT transaction_id, 'sms_charge', 'hold:' || id FROM h),
-a AS (
-  UPDATE ledger_accounts w SET held = w.held - s.amount
-    FROM (SELECT account_id, sum(amount) AS amount FROM h GROUP BY account_id) s
-   WHERE w.id = s.account_id),
-e AS (
-  INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)
-  SELECT transaction_id, account_id, amount, currency FROM h
-  UNION ALL
-  SELECT h.transaction_id, r.id, -h.amount, h.currency FROM h
-    JOIN ledger_accounts r ON r.kind = 'sms_revenue' AND r.owner = '' AND r.currency = h.currency)
-SELECT id FROM h
-"""
 
 
 async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list[int]:
@@ -144,10 +132,3 @@ async def release_holds(conn: Conn, releases: Sequence[tuple[int, str]]) -> list
         [why[:200] for _, why in releases],
     )
     return [r["id"] for r in rows]
-
-
-async def _currencies(conn: Conn, hold_ids: Sequence[int]) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT DISTINCT currency FROM ledger_holds WHERE id = ANY($1::bigint[])", list(hold_ids)
-    )
-    return [r[0] for r in rows]

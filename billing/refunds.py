@@ -78,7 +78,7 @@ async def _lock_available(conn: Conn, parent_id: str, currency: str) -> int:
     # Locked: an SMS hold placed meanwhile cannot spend what this refund takes.
     row = await conn.fetchrow(
         "SELECT posted - held AS available FROM ledger_accounts"
-        " WHERE kind = 'wallet' AND owner = $1 AND currency = $2 FOR UPDATE",
+        " WHERE kind = 'wallet' AND owner = $1 AND currency = $2 FOR NO KEY UPDATE",
         parent_id,
         currency,
     )

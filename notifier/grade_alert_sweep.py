@@ -19,29 +19,27 @@ from billing.types import Conn
 from notifier import keys
 from notifier.grade_bundles import send_due_bundles
 from notifier.handlers import HandlerContext
+from notifier.outbox.queue import cancel_waiting
 from notifier.transient import retry_transaction
 
-_WITHDRAW = """
+_SUPERSEDED = """
 WITH q AS (
     SELECT id, dedupe_key, regexp_replace(dedupe_key, ':[^:]*$', '') AS grade_key,
            row_number() OVER (PARTITION BY subscription_id,
                               regexp_replace(dedupe_key, ':[^:]*$', '') ORDER BY id DESC) AS rank
-      FROM notifications WHERE status = 'queued' AND dedupe_key LIKE 'grade:%'),
-superseded AS (
-    SELECT q.id FROM q LEFT JOIN grades g ON g.id = substr(q.grade_key, 7)
-     WHERE q.rank > 1 OR (g.deleted AND q.dedupe_key NOT LIKE '%:deleted'))
-UPDATE notifications n SET status = 'cancelled',
-       last_error = 'replaced or withdrawn: the grade changed before the alert was sent'
-  FROM superseded s WHERE n.id = s.id AND n.status = 'queued'
-RETURNING n.hold_id
+      FROM notifications WHERE status = 'queued' AND dedupe_key LIKE 'grade:%')
+SELECT q.id FROM q LEFT JOIN grades g ON g.id = substr(q.grade_key, 7)
+ WHERE q.rank > 1 OR (g.deleted AND q.dedupe_key NOT LIKE '%:deleted')
 """
+_WHY = "replaced or withdrawn: the grade changed before the alert was sent"
 
 
 async def withdraw_superseded(conn: Conn) -> int:
-    """Cancel superseded queued grade alerts and release their holds (caller's transaction);
-    returns how many were cancelled."""
-    rows = await conn.fetch(_WITHDRAW)
-    await release_holds(conn, [(r["hold_id"], "grade alert withdrawn") for r in rows if r[0]])
+    """Cancel superseded grade alerts still waiting (not being sent) and release their holds
+    (caller's transaction); returns how many were cancelled."""
+    superseded = [r[0] for r in await conn.fetch(_SUPERSEDED)]
+    rows = await cancel_waiting(conn, superseded, _WHY)
+    await release_holds(conn, [(r["hold_id"], "grade alert withdrawn") for r in rows if r[1]])
     return len(rows)
 
 

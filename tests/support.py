@@ -123,3 +123,11 @@ def received_sms(outbox: Path) -> list[dict[str, Any]]:
     if not outbox.exists():
         return []
     return [json.loads(line) for line in outbox.read_text("utf-8").splitlines() if line]
+
+
+# Tests that write outbox rows by hand put the queued ones in the narrow queue too, as
+# enqueue_paid does (notifier/outbox/queue.py): the dispatcher claims from there.
+QUEUE_QUEUED = (
+    "INSERT INTO outbox_queue (notification_id, due_at) SELECT id, next_attempt_at"
+    " FROM notifications WHERE status = 'queued' ON CONFLICT DO NOTHING"
+)

@@ -22,6 +22,7 @@ from billing.types import Conn
 from notifier.handlers import HandlerContext
 from notifier.handlers.grade_marks import drop_waiting, reopen_bundles, wait_for_bundle
 from notifier.outbox.enqueue import PendingSms, sms_to
+from notifier.outbox.queue import cancel_waiting
 from notifier.outbox.recipients import Recipient
 from notifier.outbox.window import not_before_by_subscription
 from notifier.sms.grade_texts import GradeFacts, GradeNews, grade_alert
@@ -132,25 +133,25 @@ async def _withdraw_pending(conn: Conn, grade_id: str, key: str) -> set[int]:
     """Cancel this grade's alerts still waiting (other versions), releasing their holds, in
     this transaction; returns the subscriptions whose parent was told about the grade."""
     rows = await conn.fetch(
-        "SELECT id, subscription_id, status, dedupe_key FROM notifications"
-        " WHERE dedupe_key LIKE 'grade:%' AND dedupe_key COLLATE \"C\" >= $1"
-        " AND dedupe_key COLLATE \"C\" < $2 AND status IN ('queued', 'sending', 'sent')",
+        "SELECT n.id, n.subscription_id, n.dedupe_key, CASE WHEN q.lease_owner IS NOT NULL"
+        " THEN 'sending' ELSE n.status END AS status FROM notifications n"
+        " LEFT JOIN outbox_queue q ON q.notification_id = n.id"
+        " WHERE n.dedupe_key LIKE 'grade:%' AND n.dedupe_key COLLATE \"C\" >= $1"
+        " AND n.dedupe_key COLLATE \"C\" < $2 AND n.status IN ('queued', 'sent')",
         f"grade:{grade_id}:",
         f"grade:{grade_id};",  # ';' follows ':' in byte order: every key of this grade
     )
     # ...and of grades whose id extends this one ('g:1' vs 'g:1:2'): versions have no ':'.
     rows = [r for r in rows if ":" not in r["dedupe_key"][len(grade_id) + 7 :]]
     stale = [r["id"] for r in rows if r["status"] == "queued" and r["dedupe_key"] != key]
-    if stale:
-        cancelled = await conn.fetch(
-            "UPDATE notifications SET status = 'cancelled', last_error = $2"
-            " WHERE id = ANY ($1::bigint[]) AND status = 'queued' RETURNING hold_id",
-            stale,
-            "replaced or withdrawn: the grade changed before the alert was sent",
-        )
-        holds = [(r["hold_id"], "grade alert withdrawn") for r in cancelled if r["hold_id"]]
-        await release_holds(conn, holds)
-    return {r["subscription_id"] for r in rows if r["status"] in TOLD}
+    cancelled = await cancel_waiting(
+        conn, stale, "replaced or withdrawn: the grade changed before the alert was sent"
+    )
+    holds = [(r["hold_id"], "grade alert withdrawn") for r in cancelled if r["hold_id"]]
+    await release_holds(conn, holds)
+    # One a dispatcher took meanwhile could not be cancelled: it is being sent.
+    sending = set(stale) - {r["id"] for r in cancelled}
+    return {r["subscription_id"] for r in rows if r["status"] in TOLD or r["id"] in sending}
 
 
 def _sms(

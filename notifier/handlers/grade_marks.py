@@ -11,6 +11,7 @@ from datetime import datetime
 
 from billing.batch_holds import release_holds
 from billing.types import Conn
+from notifier.outbox.queue import cancel_waiting
 
 TOLD = ("sending", "sent")  # the parent has (or may have) the bundle already
 
@@ -46,25 +47,29 @@ async def reopen_bundles(conn: Conn, grade_id: str, version: str) -> dict[int, s
     cancelled (holds released) and their marks wait again, to be composed anew; returns,
     per subscription, the version of the grade its parent was told in a bundle."""
     rows = await conn.fetch(
-        "SELECT m.subscription_id, m.notification_id, m.version, n.status"
-        " FROM grade_alert_marks m JOIN notifications n ON n.id = m.notification_id"
-        " WHERE m.grade_id = $1 FOR UPDATE OF n",
+        "SELECT m.subscription_id, m.notification_id, m.version, CASE WHEN q.lease_owner"
+        " IS NOT NULL THEN 'sending' ELSE n.status END AS status FROM grade_alert_marks m"
+        " JOIN notifications n ON n.id = m.notification_id"
+        " LEFT JOIN outbox_queue q ON q.notification_id = n.id"
+        " WHERE m.grade_id = $1",
         grade_id,
     )
     stale = [
         r["notification_id"] for r in rows if r["status"] == "queued" and r["version"] != version
     ]
-    if stale:
-        cancelled = await conn.fetch(
-            "UPDATE notifications SET status = 'cancelled', last_error = $2"
-            " WHERE id = ANY ($1::bigint[]) AND status = 'queued' RETURNING id, hold_id",
-            stale,
-            "replaced: a grade in it changed before it was sent",
-        )
-        await release_holds(conn, [(r["hold_id"], "grade alert withdrawn") for r in cancelled])
-        await conn.execute(
-            "UPDATE grade_alert_marks SET notification_id = NULL, version = NULL, told_on = NULL"
-            " WHERE notification_id = ANY ($1::bigint[])",
-            [r["id"] for r in cancelled],
-        )
-    return {r["subscription_id"]: r["version"] for r in rows if r["status"] in TOLD}
+    cancelled = await cancel_waiting(
+        conn, stale, "replaced: a grade in it changed before it was sent"
+    )
+    await release_holds(conn, [(r["hold_id"], "grade alert withdrawn") for r in cancelled])
+    await conn.execute(
+        "UPDATE grade_alert_marks SET notification_id = NULL, version = NULL, told_on = NULL"
+        " WHERE notification_id = ANY ($1::bigint[])",
+        [r["id"] for r in cancelled],
+    )
+    # One a dispatcher took meanwhile could not be cancelled: it is being sent.
+    sending = set(stale) - {r["id"] for r in cancelled}
+    return {
+        r["subscription_id"]: r["version"]
+        for r in rows
+        if r["status"] in TOLD or r["notification_id"] in sending
+    }

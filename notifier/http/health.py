@@ -50,8 +50,8 @@ async def _outbox(app: web.Application) -> str:
     try:
         oldest = await asyncio.wait_for(
             app[keys.POOL].fetchval(
-                "SELECT extract(epoch FROM $1::timestamptz - min(next_attempt_at))"
-                " FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1",
+                "SELECT extract(epoch FROM $1::timestamptz - min(due_at))"
+                " FROM outbox_queue WHERE lease_owner IS NULL AND due_at <= $1",
                 app[keys.CLOCK].now(),
             ),
             timeout=2,

@@ -161,9 +161,14 @@ async def reasons(
     conn: Conn, ids: Sequence[int], *, now: datetime, grace: timedelta, language: Language
 ) -> dict[int, Reason]:
     rows = await conn.fetch(
-        "SELECT n.id, n.status, n.delivery_status, n.kind, n.created_at, n.next_attempt_at,"
-        " n.attempts, n.in_doubt, p.time_zone, n.currency, n.last_error"
-        " FROM notifications n"
+        "SELECT n.id, CASE WHEN q.lease_owner IS NOT NULL THEN 'sending' ELSE n.status END"
+        " AS status, n.delivery_status, n.kind, n.created_at,"
+        " CASE WHEN q.lease_owner IS NULL THEN coalesce(q.due_at, n.next_attempt_at)"
+        " ELSE n.next_attempt_at END AS next_attempt_at,"
+        " coalesce(q.attempts, n.attempts) AS attempts, coalesce(q.in_doubt, n.in_doubt)"
+        " AS in_doubt, p.time_zone, n.currency, coalesce(q.last_error, n.last_error)"
+        " AS last_error FROM notifications n"
+        " LEFT JOIN outbox_queue q ON q.notification_id = n.id"
         " LEFT JOIN pupils p ON p.id = n.pupil_id WHERE n.id = ANY($1::bigint[])",
         list(ids),
     )

@@ -59,7 +59,7 @@ async def spending(conn: Conn, parent_id: str, now: datetime) -> Spending:
     wallet = await wallet_balance(conn, parent_id)
     spent = 0
     if wallet is not None:
-        spent = (await conn.fetchrow(SPEND, [wallet.account_id], [since]) or [0, 0])[1]
+        spent = (await conn.fetchrow(SPEND, [wallet.account_id], [since], []) or [0, 0])[1]
     reached = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM cap_notices WHERE parent_id = $1 AND month = $2)",
         parent_id,

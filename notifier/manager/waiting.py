@@ -17,16 +17,18 @@ from typing import Final
 from billing.batch_holds import release_holds
 from billing.types import Conn
 from notifier.notification_types import KINDS, NotificationType
+from notifier.outbox.queue import cancel_waiting
 
 STOPPED: Final = "stopped: the parent replied STOP before it was sent"
 SWITCHED_OFF: Final = "switched off: the parent switched notifications off before it was sent"
 
-_CANCEL = """
-UPDATE notifications SET status = 'cancelled', last_error = $3
+# The candidates; notifier/outbox/queue.py cancels those still free under the queue rows' locks
+# (one a dispatcher is sending, or a provider may have, is left alone).
+_WAITING = """
+SELECT id FROM notifications
  WHERE subscription_id = ANY ($1::bigint[]) AND ($2::text IS NULL OR phone = $2)
-   AND ($4::text[] IS NULL OR kind = ANY ($4::text[]))
-   AND status = 'queued' AND NOT in_doubt AND hold_id IS NOT NULL
-RETURNING hold_id
+   AND ($3::text[] IS NULL OR kind = ANY ($3::text[]))
+   AND status = 'queued' AND hold_id IS NOT NULL
 """
 
 
@@ -57,6 +59,7 @@ async def _cancel(
     conn: Conn, subs: list[int], phone: str | None, error: str, why: str,
     kinds: list[str] | None = None,
 ) -> int:  # fmt: skip
-    cancelled = await conn.fetch(_CANCEL, subs, phone, error, kinds)
+    waiting = await conn.fetch(_WAITING, subs, phone, kinds)
+    cancelled = await cancel_waiting(conn, [r["id"] for r in waiting], error, in_doubt_too=False)
     await release_holds(conn, [(r["hold_id"], why) for r in cancelled])
     return len(cancelled)

@@ -35,7 +35,7 @@ ON CONFLICT DO NOTHING
 """
 _LOCK_WALLETS = """
 SELECT 1 FROM ledger_accounts WHERE kind = 'wallet'
-   AND owner IN (SELECT parent_id FROM import_balances_stage) ORDER BY id FOR UPDATE
+   AND owner IN (SELECT parent_id FROM import_balances_stage) ORDER BY id FOR NO KEY UPDATE
 """
 _OTHER_REFERENCE = """
 DELETE FROM import_balances_stage s USING opening_balances o

@@ -38,13 +38,21 @@ SELECT owner AS parent_id, currency, posted, held, posted - held AS available
 """
 
 _MESSAGES = """
-SELECT id, parent_id, kind, status, parts, price, currency, provider, provider_message_id,
-       last_error, attempts, in_doubt, in_doubt_provider, created_at, next_attempt_at, sent_at,
-       delivery_status, delivery_reported_at, delivery_detail, hold_id IS NOT NULL AS held,
+SELECT n.id, n.parent_id, n.kind,
+       CASE WHEN q.lease_owner IS NOT NULL THEN 'sending' ELSE n.status END AS status,
+       n.parts, n.price, n.currency, n.provider, n.provider_message_id,
+       coalesce(q.last_error, n.last_error) AS last_error,
+       coalesce(q.attempts, n.attempts) AS attempts, coalesce(q.in_doubt, n.in_doubt) AS in_doubt,
+       coalesce(q.in_doubt_provider, n.in_doubt_provider) AS in_doubt_provider, n.created_at,
+       CASE WHEN q.lease_owner IS NULL THEN coalesce(q.due_at, n.next_attempt_at)
+            ELSE n.next_attempt_at END AS next_attempt_at, n.sent_at,
+       n.delivery_status, n.delivery_reported_at, n.delivery_detail,
+       n.hold_id IS NOT NULL AS held,
        EXISTS (SELECT 1 FROM ledger_transactions t
-                WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || hold_id) AS refunded
-  FROM notifications WHERE parent_id = ANY($2::text[]) AND phone = $1
- ORDER BY created_at DESC, id DESC LIMIT $3
+                WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || n.hold_id) AS refunded
+  FROM notifications n LEFT JOIN outbox_queue q ON q.notification_id = n.id
+ WHERE n.parent_id = ANY($2::text[]) AND n.phone = $1
+ ORDER BY n.created_at DESC, n.id DESC LIMIT $3
 """
 
 

@@ -36,15 +36,16 @@ SELECT coalesce(substring(last_error from '^rejected by ([^:]+):'),
  GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
 """
 
+# The narrow queue alone (notifier/outbox/queue.py): a leased row is being sent.
 _QUEUE = """
-SELECT count(*) FILTER (WHERE status = 'queued' AND next_attempt_at <= $1) AS due,
-       count(*) FILTER (WHERE status = 'queued' AND next_attempt_at > $1) AS later,
-       count(*) FILTER (WHERE status = 'sending') AS sending,
+SELECT count(*) FILTER (WHERE lease_owner IS NULL AND due_at <= $1) AS due,
+       count(*) FILTER (WHERE lease_owner IS NULL AND due_at > $1) AS later,
+       count(*) FILTER (WHERE lease_owner IS NOT NULL) AS sending,
        count(*) FILTER (WHERE in_doubt) AS in_doubt,
        extract(epoch FROM $1::timestamptz
-               - min(next_attempt_at) FILTER (WHERE status = 'queued' AND next_attempt_at <= $1))
+               - min(due_at) FILTER (WHERE lease_owner IS NULL AND due_at <= $1))
            AS oldest_due_seconds
-  FROM notifications WHERE status IN ('queued', 'sending')
+  FROM outbox_queue
 """
 
 

@@ -2,6 +2,7 @@
 
 Where an SMS is priced and held (`enqueue`), paid by the house (`house`), the low-balance
 notice (`lowbalance`), who receives it (`recipients`), sending and settling its hold
-(`dispatcher`), what the provider reported (`delivery`) and giving up on stale ones
-(`expiry`). `billing/` below it is money only and knows nothing of SMS.
+(`dispatcher`; what is due and leased lives in the narrow `queue`), what the provider
+reported (`delivery`) and giving up on stale ones (`expiry`). `billing/` below it is money
+only and knows nothing of SMS.
 """

@@ -17,7 +17,7 @@ then sees its holds: two batches can never both pass the cap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -80,12 +80,13 @@ SELECT DISTINCT ON (s.parent_id) s.parent_id, p.time_zone
 """
 
 
-# Holds since each month start, less released and refunded ones (see the module docstring).
+# Holds since each month start, less released and refunded ones (see the module docstring),
+# and less `$3`: the holds of the batch being priced (written before its wallets are locked).
 SPEND = """
 SELECT x.account_id, coalesce(sum(h.amount), 0)::bigint AS spent
   FROM unnest($1::bigint[], $2::timestamptz[]) AS x(account_id, since)
   LEFT JOIN ledger_holds h ON h.account_id = x.account_id AND h.created_at >= x.since
-       AND h.status <> 'released'
+       AND h.status <> 'released' AND h.id <> ALL ($3::bigint[])
        AND NOT EXISTS (SELECT 1 FROM ledger_transactions t
                         WHERE t.kind = 'sms_refund' AND t.reference = 'hold:' || h.id)
  GROUP BY x.account_id
@@ -99,9 +100,12 @@ async def school_zones(conn: Conn, parents: Mapping[str, str]) -> dict[str, str]
     return {p: parent_zone(found.get(p), currency) for p, currency in parents.items()}
 
 
-async def caps_of(conn: Conn, wallets: Mapping[str, Balance], now: datetime) -> dict[str, Cap]:
+async def caps_of(
+    conn: Conn, wallets: Mapping[str, Balance], now: datetime, excluding: Sequence[int] = ()
+) -> dict[str, Cap]:
     """The cap and month-to-date spend of every wallet in `wallets` that has a cap in its
-    currency. Call with the wallets locked (billing.batch_holds.lock_wallets)."""
+    currency, not counting the holds `excluding` (the batch's own). Call with the wallets
+    locked (billing.batch_holds.lock_wallets) for a spend that holds."""
     if not wallets:
         return {}
     rows = await conn.fetch(_CAPS, list(wallets))
@@ -116,7 +120,9 @@ async def caps_of(conn: Conn, wallets: Mapping[str, Balance], now: datetime) -> 
     owners = list(capped)
     ids = [wallets[o].account_id for o in owners]
     starts = [month_start(now, zones[o]) for o in owners]
-    spent = {r["account_id"]: r["spent"] for r in await conn.fetch(SPEND, ids, starts)}
+    spent = {
+        r["account_id"]: r["spent"] for r in await conn.fetch(SPEND, ids, starts, list(excluding))
+    }
     return {
         o: Cap(capped[o], spent.get(wallets[o].account_id, 0), wallets[o].currency, zones[o])
         for o in owners

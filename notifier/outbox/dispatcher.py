@@ -1,10 +1,11 @@
 """Sends queued SMS through the provider and settles each one's hold exactly once:
 accepted -> captured (charged); refused or out of retries -> released (not charged).
 
-A claimed row is leased to this instance (`lease_owner`, `lease_until`, renewed while its
-batch is in flight); another instance takes it over only once the lease has run out, and then
-as *in doubt*: the provider is asked by our reference before anything is sent again. Sends
-run concurrently (at most `max_in_flight`), and each batch is settled in one transaction.
+A claimed row is leased to this instance (its queue row's `lease_owner`, until its `due_at`,
+renewed while its batch is in flight; notifier/outbox/queue.py); another instance takes it
+over only once the lease has run out, and then as *in doubt*: the provider is asked by our
+reference before anything is sent again. Sends run concurrently (at most `max_in_flight`),
+and each batch is settled in one transaction.
 """
 
 from __future__ import annotations
@@ -33,31 +34,41 @@ from notifier.transient import is_conflict, is_transient, retry_transaction
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Claims touch the narrow queue alone (notifier/outbox/queue.py): a due row is leased by
+# moving its due time to the end of the lease. A row still leased past its lease (its owner
+# died or stalled) is due again, and whoever claims it takes it over in doubt.
 _CLAIM = """
-UPDATE notifications n SET status = 'sending', attempts = attempts + 1,
-       lease_owner = $3, lease_until = $1::timestamptz + $4::interval
- WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1
-              ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-RETURNING id, parent_id, phone, body, parts, encoding, price, currency, hold_id, attempts,
-          kind, in_doubt, in_doubt_provider
+WITH c AS (
+  UPDATE outbox_queue q SET lease_owner = $3, due_at = $1::timestamptz + $4::interval,
+         attempts = q.attempts + 1, in_doubt = q.in_doubt OR d.taken_over
+    FROM (SELECT notification_id, lease_owner IS NOT NULL AS taken_over FROM outbox_queue
+           WHERE due_at <= $1 ORDER BY due_at, notification_id LIMIT $2
+           FOR UPDATE SKIP LOCKED) d
+   WHERE q.notification_id = d.notification_id
+  RETURNING q.notification_id, q.attempts, q.in_doubt, q.in_doubt_provider, d.taken_over)
+SELECT n.id, n.parent_id, n.phone, n.body, n.parts, n.encoding, n.price, n.currency, n.hold_id,
+       c.attempts, n.kind, c.in_doubt, c.in_doubt_provider, c.taken_over
+  FROM c JOIN notifications n ON n.id = c.notification_id
+ ORDER BY n.id
 """
 
-# Rows whose owner died (or stalled past its lease) go back to the queue, in doubt (at the
-# provider a previous attempt was in doubt at, if one was: the row keeps it).
+# Rows leased to an instance that is gone (`$2`: this one in a previous life, or on its way
+# out) or whose lease ran out go back to the queue at once, in doubt (at the provider a
+# previous attempt was in doubt at, if one was: the row keeps it).
 _RECLAIM = """
-UPDATE notifications SET status = 'queued', in_doubt = true, next_attempt_at = $1,
-       lease_owner = NULL, lease_until = NULL
- WHERE id IN (SELECT id FROM notifications
-               WHERE status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
-               ORDER BY id FOR UPDATE)
-   AND status = 'sending' AND (lease_until < $1 OR lease_owner = $2)
+UPDATE outbox_queue SET in_doubt = true, due_at = $1, lease_owner = NULL
+ WHERE notification_id IN (SELECT notification_id FROM outbox_queue
+               WHERE lease_owner IS NOT NULL AND (due_at < $1 OR lease_owner = $2)
+               ORDER BY notification_id FOR UPDATE)
+   AND lease_owner IS NOT NULL AND (due_at < $1 OR lease_owner = $2)
 """
 
 # In id order, as settle locks them: renewing and settling one batch never deadlock.
 _RENEW = """
-UPDATE notifications SET lease_until = $3::timestamptz + $4::interval
- WHERE id IN (SELECT id FROM notifications WHERE id = ANY ($1::bigint[])
-               AND status = 'sending' AND lease_owner = $2 ORDER BY id FOR UPDATE)
+UPDATE outbox_queue SET due_at = $3::timestamptz + $4::interval
+ WHERE notification_id IN (SELECT notification_id FROM outbox_queue
+               WHERE notification_id = ANY ($1::bigint[]) AND lease_owner = $2
+               ORDER BY notification_id FOR UPDATE)
 """
 
 
@@ -102,16 +113,12 @@ class Dispatcher:
         """`workers` loops claim batches side by side (one sends while another settles)."""
         await self.reclaim(own=True)  # our own rows from a previous life (same INSTANCE_ID)
         async with asyncio.TaskGroup() as group:  # one failing stops the others
-            for worker in range(self._config.workers):
-                group.create_task(self._work(poll_seconds, reclaims=worker == 0))
+            for _ in range(self._config.workers):
+                group.create_task(self._work(poll_seconds))
 
-    async def _work(self, poll_seconds: float, *, reclaims: bool) -> None:
-        last_reclaim = self._clock.now()
+    async def _work(self, poll_seconds: float) -> None:
         while not self._stopping.is_set():
             self.beat()
-            if reclaims and self._clock.now() - last_reclaim >= self._config.lease / 2:
-                await self.reclaim()
-                last_reclaim = self._clock.now()
             if await self.dispatch_once() == self._config.batch_size:
                 continue
             with contextlib.suppress(TimeoutError):
@@ -120,7 +127,8 @@ class Dispatcher:
 
     async def reclaim(self, *, own: bool = False) -> int:
         """Put rows whose lease ran out (and with `own`, rows this instance leased in a
-        previous life) back in the queue as in doubt; returns how many."""
+        previous life) back in the queue as in doubt; returns how many. (Claiming takes
+        over rows whose lease ran out by itself; this is for a restart and a shutdown.)"""
         owner = self._config.owner if own else None
         result = await self._retrying(
             "reclaim", lambda: self._pool.execute(_RECLAIM, self._clock.now(), owner)
@@ -139,6 +147,8 @@ class Dispatcher:
         )  # fmt: skip
         if not rows:
             return 0
+        if taken := sum(r["taken_over"] for r in rows):
+            log.warning("took over %d SMS left in flight; each is looked up before sending", taken)
         keeper = asyncio.create_task(self._keep_leases([r["id"] for r in rows]))
         try:
             outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))

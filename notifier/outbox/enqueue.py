@@ -18,7 +18,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from billing.batch_holds import NewHold, lock_wallets, new_hold_ids, place_holds
+from billing.batch_holds import (
+    NewHold,
+    lock_wallets,
+    new_hold_ids,
+    read_wallets,
+    reserve_holds,
+    write_holds,
+)
 from billing.ledger import Balance
 from billing.money import format_amount
 from billing.tariffs import Tariffs, load_tariffs
@@ -26,6 +33,7 @@ from billing.types import Conn
 from gateways.sms.segments import SmsParts, count_parts
 from notifier.outbox.cap_notice import tell_cap_reached
 from notifier.outbox.caps import Cap, caps_of
+from notifier.outbox.queue import queue
 
 
 @dataclass(frozen=True)
@@ -98,25 +106,36 @@ class _Row:
 async def enqueue_paid(
     conn: Conn, items: Sequence[PendingSms], *, now: datetime, hold_ttl: timedelta
 ) -> EnqueueResult:
-    """Price, hold and queue every item; see the module docstring."""
+    """Price, hold and queue every item; see the module docstring.
+
+    The wallets are locked last (README, "Lock order"): the rows are priced first from the
+    wallets as they are, and the outbox rows, queue rows and holds written; then the batch is
+    priced again under the wallets' lock, the few rows whose fate changed meanwhile (money
+    that came or went, a cap) are corrected, and the holds are reserved on their wallets in
+    one UPDATE. A settle for these parents waits for that UPDATE, not for the rows."""
     result = EnqueueResult()
     items = await _without_known_duplicates(conn, items, result)
     if not items:
         return result
-    wallets = await lock_wallets(conn, (i.parent_id for i in items))
-    caps = await caps_of(conn, wallets, now)
-    rows = _price(items, wallets, await load_tariffs(conn, now), caps)
-    rows = await _name(conn, rows)
-    inserted_ids = await _insert(conn, rows, now)
-    inserted = [r for r in rows if r.id in inserted_ids]
+    tariffs = await load_tariffs(conn, now)
+    ids, hold_ids = await _ids(conn, len(items))
+    hold_of = dict(zip(ids, hold_ids, strict=True))
+    seen = await read_wallets(conn, (i.parent_id for i in items))
+    guess = _name(_price(items, seen, tariffs, await caps_of(conn, seen, now)), hold_of, ids)
+    inserted_ids = await _insert(conn, guess, now)
+    guessed = [r for r in guess if r.id in inserted_ids]
+    held = [r for r in guessed if r.hold_id is not None]
+    await _queue(conn, held, now)
+    expiry = _expiry(held, now, hold_ttl)
+    await write_holds(conn, _holds(held, seen), expiry, created_at=now)
+    wallets = await lock_wallets(conn, (r.sms.parent_id for r in guessed))
+    caps = await caps_of(conn, wallets, now, excluding=[r.hold_id for r in held if r.hold_id])
+    final = [r.id for r in guessed]
+    inserted = _name(_price([r.sms for r in guessed], wallets, tariffs, caps), hold_of, final)
+    await _correct(conn, guessed, inserted, wallets, now, hold_ttl)
     queued = [r for r in inserted if r.hold_id is not None]
-    holds = [
-        NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
-                f"notification:{r.id}")
-        for r in queued if r.hold_id is not None
-    ]  # fmt: skip
-    await place_holds(conn, holds, _expiry(queued, now, hold_ttl), created_at=now)
-    result.duplicates += len(rows) - len(inserted)
+    await reserve_holds(conn, _holds(queued, wallets))
+    result.duplicates += len(guess) - len(inserted)
     result.queued = len(queued)
     result.skipped = len(inserted) - len(queued)
     result.notification_ids = [r.id for r in queued]
@@ -128,15 +147,68 @@ async def enqueue_paid(
     return result
 
 
-async def _name(conn: Conn, rows: list[_Row]) -> list[_Row]:
-    """Ids from the sequences up front, so the outbox row names its hold when it is written
-    and nothing is rewritten afterwards."""
-    ids = await conn.fetch(
-        "SELECT nextval('notifications_id_seq') FROM generate_series(1, $1)", len(rows)
-    )
-    hold_ids = iter(await new_hold_ids(conn, sum(r.skipped_why is None for r in rows)))
+async def _queue(conn: Conn, rows: Sequence[_Row], now: datetime) -> None:
+    await queue(conn, [r.id for r in rows], [r.sms.not_before or now for r in rows])
+
+
+def _holds(rows: Sequence[_Row], wallets: dict[str, Balance]) -> list[NewHold]:
     return [
-        replace(r, id=i[0], hold_id=None if r.skipped_why else next(hold_ids))
+        NewHold(r.hold_id, wallets[r.sms.parent_id].account_id, r.price, r.currency or "",
+                f"notification:{r.id}")
+        for r in rows if r.hold_id is not None
+    ]  # fmt: skip
+
+
+_CORRECT = """
+UPDATE notifications n SET status = d.status, last_error = d.why, price = d.price,
+       currency = d.currency, hold_id = d.hold_id
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+       AS d(id, status, why, price, currency, hold_id)
+ WHERE n.id = d.id
+"""
+
+
+async def _correct(
+    conn: Conn, guessed: Sequence[_Row], final: Sequence[_Row], wallets: dict[str, Balance],
+    now: datetime, ttl: timedelta,
+) -> None:  # fmt: skip
+    """Rewrite the rows the second pricing decided otherwise (rare): the outbox row, its
+    queue row and its hold, none of which anyone else can see yet."""
+    pairs = [(g, f) for g, f in zip(guessed, final, strict=True) if g != f]
+    if not pairs:
+        return
+    changed = [f for _, f in pairs]
+    await conn.execute(
+        _CORRECT, [r.id for r in changed], [r.status for r in changed],
+        [r.skipped_why for r in changed], [r.price for r in changed],
+        [r.currency for r in changed], [r.hold_id for r in changed],
+    )  # fmt: skip
+    await conn.execute(
+        "DELETE FROM outbox_queue WHERE notification_id = ANY ($1::bigint[])",
+        [g.id for g, _ in pairs if g.hold_id is not None],
+    )
+    await conn.execute(
+        "DELETE FROM ledger_holds WHERE id = ANY ($1::bigint[])",
+        [g.hold_id for g, _ in pairs if g.hold_id is not None],
+    )
+    now_held = [r for r in changed if r.hold_id is not None]
+    await _queue(conn, now_held, now)
+    await write_holds(conn, _holds(now_held, wallets), _expiry(now_held, now, ttl),
+                      created_at=now)  # fmt: skip
+
+
+async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
+    """Ids from the sequences up front, so the outbox row names its hold when it is written
+    and nothing is rewritten afterwards (a hold id for every row: skipped rows leave a gap)."""
+    ids = await conn.fetch(
+        "SELECT nextval('notifications_id_seq') FROM generate_series(1, $1)", count
+    )
+    return [i[0] for i in ids], await new_hold_ids(conn, count)
+
+
+def _name(rows: list[_Row], hold_of: dict[int, int], ids: list[int]) -> list[_Row]:
+    return [
+        replace(r, id=i, hold_id=None if r.skipped_why else hold_of[i])
         for r, i in zip(rows, ids, strict=True)
     ]
 

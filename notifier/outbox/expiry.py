@@ -32,21 +32,25 @@ async def expire_stale_notifications(app: web.Application) -> int:
 _BATCH = 5000
 
 
+# Waiting rows only: one a dispatcher is sending is settled by it. Its queue row goes first,
+# then its outbox row, then the money (README, "Lock order").
+_TAKE = """
+DELETE FROM outbox_queue WHERE notification_id IN (
+  SELECT q.notification_id FROM outbox_queue q
+    JOIN notifications n ON n.id = q.notification_id JOIN ledger_holds h ON h.id = n.hold_id
+   WHERE q.lease_owner IS NULL AND h.status = 'open' AND h.expires_at <= $1
+   ORDER BY q.notification_id LIMIT $2 FOR UPDATE OF q SKIP LOCKED)
+RETURNING notification_id
+"""
+_FAIL = """
+UPDATE notifications SET status = 'failed', last_error = 'expired', failed_at = $2
+ WHERE id = ANY($1::bigint[]) RETURNING id, hold_id
+"""
+
+
 async def _expire_batch(app: web.Application, now: datetime) -> tuple[list[Record], set[int]]:
     async with app[keys.POOL].acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT n.id, n.hold_id FROM notifications n"
-            " JOIN ledger_holds h ON h.id = n.hold_id"
-            " WHERE n.status = 'queued' AND h.status = 'open' AND h.expires_at <= $1"
-            " ORDER BY n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED",
-            now,
-            _BATCH,
-        )
+        taken = [r[0] for r in await conn.fetch(_TAKE, now, _BATCH)]
+        rows = list(await conn.fetch(_FAIL, sorted(taken), now))
         released = set(await release_holds(conn, [(r["hold_id"], _WHY) for r in rows]))
-        await conn.execute(
-            "UPDATE notifications SET status = 'failed', last_error = 'expired',"
-            " failed_at = $2 WHERE id = ANY($1::bigint[])",
-            [r["id"] for r in rows if r["hold_id"] in released],
-            now,
-        )
     return rows, released

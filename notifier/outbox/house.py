@@ -15,6 +15,7 @@ from billing.money import COUNTRY_CURRENCY
 from billing.tariffs import price, price_per_part
 from billing.types import Conn
 from gateways.sms.segments import count_parts
+from notifier.outbox.queue import queue
 from notifier.sms.phones import phone_country
 
 
@@ -45,6 +46,7 @@ async def queue_house_sms(
         *(uuid.uuid4(), parent_id, pupil_id, kind, phone, body),
         *(sms.encoding, sms.parts, cost, currency, now, subscription_id),
     )
+    await queue(conn, [notification_id], [now])
     house = await account(conn, "house", "", currency)
     revenue = await account(conn, "sms_revenue", "", currency)
     legs = [Leg(house, cost), Leg(revenue, -cost)]

@@ -15,7 +15,7 @@ from billing.holds import place_hold
 from gateways.sms.incoming import Incoming
 from notifier.manager.stop import reply_sink
 from tests.e2e.api_support import KZ_PHONE, Api
-from tests.support import received_sms, wait_for
+from tests.support import QUEUE_QUEUED, received_sms, wait_for
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
@@ -149,6 +149,7 @@ async def _waiting_homework(api: Api) -> dict[str, str]:
                 " FROM subscriptions WHERE pupil_id = 'p-aida'",
                 uuid.uuid4(), hold.id, api.clock.now(), api.clock.now() + timedelta(hours=12),
             )  # fmt: skip
+            await conn.execute(QUEUE_QUEUED)
     finally:
         await conn.close()
     return token

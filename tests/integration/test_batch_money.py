@@ -13,7 +13,8 @@ import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.batch_holds import capture_holds, release_holds
+from billing.batch_holds import release_holds
+from billing.captures import capture_holds
 from billing.ledger import wallet_balance
 from notifier.manager.spending import set_cap, spending
 from notifier.outbox.enqueue import enqueue_paid

@@ -24,7 +24,7 @@ from notifier.metrics import Metrics
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.outbox.house import queue_house_sms
 from tests.integration.ledger_checks import assert_ledger_invariants
-from tests.support import MovableClock
+from tests.support import QUEUE_QUEUED, MovableClock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -84,6 +84,7 @@ async def _queue_one(pool: asyncpg.Pool, clock: MovableClock, price: int = 40_00
         hold = await place_hold(conn, "par", price, reference=f"notification:{nid}",
                                 expires_at=clock.now() + timedelta(hours=24))  # fmt: skip
         await conn.execute("UPDATE notifications SET hold_id = $2 WHERE id = $1", nid, hold.id)
+        await conn.execute(QUEUE_QUEUED)
     return int(nid)
 
 
@@ -144,8 +145,8 @@ async def test_out_of_retries_releases_the_money(pool: asyncpg.Pool) -> None:
 
 async def _leased_by_a_dead_instance(pool: asyncpg.Pool, nid: int, clock: MovableClock) -> None:
     await pool.execute(
-        "UPDATE notifications SET status = 'sending', lease_owner = 'instance-dead',"
-        " lease_until = $2 WHERE id = $1",
+        "UPDATE outbox_queue SET lease_owner = 'instance-dead', due_at = $2"
+        " WHERE notification_id = $1",
         nid,
         clock.now() - timedelta(seconds=1),
     )
@@ -160,6 +161,7 @@ async def test_an_sms_the_provider_took_before_a_crash_is_charged_not_sent_again
     await _dispatcher(pool, provider, clock, owner="instance-dead").dispatch_once()
     # The crash came after the provider accepted it and before we recorded that.
     await pool.execute("UPDATE notifications SET status = 'queued' WHERE id = $1", nid)
+    await pool.execute(QUEUE_QUEUED)
     await _leased_by_a_dead_instance(pool, nid, clock)
     survivor = _dispatcher(pool, provider, clock)
     assert await survivor.reclaim() == 1
@@ -184,14 +186,14 @@ async def test_a_live_instances_sms_is_never_taken_over(pool: asyncpg.Pool) -> N
     clock = MovableClock(T0)
     nid = await _queue_one(pool, clock)
     await pool.execute(
-        "UPDATE notifications SET status = 'sending', lease_owner = 'instance-b',"
-        " lease_until = $2 WHERE id = $1",
+        "UPDATE outbox_queue SET lease_owner = 'instance-b', due_at = $2"
+        " WHERE notification_id = $1",
         nid,
         clock.now() + timedelta(seconds=20),
     )
     other = _dispatcher(pool, ScriptedProvider(), clock)
     assert (await other.reclaim(), await other.dispatch_once()) == (0, 0)
-    assert await _state(pool, nid) == ("sending", 100_00, 40_00)
+    assert await _state(pool, nid) == ("queued", 100_00, 40_00)  # being sent by instance-b
 
 
 async def test_a_lost_acknowledgement_is_looked_up_and_charged_once(pool: asyncpg.Pool) -> None:

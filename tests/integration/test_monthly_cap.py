@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from billing.batch_holds import capture_holds, release_holds
+from billing.batch_holds import release_holds
+from billing.captures import capture_holds
 from billing.delivery import refund_undelivered
 from billing.ledger import wallet_balance
 from notifier.manager.spending import set_cap, spending

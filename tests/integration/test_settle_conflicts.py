@@ -19,7 +19,7 @@ from notifier.metrics import Metrics
 from notifier.outbox.dispatcher import DispatchConfig, Dispatcher
 from notifier.supervise import Supervisor
 from tests.integration.ledger_checks import assert_ledger_invariants
-from tests.support import MovableClock, wait_for
+from tests.support import QUEUE_QUEUED, MovableClock, wait_for
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PARENTS = ["par-1", "par-2"]  # wallets opened in this order: par-1's has the lower id
@@ -76,6 +76,7 @@ async def _queue(pool: asyncpg.Pool, clock: MovableClock) -> None:
                                         expires_at=clock.now() + timedelta(hours=1))  # fmt: skip
                 await conn.execute("UPDATE notifications SET hold_id = $2 WHERE id = $1", nid,
                                    hold.id)  # fmt: skip
+                await conn.execute(QUEUE_QUEUED)
 
 
 @pytest.fixture
@@ -92,7 +93,9 @@ async def other(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 
 async def _lock_wallet(conn: asyncpg.Connection, parent: str) -> None:
     await conn.execute(
-        "SELECT 1 FROM ledger_accounts WHERE kind = 'wallet' AND owner = $1 FOR UPDATE", parent
+        "SELECT 1 FROM ledger_accounts WHERE kind = 'wallet' AND owner = $1"
+        " FOR NO KEY UPDATE",  # as every wallet lock of the service (lock_wallets)
+        parent,
     )
 
 

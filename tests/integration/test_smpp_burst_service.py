@@ -16,7 +16,7 @@ from notifier.settings import Settings
 from tests.fakes.mobizon import FakeMobizon
 from tests.fakes.smsc_peer import SmscPeer
 from tests.integration.test_in_doubt_restart import T0, running
-from tests.support import MovableClock, wait_for
+from tests.support import QUEUE_QUEUED, MovableClock, wait_for
 
 pytest_plugins = ("tests.fakes.fixtures",)
 
@@ -49,6 +49,7 @@ async def _queue_burst(pool: asyncpg.Pool, clock: MovableClock) -> None:
             await conn.execute(
                 "UPDATE notifications SET hold_id = $2 WHERE id = $1", row["id"], hold.id
             )
+        await conn.execute(QUEUE_QUEUED)
 
 
 async def test_a_burst_with_receipts_flowing_is_sent_whole_to_the_smsc_and_charged_once(

@@ -1,0 +1,60 @@
+"""The narrow queue beside the outbox (table `outbox_queue`, migration 0024): one row per SMS
+still to be settled, holding only what changes while it waits and is sent (when it is due,
+its lease, attempts, doubt). The wide outbox row (`notifications`) is written when the SMS is
+queued and when it is settled; claiming, lease renewal and retries touch the queue alone.
+
+While an SMS has a queue row its outbox row says `queued`; the row is leased (`lease_owner`)
+while a dispatcher sends it, which readers show as `sending` (`CASE WHEN q.lease_owner IS NOT
+NULL THEN 'sending' ELSE n.status END`). Nothing references the outbox
+row by a foreign key (the outbox may be partitioned): the id alone names it.
+
+Lock order (README, "Lock order"): queue rows first, then outbox rows, wallets, holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from asyncpg import Record
+
+from billing.types import Conn
+
+_QUEUE = """
+INSERT INTO outbox_queue (notification_id, due_at)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[])
+"""
+
+
+async def queue(conn: Conn, ids: Sequence[int], due: Sequence[datetime]) -> None:
+    """Put newly inserted outbox rows in the queue (in their transaction), each due at its
+    time."""
+    if ids:
+        await conn.execute(_QUEUE, list(ids), list(due))
+
+
+# Locked in id order, re-checked under the lock: a row a dispatcher claimed meanwhile is left
+# alone (it is being sent), one still free is deleted, then its outbox row cancelled.
+_CANCEL = """
+WITH q AS (
+  DELETE FROM outbox_queue WHERE notification_id IN (
+    SELECT notification_id FROM outbox_queue
+     WHERE notification_id = ANY ($1::bigint[]) AND lease_owner IS NULL
+       AND ($3 OR NOT in_doubt)
+     ORDER BY notification_id FOR UPDATE)
+  RETURNING notification_id)
+UPDATE notifications n SET status = 'cancelled', last_error = $2
+  FROM q WHERE n.id = q.notification_id AND n.status = 'queued'
+RETURNING n.id, n.hold_id
+"""
+
+
+async def cancel_waiting(
+    conn: Conn, ids: Sequence[int], why: str, *, in_doubt_too: bool = True
+) -> list[Record]:
+    """Cancel those of these SMS still waiting (no dispatcher is sending them; with
+    `in_doubt_too` False, none a provider may already have); returns their (id, hold_id).
+    The caller releases the holds, after this (wallets come after outbox rows)."""
+    if not ids:
+        return []
+    return list(await conn.fetch(_CANCEL, sorted(ids), why, in_doubt_too))
