@@ -146,10 +146,24 @@ def _parameters(route: ApiRoute) -> list[dict[str, Any]]:
     if route.query:
         props, required = _properties(route.query)
         params += [
-            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            {"name": name, "in": "query", "required": name in required,
+             "schema": _without_null(prop)}
             for name, prop in props.items()
-        ]
+        ]  # fmt: skip
     return params
+
+
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query string cannot say null: an optional parameter is absent instead (its default),
+    so `str | None` is documented as the string alone."""
+    kinds = prop.get("anyOf")
+    if not kinds or {"type": "null"} not in kinds:
+        return prop
+    rest = [k for k in kinds if k != {"type": "null"}]
+    others = {key: value for key, value in prop.items() if key != "anyOf"}
+    if others.get("default", 0) is None:
+        del others["default"]
+    return {**rest[0], **others} if len(rest) == 1 else {"anyOf": rest, **others}
 
 
 def _properties(model: type[BaseModel]) -> tuple[dict[str, Any], set[str]]:
