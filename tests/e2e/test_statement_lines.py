@@ -10,6 +10,7 @@ import asyncpg
 
 from tests.e2e.api_support import KG_PHONE, Api
 from tests.e2e.test_api_wallet import _charge_sms, _top_up
+from tests.support import wait_for
 
 pytest_plugins = ("tests.e2e.api_fixtures",)
 
@@ -119,11 +120,22 @@ async def test_the_message_history_says_why_one_did_not_arrive(api: Api) -> None
 
 async def test_a_free_sms_about_no_child_tells_its_time_in_its_country_s_zone(api: Api) -> None:
     await api.subscribe("p-nur", "par-2", phone=KG_PHONE, language="ky")  # a code: free
+
+    async def code_settled() -> bool:  # the dispatcher done with it: the state below is ours
+        conn = await asyncpg.connect(api.settings.database_url)
+        try:
+            return bool(await conn.fetchval("SELECT count(*) FROM outbox_queue") == 0)
+        finally:
+            await conn.close()
+
+    assert await wait_for(code_settled, 10)
     # The code about no child waits for a retry at 10:05 in Bishkek (UTC+6), 09:05 in Almaty.
     api.clock.at = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
     retry = datetime(2026, 12, 7, 4, 5, tzinfo=UTC)
     await _set(api, "UPDATE notifications SET status = 'queued', attempts = 1, pupil_id = NULL,"
                " next_attempt_at = $1", retry)  # fmt: skip
+    await _set(api, "INSERT INTO outbox_queue (notification_id, due_at, attempts)"
+               " SELECT id, $1, 1 FROM notifications", retry)  # fmt: skip
     r = await api.call("GET", "/api/v1/messages?language=ky", "par-2")
     message = (await r.json())["items"][0]
     assert message["reason"] == "Оператор SMS азырынча кабыл алган жок, 10:05 кайталайбыз"

@@ -41,8 +41,7 @@ async def buggy_handler(conn: Conn, event: BaseModel, ctx: HandlerContext) -> li
             "INSERT INTO ledger_transactions (kind, reference) VALUES ('bug', 'b') RETURNING id"
         )
         account = await conn.fetchval(
-            "INSERT INTO ledger_accounts (kind, owner, currency, normal_side)"
-            " VALUES ('house', '', 'KZT', 1) RETURNING id"
+            "SELECT id FROM ledger_accounts WHERE kind = 'house' AND currency = 'KZT'"
         )
         await conn.execute(
             "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)"
