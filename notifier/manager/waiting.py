@@ -23,10 +23,13 @@ STOPPED: Final = "stopped: the parent replied STOP before it was sent"
 SWITCHED_OFF: Final = "switched off: the parent switched notifications off before it was sent"
 
 # The candidates; notifier/outbox/queue.py cancels those still free under the queue rows' locks
-# (one a dispatcher is sending, or a provider may have, is left alone).
+# (one a dispatcher is sending, or a provider may have, is left alone). Found through their
+# parents (the outbox's index on parent_id): a year of monthly partitions has no index on the
+# subscription.
 _WAITING = """
 SELECT id FROM notifications
- WHERE subscription_id = ANY ($1::bigint[]) AND ($2::text IS NULL OR phone = $2)
+ WHERE parent_id IN (SELECT parent_id FROM subscriptions WHERE id = ANY ($1::bigint[]))
+   AND subscription_id = ANY ($1::bigint[]) AND ($2::text IS NULL OR phone = $2)
    AND ($3::text[] IS NULL OR kind = ANY ($3::text[]))
    AND status = 'queued' AND hold_id IS NOT NULL
 """
