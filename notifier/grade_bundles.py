@@ -145,7 +145,7 @@ async def _told(
     await conn.execute(
         "UPDATE grade_alert_marks m SET notification_id = n.id, version = x.v, told_on = x.d"
         " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::date[])"
-        " AS x(s, g, v, k, d) JOIN notifications n ON n.subscription_id = x.s"
+        " AS x(s, g, v, k, d) JOIN notification_keys n ON n.subscription_id = x.s"
         " AND n.dedupe_key = x.k WHERE m.subscription_id = x.s AND m.grade_id = x.g",
         subs, grades, versions, keys, told_on,
     )  # fmt: skip

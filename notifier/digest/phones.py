@@ -60,7 +60,7 @@ SELECT m.batch_id, m.id, m.pupil_id, m.first_name, m.send_empty, m.owner,
 _CLAIM = """
 INSERT INTO digest_coverage (subscription_id, iso_week, pupil_id)
 SELECT c.id, $3, c.pupil_id FROM unnest($1::bigint[], $2::text[]) AS c (id, pupil_id)
- WHERE NOT EXISTS (SELECT 1 FROM notifications n
+ WHERE NOT EXISTS (SELECT 1 FROM notification_keys n
                     WHERE n.subscription_id = c.id AND n.dedupe_key = $4)
  ORDER BY c.id
 ON CONFLICT DO NOTHING
