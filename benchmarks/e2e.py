@@ -23,6 +23,7 @@ from benchmarks import pipeline
 from benchmarks.e2e_watch import latencies, percentile, watch_outbox
 from benchmarks.school import School, build_school, expected_sms, homework_events, recipients
 from benchmarks.seed import seed_school
+from benchmarks.service_env import service_env
 from benchmarks.stream import publish_stream
 from devstack.service import ServiceProcess
 from notifier.db.migrate import migrate
@@ -105,13 +106,7 @@ async def _phases(
 
 
 def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_TOPIC_PREFIX": prefix,
-        "KAFKA_GROUP_ID": f"bench-{prefix}",
-        "SMS_DEV_OUTBOX": str(work / "sms.jsonl"),
-        "LOG_LEVEL": "WARNING",
+    return service_env(database_url, bootstrap, prefix, work) | {
         "LOW_BALANCE_NOTICE": "flag",
         "DISPATCH_POLL_SECONDS": "0.1",
         "SEND_WINDOW": "00:00-00:00",  # any hour: the benchmark measures sending, not waiting

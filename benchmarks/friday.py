@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from benchmarks.digests import seed_digest_schools
+from benchmarks.service_env import service_env
 from devstack.service import ServiceProcess
 from notifier.digest.schedule import iso_week
 
@@ -100,12 +101,4 @@ async def _watch(database_url: str, week: str, schools: int, cap_s: float) -> di
 
 
 def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_TOPIC_PREFIX": prefix,
-        "KAFKA_GROUP_ID": f"bench-{prefix}",
-        "SMS_DEV_OUTBOX": str(work / "sms.jsonl"),
-        "LOG_LEVEL": "WARNING",
-        "LOW_BALANCE_NOTICE": "flag",
-    }
+    return service_env(database_url, bootstrap, prefix, work) | {"LOW_BALANCE_NOTICE": "flag"}

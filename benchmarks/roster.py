@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from benchmarks import pipeline
+from benchmarks.service_env import service_env
 from devstack.service import ServiceProcess
 
 PUPILS_PER_CLASS = 25
@@ -65,7 +66,7 @@ async def roster_rates(database_url: str, bootstrap: str, classes: int) -> dict[
         bootstrap, prefix + "diary.roster", len(events)
     )
     conn = await asyncpg.connect(database_url)
-    service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
+    service = ServiceProcess(service_env(database_url, bootstrap, prefix, work), work / "logs")
     try:
         service.start()
         r["roster_events_per_s"] = await _watch(conn, len(events), cap_s=300.0)
@@ -109,14 +110,3 @@ async def _watch(conn: asyncpg.Connection, n: int, cap_s: float) -> float:
     if first is None or last[0] <= first[0]:
         return 0.0
     return (last[1] - first[1]) / (last[0] - first[0])
-
-
-def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_TOPIC_PREFIX": prefix,
-        "KAFKA_GROUP_ID": f"bench-{prefix}",
-        "SMS_DEV_OUTBOX": str(work / "sms.jsonl"),
-        "LOG_LEVEL": "WARNING",
-    }
