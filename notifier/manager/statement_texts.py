@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from notifier.notification_types import KINDS, NotificationType
 from notifier.sms.texts import Language
 
 SNIPPET_CHARS: Final = 32
@@ -64,16 +65,18 @@ class SmsFacts:
 
 
 def sms_family(kind: str) -> str:
-    for prefix, family in (
-        ("homework", "homework"),
-        ("weekly", "digest"),
-        ("digest", "digest"),
-        ("announcement", "announcement"),
-        ("grade", "grade"),
-    ):
-        if kind.startswith(prefix):
-            return family
-    return "other"  # fmt: skip
+    """The family of an outbox kind, through the type that queues it (KINDS);
+    house SMS (codes, notices) are "other"."""
+    for type_, kinds in KINDS.items():
+        if kind in kinds:
+            return _FAMILY[type_]
+    return "other"
+
+
+_FAMILY: Final[dict[NotificationType, str]] = {
+    "weekly_grades": "digest", "homework": "homework", "announcements": "announcement",
+    "grade_instant": "grade",
+}  # fmt: skip
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
