@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     digest_max_parts: int = Field(default=3, ge=1, le=10)
     # Subscriptions composed, charged and queued per transaction (keyset-paginated).
     digest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+    # Schools whose digests are composed and queued side by side (each holds a connection).
+    digest_schools_at_once: int = Field(default=3, ge=1, le=8)
     # --- end weekly digest ---
 
     # --- SMS providers ------------------------------------------------------------------

@@ -41,6 +41,7 @@ class DigestJob:
     batch_size: int
     hold_ttl: timedelta
     low_balance: LowBalancePolicy | None = None  # tell parents whose digest was skipped
+    schools_at_once: int = 1  # schools whose runs go side by side (notifier/digest/job.py)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -197,3 +198,22 @@ async def test_a_run_started_over_from_scratch_queues_nothing_twice(pool: asyncp
     outcome = await run_school_week(job(pool, clock), "s", WEEK)
     assert (outcome.status, outcome.done, outcome.queued) == ("done", 3, 0)
     await _exactly_one_each(pool, 3)
+
+
+async def test_schools_side_by_side_send_each_digest_once(pool: asyncpg.Pool) -> None:
+    await school(pool, 6)
+    for i in range(6):
+        await fixture_week(pool, f"p{i}")
+    await pool.execute(
+        "INSERT INTO schools (id, name, country, time_zone) SELECT id, id, 'KZ', 'Asia/Almaty'"
+        " FROM unnest('{s1,s2}'::text[]) AS id;"
+        " UPDATE pupils SET school_id = 's' || (right(id, 1)::int % 3)::text"
+        " WHERE right(id, 1)::int % 3 > 0"
+    )
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    at_once = replace(job(pool, clock), schools_at_once=3)
+    outcomes = await send_due(at_once, Progress(clock))
+    assert sorted((o.school_id, o.status, o.queued) for o in outcomes) == [
+        ("s", "done", 2), ("s1", "done", 2), ("s2", "done", 2),
+    ]  # fmt: skip
+    await _exactly_one_each(pool, 6)
