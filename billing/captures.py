@@ -29,12 +29,14 @@ WITH h AS (
 t AS (
   INSERT INTO ledger_transactions (id, kind, reference)
   SELECT transaction_id, 'sms_charge', 'hold:' || id FROM h),
-e AS (
+e AS (  -- a transaction's two entries side by side: the balance check runs once for both
   INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)
-  SELECT transaction_id, account_id, amount, currency FROM h
-  UNION ALL
-  SELECT h.transaction_id, r.id, -h.amount, h.currency FROM h
-    JOIN ledger_accounts r ON r.kind = 'sms_revenue' AND r.owner = '' AND r.currency = h.currency)
+  SELECT * FROM (
+    SELECT transaction_id, account_id, amount, currency FROM h
+    UNION ALL
+    SELECT h.transaction_id, r.id, -h.amount, h.currency FROM h
+      JOIN ledger_accounts r ON r.kind = 'sms_revenue' AND r.owner = '' AND r.currency = h.currency
+  ) x ORDER BY transaction_id)
 SELECT id, account_id, amount FROM h
 """
 

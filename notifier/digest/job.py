@@ -42,11 +42,12 @@ async def send_due(job: DigestJob, progress: Progress) -> list[RunOutcome]:
         pending = await not_yet_sent(conn, due)
         counts = await count_subscribers(conn, [school for school, _ in pending])
     progress.planned(sum(counts.values()))
-    return await _each(job, pending, progress)
+    return await _each(job, [(school, week, counts.get(school, 0)) for school, week in pending],
+                       progress)  # fmt: skip
 
 
 async def _each(
-    job: DigestJob, pending: list[tuple[str, str]], progress: Progress
+    job: DigestJob, pending: list[tuple[str, str, int]], progress: Progress
 ) -> list[RunOutcome]:
     """``job.schools_at_once`` schools at a time: one school's composing (Python) overlaps
     another's statements (PostgreSQL). Outcomes in the order of ``pending``."""
@@ -54,8 +55,8 @@ async def _each(
     todo = iter(enumerate(pending))
 
     async def worker() -> None:
-        for i, (school, week) in todo:
-            outcomes[i] = await run_school_week(job, school, week, progress)
+        for i, (school, week, total) in todo:
+            outcomes[i] = await run_school_week(job, school, week, progress, total)
 
     await asyncio.gather(*(worker() for _ in range(min(job.schools_at_once, len(pending)))))
     return [outcomes[i] for i in range(len(pending))]

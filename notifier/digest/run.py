@@ -58,18 +58,21 @@ class RunOutcome:
 
 
 async def run_school_week(
-    job: DigestJob, school_id: str, week: str, progress: Progress | None = None
-) -> RunOutcome:
+    job: DigestJob, school_id: str, week: str, progress: Progress | None = None,
+    total: int | None = None,
+) -> RunOutcome:  # fmt: skip
     """Send (or finish sending) the school's digest of ``week``; safe to call any number of
     times, concurrently too. A holiday week sends nothing; a week before its send instant is
-    refused (WeekNotDue) and left open."""
+    refused (WeekNotDue) and left open. ``total``: its subscribers, when the caller counted."""
     days = week_days(week)  # BadWeek before anything is written
     async with job.pool.acquire() as conn:
         school = await one_school(conn, school_id)
         refuse_early(week, school.schedule, job.clock.now())
         if await is_holiday(conn, school_id, week):
             return RunOutcome(school_id, week, "holiday")
-        run_id = await _open_run(conn, school_id, week, job.clock.now())
+        if total is None:
+            total = (await count_subscribers(conn, [school_id])).get(school_id, 0)
+        run_id = await _open_run(conn, school_id, week, total, job.clock.now())
     while True:
         async with job.pool.acquire() as conn, conn.transaction():
             run = await conn.fetchrow("SELECT * FROM digest_runs WHERE id = $1 FOR UPDATE", run_id)
@@ -82,13 +85,17 @@ async def run_school_week(
             if not batch:
                 return _outcome(await _finish(conn, run_id, job.clock.now()))
             await _queue(conn, job, school, run_id, week, days, batch)
+            last = len(batch) < job.batch_size  # no need to ask for more
+            if last:
+                run = await _finish(conn, run_id, job.clock.now())
         if progress is not None:
             progress.advanced(len(batch))
+        if last:
+            return _outcome(run)
 
 
-async def _open_run(conn: Conn, school_id: str, week: str, now: datetime) -> uuid.UUID:
+async def _open_run(conn: Conn, school_id: str, week: str, total: int, now: datetime) -> uuid.UUID:
     """The id of the school's run of that week, started now unless it exists."""
-    total = (await count_subscribers(conn, [school_id])).get(school_id, 0)
     row = await conn.fetchrow(
         "INSERT INTO digest_runs (id, school_id, iso_week, status, total, started_at, updated_at)"
         " VALUES ($1, $2, $3, 'running', $4, $5, $5) ON CONFLICT (school_id, iso_week)"
