@@ -211,6 +211,10 @@ class Dispatcher:
             if o.verdict != "accepted" and (o.verdict != "in_doubt" or o.error):
                 log.warning("SMS %s to %s: %s: %s", o.row["id"], mask_phone(o.row["phone"]),
                             o.verdict, o.error)  # fmt: skip
+        # In doubt, and the provider cannot be asked: may have arrived twice (resend; each is
+        # logged before it goes, notifier/outbox/sending.py) or free (fail; logged above).
+        if unasked := sum(o.unasked for o in outcomes):
+            self._metrics.sms_in_doubt_unasked.labels(self._config.in_doubt_policy).inc(unasked)
 
     async def _keep_leases(self, ids: list[int]) -> None:
         """Renew the batch's leases while it is in flight (a slow provider must not make
