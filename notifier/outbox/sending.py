@@ -86,7 +86,8 @@ async def _send_once(
     provider: SmsProvider, row: asyncpg.Record, sms: OutgoingSms, at: str | None, timeout: float
 ) -> Outcome:
     try:
-        result = await asyncio.wait_for(_send(provider, sms, at), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: no extra task per SMS
+            result = await _send(provider, sms, at)
     except SmsRejected as exc:
         return Outcome(row, "failed", exc.provider, error=f"rejected by {exc.provider}: {exc}")
     except SmsTemporaryFailure as exc:
@@ -123,7 +124,8 @@ async def _look_up(
     "unasked" when it should be sent again although the provider may have it."""
     at = row["in_doubt_provider"]
     try:
-        found = await asyncio.wait_for(_lookup(provider, reference, at), timeout)
+        async with asyncio.timeout(timeout):
+            found = await _lookup(provider, reference, at)
     except LookupUnsupported:
         if policy == "resend":
             return "unasked"
