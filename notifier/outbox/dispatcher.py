@@ -72,6 +72,9 @@ UPDATE outbox_queue SET due_at = $3::timestamptz + $4::interval
 """
 
 
+_TAKEN_OVER = "each is looked up before sending (IN_DOUBT_POLICY if the provider cannot tell)"
+
+
 @dataclass(frozen=True)
 class DispatchConfig:
     owner: str  # this instance; unique per running process unless INSTANCE_ID is set
@@ -135,7 +138,7 @@ class Dispatcher:
         )
         count = int(result.split()[-1])
         if count:
-            log.warning("took over %d SMS left in flight; each is looked up before sending", count)
+            log.warning("took over %d SMS left in flight; %s", count, _TAKEN_OVER)
         return count
 
     async def dispatch_once(self) -> int:
@@ -148,7 +151,7 @@ class Dispatcher:
         if not rows:
             return 0
         if taken := sum(r["taken_over"] for r in rows):
-            log.warning("took over %d SMS left in flight; each is looked up before sending", taken)
+            log.warning("took over %d SMS left in flight; %s", taken, _TAKEN_OVER)
         keeper = asyncio.create_task(self._keep_leases([r["id"] for r in rows]))
         try:
             outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
