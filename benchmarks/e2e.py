@@ -4,8 +4,9 @@ with the service as a child process (`python -m notifier serve`), as operations 
 1. A district is seeded by COPY (classes x 25 pupils, ~1.3 subscribed parents a pupil,
    wallets), a backlog of whole-class homework events (~32 SMS each) is published, and the
    service is started: notifications queued per second and SMS dispatched per second.
-2. A steady stream of single-pupil homework events at `rate` per second: publish ->
-   provider latency, p50 and p99.
+2. Steady streams of single-pupil homework events, one phase per rate (`rates`: 1,000/s,
+   then 3,000/s): publish -> provider latency, p50 and p99, each phase its own keys
+   (`steady_*`, `peak_*`).
 Ceilings from the same run: raw Kafka consume of the same topic.
 """
 
@@ -33,12 +34,14 @@ from notifier.db.migrate import migrate
 class Scale:
     classes: int = 2000
     backlog_events: int = 1500  # whole-class homework, ~32 SMS each
-    rate: float = 1000.0  # steady homework events per second (one pupil each)
-    steady_s: float = 20.0
+    # Homework events per second (one pupil each) of each steady phase: (name, rate).
+    rates: tuple[tuple[str, float], ...] = (("steady", 1000.0), ("peak", 3000.0))
+    steady_s: float = 20.0  # each phase's length
     cap_s: float = 180.0  # the longest any phase is waited for
 
 
-SMOKE = Scale(classes=40, backlog_events=60, rate=100.0, steady_s=3.0, cap_s=15.0)
+SMOKE = Scale(classes=40, backlog_events=60, rates=(("steady", 100.0), ("peak", 300.0)),
+              steady_s=3.0, cap_s=15.0)  # fmt: skip
 
 
 async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, float]:
@@ -85,24 +88,43 @@ async def _phases(
         "sms_per_s": done.sent_per_s,
         "backlog_unsent": sms - done.sent,
     }
-    steady = homework_events(school, int(scale.rate * scale.steady_s), whole_class_share=0.0,
-                             pupils=(1, 1), seed=12)  # fmt: skip
     base = (done.rows, done.sent)
-    published = await publish_stream(bootstrap, topic, steady, rate=scale.rate)
+    for seed, (name, rate) in enumerate(scale.rates, start=12):
+        phase, base = await _steady(conn, school, topic, bootstrap, scale, work, rate, seed, base)
+        r |= {f"{name}_{key}": value for key, value in phase.items()}
+    return r
+
+
+async def _steady(
+    conn: asyncpg.Connection,
+    school: School,
+    topic: str,
+    bootstrap: str,
+    scale: Scale,
+    work: Path,
+    rate: float,
+    seed: int,
+    base: tuple[int, int],
+) -> tuple[dict[str, float], tuple[int, int]]:
+    """One steady phase at `rate`; returns its figures and the outbox counts after it."""
+    steady = homework_events(school, int(rate * scale.steady_s), whole_class_share=0.0,
+                             pupils=(1, 1), seed=seed)  # fmt: skip
+    published = await publish_stream(bootstrap, topic, steady, rate=rate)
     want = len(expected_sms(school, steady))
-    await watch_outbox(
+    done = await watch_outbox(
         conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s), base=base
     )
     lat = await latencies(conn, work / "sms.jsonl", published, want)
-    return r | {
-        "steady_events": len(steady),
-        "steady_rate": scale.rate,
+    figures = {
+        "events": len(steady),
+        "rate": rate,
         "latency_p50_s": percentile(lat.total, 0.50),
         "latency_p99_s": percentile(lat.total, 0.99),
         "latency_unsent": lat.missing,
-        "latency_queued_p50_s": percentile(lat.queued, 0.50),
-        "latency_queued_p99_s": percentile(lat.queued, 0.99),
+        "queued_p50_s": percentile(lat.queued, 0.50),
+        "queued_p99_s": percentile(lat.queued, 0.99),
     }
+    return figures, (base[0] + done.rows, base[1] + done.sent)
 
 
 def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:

@@ -58,7 +58,8 @@ def main() -> None:
     parser.add_argument("classes", type=int, nargs="?", default=2000)
     parser.add_argument("events", type=int, nargs="?", default=1500)
     args = parser.parse_args()
-    scale = e2e.Scale(classes=args.classes, backlog_events=args.events, rate=100.0, steady_s=3.0)
+    scale = e2e.Scale(classes=args.classes, backlog_events=args.events,
+                      rates=(("steady", 100.0),), steady_s=3.0)  # fmt: skip
     Path(".devdata").mkdir(exist_ok=True)
     with EmbeddedStack(Path(tempfile.mkdtemp(prefix="profile-", dir=".devdata"))) as stack:
         asyncio.run(_profile(stack, scale))

@@ -145,18 +145,26 @@ def report(r: dict[str, float]) -> None:
     print(f"machine: {r['cores']:.0f} cores, {r['memory_gib']:.1f} GiB memory (shared)")
 
 
+# Publish -> provider p99 goal of each steady phase (benchmarks/e2e.py, Scale.rates).
+LATENCY_GOALS = {"steady": 0.5, "peak": 1.0}
+
+
 def _latency(r: dict[str, float]) -> None:
-    met = r["latency_p99_s"] <= 1.0 and r["latency_unsent"] == 0
-    print(
-        f"{'e2e: publish -> provider p50 / p99':44s} {r['latency_p50_s']:6.2f}s / "
-        f"{r['latency_p99_s']:.2f}s at {r['steady_rate']:,.0f} events/s "
-        f"({r['latency_unsent']:,.0f} not sent by the end)   "
-        f"{'MET' if met else 'MISSED'} p99 <= 1 s"
-    )
-    print(
-        f"{'  publish -> queued (consumer side) p50 / p99':44s} "
-        f"{r['latency_queued_p50_s']:6.2f}s / {r['latency_queued_p99_s']:.2f}s"
-    )
+    for phase, goal in LATENCY_GOALS.items():
+        if f"{phase}_latency_p99_s" not in r:
+            continue
+        p50, p99 = r[f"{phase}_latency_p50_s"], r[f"{phase}_latency_p99_s"]
+        unsent, rate = r[f"{phase}_latency_unsent"], r[f"{phase}_rate"]
+        met = p99 <= goal and unsent == 0
+        print(
+            f"{'e2e: publish -> provider p50 / p99':44s} {p50:6.2f}s / {p99:.2f}s at "
+            f"{rate:,.0f} events/s ({unsent:,.0f} not sent by the end)   "
+            f"{'MET' if met else 'MISSED'} p99 <= {goal:g} s"
+        )
+        print(
+            f"{'  publish -> queued (consumer side) p50 / p99':44s} "
+            f"{r[f'{phase}_queued_p50_s']:6.2f}s / {r[f'{phase}_queued_p99_s']:.2f}s"
+        )
 
 
 def _smpp_receipts(r: dict[str, float]) -> None:

@@ -69,6 +69,13 @@ class Metrics:
             ["status", "provider"],
             registry=self.registry,
         )
+        self.sms_in_doubt_unasked = Counter(
+            "notifier_sms_in_doubt_unasked_total",
+            "SMS in doubt whose provider cannot be asked, settled by IN_DOUBT_POLICY: resend"
+            " (may arrive twice) or fail (released; may have arrived, free).",
+            ["policy"],
+            registry=self.registry,
+        )
         self.submit_seconds = Histogram(
             "notifier_sms_submit_seconds",
             "Time a provider took to answer a submit, per provider.",

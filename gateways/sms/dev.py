@@ -4,7 +4,9 @@ It behaves like a real provider where that matters for "nothing sent twice": it 
 reference, answers status lookups by it (from the file, so a restarted service or another
 replica sees what any process handed over, up to the moment of the lookup), and can be told
 to lose acknowledgements (`lose_ack_rate`): the message is written, then the reply "fails",
-so the dispatcher's in-doubt path runs.
+so the dispatcher's in-doubt path runs. With `lookups=False` it answers no lookup
+(LookupUnsupported), as SMPP and Mobizon cannot be asked about an SMS by our reference: an SMS
+in doubt is then settled by IN_DOUBT_POLICY alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from billing.money import format_amount
-from gateways.sms.base import OutgoingSms, SendResult, SmsInDoubt
+from gateways.sms.base import LookupUnsupported, OutgoingSms, SendResult, SmsInDoubt
 
 
 def _console_phone(phone: str) -> str:
@@ -36,11 +38,13 @@ class DevSmsProvider:
         *,
         lose_ack_rate: float = 0.0,
         seed: int | None = None,
+        lookups: bool = True,
     ) -> None:
         self._outbox = outbox
         self._console = console if console is not None else sys.stdout
         self._lock = asyncio.Lock()
         self._lose_ack_rate = lose_ack_rate
+        self._lookups = lookups
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
         # reference -> message id, as far as the file has been read (up to _read_to bytes).
         # Filled by lookups only (rare: SMS in doubt), never per send: a Friday's million
@@ -104,6 +108,8 @@ class DevSmsProvider:
             print("\n".join(console for _, console in group), file=self._console, flush=True)
 
     async def lookup(self, reference: str) -> SendResult | None:
+        if not self._lookups:
+            raise LookupUnsupported("lookups switched off (SMS_DEV_LOOKUPS)", provider=self.name)
         async with self._lock:
             found = self._accepted.get(reference)
             if found is None:

@@ -40,7 +40,8 @@ class Lane:
             raise Queued("rate limit: no slot soon enough", provider=name)
         if wait > 0:
             await sleep(wait)
-        try:
-            await asyncio.wait_for(self.in_flight.acquire(), self.max_wait)
+        try:  # not wait_for: a free slot costs no task and no turn of the event loop
+            async with asyncio.timeout(self.max_wait):
+                await self.in_flight.acquire()
         except TimeoutError as exc:
             raise Queued("too many submits in flight", provider=name) from exc

@@ -39,6 +39,7 @@ class SmsConfig:
 
     dev_outbox: Path
     dev_lose_ack_rate: float = 0.0
+    dev_lookups: bool = True  # False: the dev provider cannot be asked, as SMPP and Mobizon
     smpp: SmppConfig | None = None
     mobizon: MobizonConfig | None = None
     nikita: NikitaConfig | None = None
@@ -63,7 +64,7 @@ Builder = Callable[[SmsConfig, Wiring], SmsProvider | None]
 
 
 def _dev(c: SmsConfig, w: Wiring) -> SmsProvider:
-    return DevSmsProvider(c.dev_outbox, lose_ack_rate=c.dev_lose_ack_rate)
+    return DevSmsProvider(c.dev_outbox, lose_ack_rate=c.dev_lose_ack_rate, lookups=c.dev_lookups)
 
 
 def _smpp(c: SmsConfig, w: Wiring) -> SmsProvider | None:

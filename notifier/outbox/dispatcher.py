@@ -79,6 +79,9 @@ UPDATE outbox_queue SET due_at = $3::timestamptz + $4::interval
 """
 
 
+_TAKEN_OVER = "each is looked up before sending (IN_DOUBT_POLICY if the provider cannot tell)"
+
+
 @dataclass(frozen=True)
 class DispatchConfig:
     owner: str  # this instance; unique per running process unless INSTANCE_ID is set
@@ -142,7 +145,7 @@ class Dispatcher:
         )
         count = int(result.split()[-1])
         if count:
-            log.warning("took over %d SMS left in flight; each is looked up before sending", count)
+            log.warning("took over %d SMS left in flight; %s", count, _TAKEN_OVER)
         return count
 
     async def dispatch_once(self) -> int:
@@ -155,7 +158,7 @@ class Dispatcher:
         if not rows:
             return 0
         if taken := sum(r["taken_over"] for r in rows):
-            log.warning("took over %d SMS left in flight; each is looked up before sending", taken)
+            log.warning("took over %d SMS left in flight; %s", taken, _TAKEN_OVER)
         keeper = asyncio.create_task(self._keep_leases([r["id"] for r in rows]))
         try:
             outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
@@ -218,6 +221,10 @@ class Dispatcher:
             if o.verdict != "accepted" and (o.verdict != "in_doubt" or o.error):
                 log.warning("SMS %s to %s: %s: %s", o.row["id"], mask_phone(o.row["phone"]),
                             o.verdict, o.error)  # fmt: skip
+        # In doubt, and the provider cannot be asked: may have arrived twice (resend; each is
+        # logged before it goes, notifier/outbox/sending.py) or free (fail; logged above).
+        if unasked := sum(o.unasked for o in outcomes):
+            self._metrics.sms_in_doubt_unasked.labels(self._config.in_doubt_policy).inc(unasked)
 
     async def _keep_leases(self, ids: list[int]) -> None:
         """Renew the batch's leases while it is in flight (a slow provider must not make

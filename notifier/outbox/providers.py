@@ -30,9 +30,10 @@ NIKITA_REPORT_WINDOW = timedelta(days=3)  # Nikita keeps reports for days; older
 def sms_config(s: Settings) -> SmsConfig:
     """The providers' configuration; a provider without its credentials is left out."""
     return SmsConfig(
-        s.sms_dev_outbox, s.sms_dev_lose_ack_rate, smpp=_smpp(s), mobizon=_mobizon(s),
-        nikita=_nikita_config(s), routes=s.sms_routes, rate_limits=s.sms_rate_limits,
-        max_in_flight=s.sms_max_in_flight, breaker_failures=s.sms_breaker_failures,
+        s.sms_dev_outbox, s.sms_dev_lose_ack_rate, s.sms_dev_lookups, smpp=_smpp(s),
+        mobizon=_mobizon(s), nikita=_nikita_config(s), routes=s.sms_routes,
+        rate_limits=s.sms_rate_limits, max_in_flight=s.sms_max_in_flight,
+        breaker_failures=s.sms_breaker_failures,
         breaker_cool_down=timedelta(seconds=s.sms_breaker_cool_down_seconds),
     )  # fmt: skip
 

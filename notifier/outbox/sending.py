@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import asyncpg
@@ -28,6 +28,7 @@ from gateways.sms.routed import RoutedProvider
 log = logging.getLogger(__name__)
 
 InDoubtPolicy = Literal["resend", "fail"]
+RESENT = "sent again without asking"  # the log line of every such send (crash tests count it)
 Verdict = Literal["accepted", "failed", "retry", "in_doubt"]
 
 
@@ -39,6 +40,9 @@ class Outcome:
     provider_message_id: str | None = None
     error: str | None = None
     in_doubt_at: str | None = None  # the provider that may have it (verdict in_doubt)
+    # In doubt, and the provider cannot be asked: settled by IN_DOUBT_POLICY alone (re-sent,
+    # so it may arrive twice; or failed, so it may have arrived free). Counted, never silent.
+    unasked: bool = False
 
 
 def outgoing(row: asyncpg.Record, sender: str) -> OutgoingSms:
@@ -69,10 +73,21 @@ async def deliver(
     sms, at = outgoing(row, sender), row["in_doubt_provider"]
     if row["in_doubt"]:
         found = await _look_up(provider, row, sms.reference, timeout, in_doubt_policy)
-        if found is not None:
+        if isinstance(found, Outcome):
             return found
+        if found == "unasked":  # IN_DOUBT_POLICY=resend; logged before it goes, never after
+            log.warning("SMS %s: in doubt, and the provider cannot tell: %s; it may arrive twice",
+                        row["id"], RESENT)  # fmt: skip
+            return replace(await _send_once(provider, row, sms, at, timeout), unasked=True)
+    return await _send_once(provider, row, sms, at, timeout)
+
+
+async def _send_once(
+    provider: SmsProvider, row: asyncpg.Record, sms: OutgoingSms, at: str | None, timeout: float
+) -> Outcome:
     try:
-        result = await asyncio.wait_for(_send(provider, sms, at), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: no extra task per SMS
+            result = await _send(provider, sms, at)
     except SmsRejected as exc:
         return Outcome(row, "failed", exc.provider, error=f"rejected by {exc.provider}: {exc}")
     except SmsTemporaryFailure as exc:
@@ -104,15 +119,18 @@ def _in_doubt_at(provider: SmsProvider, reference: str) -> str | None:
 async def _look_up(
     provider: SmsProvider, row: asyncpg.Record, reference: str, timeout: float,
     policy: InDoubtPolicy,
-) -> Outcome | None:  # fmt: skip
-    """An outcome when the lookup settles it; None when the SMS should be sent now."""
+) -> Outcome | Literal["unasked"] | None:  # fmt: skip
+    """An outcome when the lookup settles it; None when the SMS should be sent now, and
+    "unasked" when it should be sent again although the provider may have it."""
     at = row["in_doubt_provider"]
     try:
-        found = await asyncio.wait_for(_lookup(provider, reference, at), timeout)
+        async with asyncio.timeout(timeout):
+            found = await _lookup(provider, reference, at)
     except LookupUnsupported:
         if policy == "resend":
-            return None
-        return Outcome(row, "failed", error="in doubt, and the provider cannot tell: not re-sent")
+            return "unasked"
+        error = "in doubt, and the provider cannot tell: not re-sent"
+        return Outcome(row, "failed", error=error, unasked=True)
     except Exception as exc:
         error = f"lookup failed: {type(exc).__name__}: {exc}"
         return Outcome(row, "in_doubt", error=error, in_doubt_at=at)

@@ -89,10 +89,11 @@ async def _queue_one(pool: asyncpg.Pool, clock: MovableClock, price: int = 40_00
 
 
 def _dispatcher(
-    pool: asyncpg.Pool, provider: SmsProvider, clock: MovableClock, **config: Any
-) -> Dispatcher:
+    pool: asyncpg.Pool, provider: SmsProvider, clock: MovableClock,
+    metrics: Metrics | None = None, **config: Any,
+) -> Dispatcher:  # fmt: skip
     config = {"owner": "instance-a", "sender": "eMektep", "max_attempts": 3} | config
-    return Dispatcher(pool=pool, provider=provider, clock=clock, metrics=Metrics(),
+    return Dispatcher(pool=pool, provider=provider, clock=clock, metrics=metrics or Metrics(),
                       config=DispatchConfig(**config))  # fmt: skip
 
 
@@ -217,12 +218,17 @@ async def test_in_doubt_without_lookups_follows_the_policy(
     nid = await _queue_one(pool, clock)
     await _leased_by_a_dead_instance(pool, nid, clock)
     provider = ScriptedProvider("ok", lookups=False)
-    survivor = _dispatcher(pool, provider, clock, in_doubt_policy=policy)
+    metrics = Metrics()
+    survivor = _dispatcher(pool, provider, clock, in_doubt_policy=policy, metrics=metrics)
     await survivor.reclaim()
     await survivor.dispatch_once()
     wallet = {"sent": (60_00, 0), "failed": (100_00, 0)}[expected]
     assert await _state(pool, nid) == (expected, *wallet)
     assert len(provider.sent) == (1 if policy == "resend" else 0)
+    unasked = metrics.registry.get_sample_value(
+        "notifier_sms_in_doubt_unasked_total", {"policy": policy}
+    )
+    assert unasked == 1  # counted: it may have arrived twice (resend) or free (fail)
 
 
 async def test_a_free_sms_that_could_not_be_sent_costs_the_house_nothing(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateways.sms import DevSmsProvider, OutgoingSms
+from gateways.sms import DevSmsProvider, LookupUnsupported, OutgoingSms
 
 
 def _sms(reference: str) -> OutgoingSms:
@@ -85,3 +85,14 @@ async def test_a_console_that_fails_does_not_fail_a_send_already_written(tmp_pat
     await provider.close()
 
     assert result.provider_message_id == "dev-n1"
+
+
+async def test_with_lookups_switched_off_it_cannot_be_asked_even_about_what_it_has(
+    tmp_path: Path,
+) -> None:
+    provider = DevSmsProvider(tmp_path / "sms.jsonl", io.StringIO(), lookups=False)
+    await provider.send(_sms("n1"))
+    await provider.close()
+
+    with pytest.raises(LookupUnsupported):
+        await provider.lookup("n1")
