@@ -194,3 +194,47 @@ async def test_a_top_up_is_credited_once_per_reference_and_in_one_currency(
             await credit_wallet(conn, "once", 7_00, "KGS", source=("gateway_clearing", "t"),
                                 kind="top_up", reference="pay-2")  # fmt: skip
         assert (await wallet_balance(conn, "once")).posted == 7_00  # type: ignore[union-attr]
+
+
+async def test_a_batch_of_transactions_is_checked_whole_and_a_later_entry_again(
+    pool: asyncpg.Pool,
+) -> None:
+    """The balance check runs once for a batch of ledger transactions written together; an
+    unbalanced one among them, or an entry added to one after the check, is still refused."""
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await credit_wallet(conn, "batch", 5_00, "KZT", source=("gateway_clearing", "t"),
+                                kind="top_up", reference="batch-1")  # fmt: skip
+        wallet = (await wallet_balance(conn, "batch")).account_id  # type: ignore[union-attr]
+        house = await conn.fetchval(
+            "SELECT id FROM ledger_accounts WHERE kind = 'gateway_clearing'"
+        )
+
+        async def batch(legs: list[list[int]], then: list[int] | None = None) -> None:
+            async with conn.transaction():
+                txs = [await conn.fetchval("INSERT INTO ledger_transactions (kind, reference)"
+                                           " VALUES ('x', $1) RETURNING id", str(uuid.uuid4()))
+                       for _ in legs]  # fmt: skip
+                rows = [(tx, (house, wallet)[i % 2], amount)
+                        for tx, amounts in zip(txs, legs, strict=True)
+                        for i, amount in enumerate(amounts)]  # fmt: skip
+                await conn.execute(
+                    "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)"
+                    " SELECT * , 'KZT' FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])",
+                    [r[0] for r in rows],
+                    [r[1] for r in rows],
+                    [r[2] for r in rows],
+                )
+                await conn.execute("SET CONSTRAINTS ledger_entries_balanced IMMEDIATE")
+                if then is not None:  # one more entry, on the batch's first transaction
+                    await conn.execute(
+                        "INSERT INTO ledger_entries (transaction_id, account_id, amount,"
+                        " currency) VALUES ($1, $2, $3, 'KZT')", txs[0], wallet, then[0],
+                    )  # fmt: skip
+
+        await batch([[1_00, -1_00]] * 50)  # balanced: passes
+        with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
+            await batch([[1_00, -1_00]] * 20 + [[1_00, -99]] + [[1_00, -1_00]] * 20)
+        with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
+            await batch([[1_00, -1_00]] * 20, then=[-1])
+        await assert_ledger_invariants(conn)
