@@ -16,7 +16,14 @@ from billing.types import Conn
 from notifier.digest.budget import empty_digest, fit_digest
 from notifier.digest.load import Subscriber
 from notifier.digest.per_phone import phone_week
-from notifier.digest.phones import Child, SharedPhone, claim, record_carriers, shared_phones
+from notifier.digest.phones import (
+    Child,
+    Claim,
+    SharedPhone,
+    claim,
+    record_carriers,
+    shared_phones,
+)
 from notifier.outbox.enqueue import PendingSms, sms_to
 
 KIND = "weekly_digest"
@@ -49,26 +56,31 @@ class BatchSms:
 async def compose_batch(conn: Conn, c: Composer, batch: list[Subscriber]) -> BatchSms:
     phones = await shared_phones(conn, [s.subscription_id for s in batch], c.week, c.days)
     out = BatchSms()
-    wanted: list[tuple[int, str]] = []
+    wanted: list[Claim] = []
+    own: dict[int, str | None] = {}  # a child alone on the phone: its text, known before claiming
     for sub in batch:
         phone = phones.get(sub.subscription_id)
         if phone is not None and phone.owner != sub.subscription_id and phone.owner_passed:
             del phones[sub.subscription_id]  # the owner went already: this one goes alone
             phone = None
         if phone is None:
-            wanted.append((sub.subscription_id, sub.pupil_id))
+            text = own[sub.subscription_id] = _own_text(c, sub)
+            carrier = None if text is None else sub.subscription_id
+            wanted.append(Claim(sub.subscription_id, sub.pupil_id, carrier))
         elif phone.owner == sub.subscription_id:
-            wanted.extend((k.subscription_id, k.pupil_id) for k in phone.children)
+            wanted.extend(Claim(k.subscription_id, k.pupil_id, None) for k in phone.children)
         else:
             out.elsewhere += 1
     claimed = await claim(conn, wanted, c.week)
     for sub in batch:
         phone = phones.get(sub.subscription_id)
         if phone is None and sub.subscription_id in claimed:
-            _own(c, out, sub, _own_text(c, sub))
+            _own(c, out, sub, own[sub.subscription_id])
         elif phone is not None and phone.owner == sub.subscription_id:
             _shared(c, out, sub, phone, claimed)
-    await record_carriers(conn, out.carried_by, c.week)
+    # A child alone was claimed with its carrier (itself); only a shared phone's are told now.
+    shared = {k: v for k, v in out.carried_by.items() if k not in own}
+    await record_carriers(conn, shared, c.week)
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from billing.types import Conn
 from notifier.digest.compose import PupilWeek
@@ -58,14 +59,24 @@ SELECT m.batch_id, m.id, m.pupil_id, m.first_name, m.send_empty, m.owner,
 """
 
 _CLAIM = """
-INSERT INTO digest_coverage (subscription_id, iso_week, pupil_id)
-SELECT c.id, $3, c.pupil_id FROM unnest($1::bigint[], $2::text[]) AS c (id, pupil_id)
+INSERT INTO digest_coverage (subscription_id, iso_week, pupil_id, sent_with)
+SELECT c.id, $3, c.pupil_id, c.sent_with
+  FROM unnest($1::bigint[], $2::text[], $5::bigint[]) AS c (id, pupil_id, sent_with)
  WHERE NOT EXISTS (SELECT 1 FROM notification_keys n
                     WHERE n.subscription_id = c.id AND n.dedupe_key = $4)
  ORDER BY c.id
 ON CONFLICT DO NOTHING
 RETURNING subscription_id
 """
+
+
+class Claim(NamedTuple):
+    """A child's week to claim, and the subscription whose SMS carries it when that is known
+    before claiming (a child alone on the phone: itself, or None when nothing is sent)."""
+
+    subscription_id: int
+    pupil_id: str
+    sent_with: int | None
 
 
 @dataclass(frozen=True)
@@ -102,13 +113,18 @@ async def shared_phones(
     }
 
 
-async def claim(conn: Conn, children: Sequence[tuple[int, str]], week: str) -> set[int]:
-    """Claim each (subscription id, pupil id)'s week; returns the subscriptions claimed now
-    (not by an earlier run, nor sent before claims existed)."""
-    ordered = sorted(set(children))  # one lock order for every runner: no deadlock
+async def claim(conn: Conn, children: Sequence[Claim], week: str) -> set[int]:
+    """Claim each child's week; returns the subscriptions claimed now (not by an earlier run,
+    nor sent before claims existed)."""
+    once: dict[int, Claim] = {}
+    for c in children:  # once each; a carrier known wins
+        if c.subscription_id not in once or c.sent_with is not None:
+            once[c.subscription_id] = c
+    ordered = [once[i] for i in sorted(once)]  # one lock order for every runner: no deadlock
     rows = await conn.fetch(
-        _CLAIM, [c[0] for c in ordered], [c[1] for c in ordered], week, f"weekly_digest:{week}"
-    )
+        _CLAIM, [c.subscription_id for c in ordered], [c.pupil_id for c in ordered], week,
+        f"weekly_digest:{week}", [c.sent_with for c in ordered],
+    )  # fmt: skip
     return {r[0] for r in rows}
 
 

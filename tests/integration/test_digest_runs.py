@@ -186,6 +186,9 @@ async def _exactly_one_each(pool: asyncpg.Pool, families: int) -> None:
     assert holds == families
     balances = await pool.fetch("SELECT DISTINCT held FROM ledger_accounts WHERE kind = 'wallet'")
     assert [r["held"] for r in balances] == [40_00]
+    # Each child's week is recorded as carried by its own SMS (the parent's history lists it).
+    carriers = await pool.fetch("SELECT subscription_id, sent_with FROM digest_coverage")
+    assert sorted(carriers) == sorted((r["subscription_id"], r["subscription_id"]) for r in sent)
 
 
 async def test_a_run_started_over_from_scratch_queues_nothing_twice(pool: asyncpg.Pool) -> None:
