@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import resource
-import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +26,7 @@ from benchmarks import (
     pipeline,
     providers,
     roster,
+    scratch,
     smpp_receipts,
 )
 from benchmarks.outbox_ceiling import outbox_batched_inserts
@@ -73,8 +73,9 @@ async def run(
     results |= await providers.dispatch_rates(n)
     results |= await smpp_receipts.smpp_with_receipts(SMPP_SECONDS if n >= 1000 else 3)
     onboarding_db = await _fresh_database(database_url, "bench_onboarding")
-    with tempfile.TemporaryDirectory(prefix="onboarding-", dir=".devdata") as folder:
-        results |= await onboarding.onboarding_rates(onboarding_db, n_onboarding, Path(folder))
+    results |= await onboarding.onboarding_rates(
+        onboarding_db, n_onboarding, scratch.folder("onboarding-")
+    )
     roster_db = await _fresh_database(database_url, "bench_roster")
     results |= await roster.roster_rates(roster_db, bootstrap, 40 if n < 1000 else 1600)
     return results
@@ -120,8 +121,7 @@ def main() -> None:
     n, scale = (100, e2e.SMOKE) if args.smoke else (args.n, e2e.Scale())
     n_digests = 2_000 if args.smoke else args.digests
     n_onboarding = 2_000 if args.smoke else args.onboarding
-    Path(".devdata").mkdir(exist_ok=True)
-    with EmbeddedStack(Path(tempfile.mkdtemp(prefix="bench-", dir=".devdata"))) as stack:
+    with scratch.run_folder() as run_dir, EmbeddedStack(run_dir / "stack") as stack:
         results = asyncio.run(
             run(stack.database_url, stack.kafka_bootstrap, n, n_digests, n_onboarding)
         )

@@ -10,13 +10,11 @@ grades wait for their bundle; the grade alerts job then queues one SMS per child
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 from pydantic import BaseModel
@@ -139,9 +137,9 @@ async def _main(database_url: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
+    from benchmarks import scratch
     from devstack import EmbeddedStack
 
-    Path(".devdata").mkdir(exist_ok=True)
-    with EmbeddedStack(Path(tempfile.mkdtemp(prefix="bench-", dir=".devdata"))) as stack:
+    with scratch.run_folder("bench-") as run_dir, EmbeddedStack(run_dir / "stack") as stack:
         for name, value in asyncio.run(_main(stack.database_url)).items():
             print(f"{name:28s} {value:12,.1f}")

@@ -12,7 +12,6 @@ Ceilings from the same run: raw Kafka consume of the same topic.
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from benchmarks import pipeline
+from benchmarks import pipeline, scratch
 from benchmarks.e2e_watch import latencies, percentile, watch_outbox
 from benchmarks.school import School, build_school, expected_sms, homework_events, recipients
 from benchmarks.seed import seed_school
@@ -45,7 +44,7 @@ SMOKE = Scale(classes=40, backlog_events=60, rates=(("steady", 100.0), ("peak", 
 
 
 async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, float]:
-    work = Path(tempfile.mkdtemp(prefix="e2e-", dir=".devdata"))
+    work = scratch.folder("e2e-")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     topic = prefix + "diary.homework"
     school = build_school(scale.classes)

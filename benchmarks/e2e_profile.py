@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 from pathlib import Path
 
 import asyncpg
 
-from benchmarks import e2e
+from benchmarks import e2e, scratch
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from devstack import EmbeddedStack
 from notifier.db.migrate import migrate
@@ -61,7 +60,7 @@ def main() -> None:
     scale = e2e.Scale(classes=args.classes, backlog_events=args.events,
                       rates=(("steady", 100.0),), steady_s=3.0)  # fmt: skip
     Path(".devdata").mkdir(exist_ok=True)
-    with EmbeddedStack(Path(tempfile.mkdtemp(prefix="profile-", dir=".devdata"))) as stack:
+    with scratch.run_folder("profile-") as run_dir, EmbeddedStack(run_dir / "stack") as stack:
         asyncio.run(_profile(stack, scale))
 
 

@@ -12,7 +12,6 @@ RSS (VmHWM) is its high-water mark over the whole run.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from benchmarks import scratch
 from benchmarks.digests import seed_digest_schools
 from benchmarks.service_env import service_env
 from devstack.service import ServiceProcess
@@ -50,7 +50,7 @@ async def friday(database_url: str, bootstrap: str, n: int, cap_s: float) -> dic
         await pool.execute("ANALYZE")  # a live database has its statistics (autovacuum)
         took = time.perf_counter() - seeded
         print(f"friday: {schools * SCHOOL_SIZE:,} subscriptions seeded in {took:.0f} s", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="friday-", dir=".devdata"))
+    work = scratch.folder("friday-")
     service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
     service.start()
     try:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from benchmarks import pipeline
+from benchmarks import pipeline, scratch
 from benchmarks.service_env import service_env
 from devstack.service import ServiceProcess
 
@@ -57,7 +55,7 @@ def _event(key: str, at: datetime, event_type: str, **fields: str) -> tuple[byte
 
 async def roster_rates(database_url: str, bootstrap: str, classes: int) -> dict[str, float]:
     """Roster events/s applied by the service, and the raw consume of the same messages."""
-    work = Path(tempfile.mkdtemp(prefix="roster-", dir=".devdata"))
+    work = scratch.folder("roster-")
     prefix = f"roster{uuid.uuid4().hex[:8]}."
     events = roster_events(classes)
     await _publish(bootstrap, prefix + "diary.roster", events)
