@@ -21,6 +21,7 @@ import asyncpg
 
 from notifier.clock import Clock
 from notifier.onboarding.balances import load_balances
+from notifier.onboarding.checking import check_packed, unpacked
 from notifier.onboarding.rows import (
     BalanceRow,
     Checked,
@@ -29,7 +30,6 @@ from notifier.onboarding.rows import (
     Reject,
     SubscriptionRow,
     check_batch,
-    check_rows,
 )  # fmt: skip
 from notifier.onboarding.subscriptions import load_subscriptions
 
@@ -75,9 +75,9 @@ async def import_records(
         step = -(-len(batch.records) // workers)
         parts = [batch.records[i : i + step] for i in range(0, len(batch.records), step)]
         results = await asyncio.gather(
-            *(loop.run_in_executor(executor, check_rows, kind, part) for part in parts)
+            *(loop.run_in_executor(executor, check_packed, kind, part) for part in parts)
         )
-        return check_batch(kind, batch.records, [r for part in results for r in part])
+        return check_batch(kind, batch.records, unpacked(kind, [r for p in results for r in p]))
 
     async for batch, checked in _one_ahead(_batches(records, size), check):
         outcome.rows += len(batch.records)
