@@ -101,7 +101,7 @@ async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resume
     await pool.execute(ROSTER)
     await ensure_topics(settings)
     topic = settings.kafka_topic_prefix + "diary.grades"
-    for grade_id in ("g1", "g2", "g3", "g4", "g5"):
+    for grade_id in ("g1", "g2", "g3", "g4"):
         await publish(settings.kafka_bootstrap_servers, topic, "p", _grade(grade_id))
 
     kafka, producer = make_consumer(settings), make_producer(settings)
@@ -128,7 +128,7 @@ async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resume
     try:
 
         async def committed_to_the_end() -> bool:
-            return bool(offsets_seen) and offsets_seen[-1] == 5
+            return bool(offsets_seen) and offsets_seen[-1] == 4 and len(offsets_seen) > 2
 
         assert await wait_for(committed_to_the_end, 30)
     finally:
@@ -136,8 +136,8 @@ async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resume
         await running
         await asyncio.gather(kafka.stop(), producer.stop())
 
-    # 2 committed; 4 refused, so g3 and g4 came again (as duplicates, applied once); then 5.
+    # 2 committed; 4 refused, so g3 and g4 came again (as duplicates, applied once).
     assert offsets_seen[:2] == [2, 4]
-    assert offsets_seen[-1] == 5
+    assert offsets_seen[-1] == 4
     stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
-    assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4", "g5"]
+    assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]
