@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+BATCH_RECORDS = 2000  # about this many of a partition's records a transaction (< 3,000)
+# Whatever the client has fetched: records of a partition left in its buffer (a fetch brings
+# up to 1 MiB a partition, ~2,800 roster events) would hold back the next fetch of every
+# partition by aiokafka's prefetch backoff (100 ms), while the partition waits paused.
+POLL_RECORDS = 1_000_000
+
 
 class Stopping(Exception):
     """The consumer was asked to stop while waiting to retry; nothing is committed."""
@@ -78,7 +84,7 @@ class EventConsumer:
                 if not self._waiting_to_retry:
                     self.beat()
                 try:
-                    batch = await self._kafka.getmany(timeout_ms=200, max_records=2000)
+                    batch = await self._kafka.getmany(timeout_ms=200, max_records=POLL_RECORDS)
                     backoff = 0.5
                 except Exception as exc:  # the consumer must neither die nor skip records
                     log.warning("poll failed (%r); back to the committed offsets", exc)
@@ -112,14 +118,16 @@ class EventConsumer:
         return [tp for tp in self._kafka.assignment() if tp not in self._working]
 
     async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        """One partition batch, start to commit. A batch not committed (failed, or the
-        consumer stopping mid-retry) puts the partition back at the batch's first record
-        before it is resumed, so the same records come again and none after them is taken
-        first; after a failure the partition also waits a backoff of its own."""
-        committed = False
+        """A partition's records of one poll, in batches of BATCH_RECORDS, each start to
+        commit. A batch not committed (failed, or the consumer stopping mid-retry) puts the
+        partition back at the batch's first record before it is resumed, so the same records
+        come again and none after them is taken first; after a failure the partition also
+        waits a backoff of its own."""
+        committed = 0  # records committed so far
         try:
-            await self._process_partition(tp, records)
-            committed = True
+            for batch in _even_batches(records):
+                await self._process_partition(tp, batch)
+                committed += len(batch)
             self._backoff.pop(tp, None)
         except Stopping:
             pass
@@ -130,8 +138,8 @@ class EventConsumer:
             await self._wait_to_retry(backoff)
         finally:
             with contextlib.suppress(IllegalStateError):  # no longer ours after a rebalance
-                if not committed:  # local: needs no broker, so it cannot fail half-way
-                    self._kafka.seek(tp, records[0].offset)
+                if committed < len(records):  # local: needs no broker, cannot fail half-way
+                    self._kafka.seek(tp, records[committed].offset)
                 self._kafka.resume(tp)
             del self._working[tp]
 
@@ -213,6 +221,14 @@ class EventConsumer:
                 [x for r in results for x in r.rejected],
                 sum(r.queued for r in results),
             )
+
+
+def _even_batches(records: list[ConsumerRecord]) -> list[list[ConsumerRecord]]:
+    """The records in batches of even size near BATCH_RECORDS: 4,200 as two of 2,100, not
+    2,000, 2,000 and 200 (a batch costs the same few statements, however small)."""
+    count = max(1, round(len(records) / BATCH_RECORDS))
+    size = -(-len(records) // count)
+    return [records[i : i + size] for i in range(0, len(records), size)]
 
 
 def _always(exc: BaseException) -> bool:

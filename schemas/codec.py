@@ -2,8 +2,10 @@
 producers."""
 
 import json
+import sys
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from schemas._common import Envelope
 from schemas._errors import describe, one_line, short_repr
@@ -41,17 +43,7 @@ def parse_event(topic_name: str, value: bytes | None) -> DiaryEvent:
         raise InvalidEvent(f"unknown topic {short_repr(topic_name)} (known: {known})")
     if value is None:
         raise InvalidEvent("no value (a tombstone): expected a JSON object")
-    try:
-        data = json.loads(value.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidEvent(f"not valid UTF-8: {exc.reason} at byte {exc.start}") from exc
-    except json.JSONDecodeError as exc:
-        where = f"at line {exc.lineno} column {exc.colno}"
-        raise InvalidEvent(f"not valid JSON: {exc.msg} {where}") from exc
-    except RecursionError as exc:
-        raise InvalidEvent("not valid JSON: nested too deeply") from exc
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise InvalidEvent(f"not valid JSON: {str(exc).split(':')[0]}") from exc
+    data = _read_json(value)
     if not isinstance(data, dict):
         raise InvalidEvent(f"expected a JSON object, got {_kind(data)}")
     if "schema_version" not in data:
@@ -67,6 +59,32 @@ def parse_event(topic_name: str, value: bytes | None) -> DiaryEvent:
         return adapter.validate_json(value, strict=True)
     except ValidationError as exc:
         raise InvalidEvent(describe(exc, data)) from exc
+
+
+def _read_json(value: bytes) -> object:
+    """The JSON value of a message. pydantic's parser reads an object in less than half the
+    time json.loads takes, and accepts nothing json.loads refuses below 4,300 bytes (above,
+    json.loads refuses integers that long); whatever it refuses, json.loads says why."""
+    if len(value) < sys.get_int_max_str_digits():
+        try:
+            return from_json(value)
+        except ValueError:
+            pass
+    return _loads(value)
+
+
+def _loads(value: bytes) -> object:
+    try:
+        return json.loads(value.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"not valid UTF-8: {exc.reason} at byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        where = f"at line {exc.lineno} column {exc.colno}"
+        raise InvalidEvent(f"not valid JSON: {exc.msg} {where}") from exc
+    except RecursionError as exc:
+        raise InvalidEvent("not valid JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise InvalidEvent(f"not valid JSON: {str(exc).split(':')[0]}") from exc
 
 
 def encode_event(event: Envelope) -> bytes:

@@ -70,7 +70,7 @@ def _checkers(workers: int) -> ProcessPoolExecutor:
     after a kill (the server would hold the killed batch's locks until it exits), and a
     spawned one would import all of `notifier` first."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["notifier.onboarding.rows"])
+    context.set_forkserver_preload(["notifier.onboarding.checking"])
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent)
 
 

@@ -20,7 +20,9 @@ from typing import Protocol, cast
 import asyncpg
 
 from notifier.clock import Clock
+from notifier.onboarding.ahead import Batch, ahead, batches
 from notifier.onboarding.balances import load_balances
+from notifier.onboarding.checking import check_packed, unpacked
 from notifier.onboarding.rows import (
     BalanceRow,
     Checked,
@@ -29,7 +31,6 @@ from notifier.onboarding.rows import (
     Reject,
     SubscriptionRow,
     check_batch,
-    check_rows,
 )  # fmt: skip
 from notifier.onboarding.subscriptions import load_subscriptions
 
@@ -52,12 +53,6 @@ class Outcome:
     resumed_batches: int = 0  # committed by an earlier run, skipped now
 
 
-@dataclass(frozen=True)
-class _Batch:
-    number: int
-    records: list[tuple[int, Record]]
-
-
 async def import_records(
     pool: asyncpg.Pool, kind: Kind, import_id: str, records: AsyncIterator[tuple[int, Record]],
     *, clock: Clock, listener: Listener, batch_size: int = BATCH_SIZE,
@@ -69,17 +64,17 @@ async def import_records(
     outcome = Outcome()
     loop = asyncio.get_running_loop()
 
-    async def check(batch: _Batch) -> Checked | None:
+    async def check(batch: Batch) -> Checked | None:
         if batch.number in done:
             return None
         step = -(-len(batch.records) // workers)
         parts = [batch.records[i : i + step] for i in range(0, len(batch.records), step)]
         results = await asyncio.gather(
-            *(loop.run_in_executor(executor, check_rows, kind, part) for part in parts)
+            *(loop.run_in_executor(executor, check_packed, kind, part) for part in parts)
         )
-        return check_batch(kind, batch.records, [r for part in results for r in part])
+        return check_batch(kind, batch.records, unpacked(kind, [r for p in results for r in p]))
 
-    async for batch, checked in _one_ahead(_batches(records, size), check):
+    async for batch, checked in ahead(batches(records, size), check):
         outcome.rows += len(batch.records)
         if checked is None:  # what that run imported is already there now
             _, (new, old), rejects = done[batch.number]
@@ -96,7 +91,7 @@ async def import_records(
 
 
 async def _apply(
-    pool: asyncpg.Pool, kind: Kind, import_id: str, size: int, batch: _Batch, checked: Checked,
+    pool: asyncpg.Pool, kind: Kind, import_id: str, size: int, batch: Batch, checked: Checked,
     clock: Clock,
 ) -> tuple[tuple[int, int], list[Reject]]:  # fmt: skip
     good, rejects = checked
@@ -142,38 +137,3 @@ async def _committed(
                      [Reject(*item) for item in json.loads(r["rejects"])])
         for r in rows
     }  # fmt: skip
-
-
-async def _batches(records: AsyncIterator[tuple[int, Record]], size: int) -> AsyncIterator[_Batch]:
-    batch: list[tuple[int, Record]] = []
-    number = 0
-    async for record in records:
-        batch.append(record)
-        if len(batch) == size:
-            yield _Batch(number, batch)
-            batch, number = [], number + 1
-    if batch:
-        yield _Batch(number, batch)
-
-
-async def _one_ahead(
-    batches: AsyncIterator[_Batch], check: _Check
-) -> AsyncIterator[tuple[_Batch, Checked | None]]:
-    """Each batch with its check, the next one's check already running meanwhile."""
-    pending: tuple[_Batch, asyncio.Future[Checked | None]] | None = None
-    try:
-        async for batch in batches:
-            started = (batch, asyncio.ensure_future(check(batch)))
-            if pending is not None:
-                yield pending[0], await pending[1]
-            pending = started
-        if pending is not None:
-            yield pending[0], await pending[1]
-            pending = None
-    finally:
-        if pending is not None:
-            pending[1].cancel()
-
-
-class _Check(Protocol):
-    async def __call__(self, batch: _Batch, /) -> Checked | None: ...

@@ -90,3 +90,54 @@ async def test_a_batch_whose_commit_was_refused_comes_again_and_is_committed(
 
     stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
     assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]
+
+
+async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resumed_at_the_failed_one(
+    settings: Settings, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll brings all the client has fetched; a partition's records are applied in
+    batches, each committed, and a refused commit puts the partition back at its batch only."""
+    monkeypatch.setattr("notifier.consumer.BATCH_RECORDS", 2)
+    await pool.execute(ROSTER)
+    await ensure_topics(settings)
+    topic = settings.kafka_topic_prefix + "diary.grades"
+    for grade_id in ("g1", "g2", "g3", "g4"):
+        await publish(settings.kafka_bootstrap_servers, topic, "p", _grade(grade_id))
+
+    kafka, producer = make_consumer(settings), make_producer(settings)
+    commit, offsets_seen = kafka.commit, []
+
+    async def second_refused_once(offsets: Any = None) -> None:
+        offsets_seen.append(next(iter(offsets.values())))
+        if len(offsets_seen) == 2:
+            raise CommitFailedError("the group rebalanced")
+        await commit(offsets)
+
+    kafka.commit = second_refused_once  # type: ignore[method-assign]
+    consumer = EventConsumer(
+        pool=pool, kafka=kafka, handlers={"diary.grades": apply_grade_event},
+        prefix=settings.kafka_topic_prefix,
+        ctx=HandlerContext(SystemClock(), 2, timedelta(hours=1)),
+        dead_letters=DeadLetters(producer, prefix=settings.kafka_topic_prefix,
+                                 group_id=settings.kafka_group_id),
+        metrics=Metrics(),
+    )  # fmt: skip
+    consumer.subscribe([topic])
+    await asyncio.gather(kafka.start(), producer.start())
+    running = asyncio.create_task(consumer.run())
+    try:
+
+        async def committed_to_the_end() -> bool:
+            return bool(offsets_seen) and offsets_seen[-1] == 4 and len(offsets_seen) > 2
+
+        assert await wait_for(committed_to_the_end, 30)
+    finally:
+        consumer.stop()
+        await running
+        await asyncio.gather(kafka.stop(), producer.stop())
+
+    # 2 committed; 4 refused, so g3 and g4 came again (as duplicates, applied once).
+    assert offsets_seen[:2] == [2, 4]
+    assert offsets_seen[-1] == 4
+    stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
+    assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]

@@ -1,9 +1,10 @@
 """Normalising what parents type into E.164 KZ/KG mobile numbers, and masking for logs."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from notifier.sms import phones
 from notifier.sms.phones import (
     InvalidPhoneNumber,
     Region,
@@ -130,3 +131,27 @@ def test_mask_never_reveals_more_than_prefix_and_last_two(
     e164 = prefix + str(n).zfill(7)[-width:]
     masked = mask_phone(e164)
     assert masked == prefix + "*" * (width - 2) + e164[-2:]
+
+
+_USUAL_SPELLINGS = st.from_regex(
+    r"\A(\+7 ?\(?7|8 ?\(?7|\+996 ?\(?[0-9])[0-9]{2}\)?[ -]?[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{1,3}\Z"
+)
+
+
+@given(_USUAL_SPELLINGS, st.sampled_from([None, "KZ", "KG"]))
+@settings(max_examples=1000)
+def test_a_usual_spelling_read_without_the_parser_gives_what_the_full_reading_gives(
+    raw: str, default_region: Region | None
+) -> None:
+    try:
+        full: str | None = phones._read_mobile(raw, default_region)
+    except InvalidPhoneNumber:
+        full = None
+    assert phones._usual_mobile(raw, default_region) in (None, full)
+
+
+def test_the_usual_spellings_of_a_mobile_need_no_parser() -> None:
+    assert phones._usual_mobile("+7 (701) 123-45-67", None) == "+77011234567"
+    assert phones._usual_mobile("8 701 123 45 67", "KZ") == "+77011234567"
+    assert phones._usual_mobile("+996 555 123 456", None) == "+996555123456"
+    assert phones._usual_mobile("8 701 123 45 67", "KG") is None  # KG's reading comes first
