@@ -45,10 +45,11 @@ WITH c AS (
            WHERE due_at <= $1 ORDER BY due_at, notification_id LIMIT $2
            FOR UPDATE SKIP LOCKED) d
    WHERE q.notification_id = d.notification_id
-  RETURNING q.notification_id, q.attempts, q.in_doubt, q.in_doubt_provider, d.taken_over)
+  RETURNING q.notification_id, q.created_at, q.attempts, q.in_doubt, q.in_doubt_provider,
+            d.taken_over)
 SELECT n.id, n.parent_id, n.phone, n.body, n.parts, n.encoding, n.price, n.currency, n.hold_id,
        c.attempts, n.kind, c.in_doubt, c.in_doubt_provider, c.taken_over
-  FROM c JOIN notifications n ON n.id = c.notification_id
+  FROM c JOIN notifications n ON n.id = c.notification_id AND n.created_at = c.created_at
  ORDER BY n.id
 """
 
