@@ -41,7 +41,10 @@ class Scale:
 SMOKE = Scale(classes=40, backlog_events=60, rate=100.0, steady_s=3.0, cap_s=15.0)
 
 
-async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, float]:
+async def run_e2e(
+    database_url: str, bootstrap: str, scale: Scale, *, seeded: bool = False
+) -> dict[str, float]:
+    """`seeded`: the database already holds the school (`seed`), and perhaps history."""
     work = Path(tempfile.mkdtemp(prefix="e2e-", dir=".devdata"))
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     topic = prefix + "diary.homework"
@@ -49,7 +52,9 @@ async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, 
     conn = await asyncpg.connect(database_url)
     try:
         await migrate(conn)
-        await seed_school(conn, school)
+        if not seeded:
+            await seed_school(conn, school)
+        after_id = await conn.fetchval("SELECT coalesce(max(id), 0) FROM notifications")
         backlog = homework_events(school, scale.backlog_events, whole_class_share=1.0)
         await publish_stream(bootstrap, topic, backlog, rate=100_000)
         r: dict[str, float] = {"subscriptions": len(school.subscriptions)}
@@ -57,7 +62,7 @@ async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, 
         service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
         service.start()
         try:
-            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work)
+            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work, after_id)
         finally:
             r["service_peak_rss_mb"] = service.rss_peak_mb()
             service.stop()
@@ -74,9 +79,10 @@ async def _phases(
     bootstrap: str,
     scale: Scale,
     work: Path,
+    after_id: int,
 ) -> dict[str, float]:
     rows, sms = recipients(school, backlog), len(expected_sms(school, backlog))
-    done = await watch_outbox(conn, rows=rows, sent=sms, cap_s=scale.cap_s)
+    done = await watch_outbox(conn, rows=rows, sent=sms, cap_s=scale.cap_s, after_id=after_id)
     r: dict[str, float] = {
         "backlog_events": len(backlog),
         "notifications": done.rows,
@@ -91,8 +97,9 @@ async def _phases(
     published = await publish_stream(bootstrap, topic, steady, rate=scale.rate)
     want = len(expected_sms(school, steady))
     await watch_outbox(
-        conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s), base=base
-    )
+        conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s),
+        base=base, after_id=after_id,
+    )  # fmt: skip
     lat = await latencies(conn, work / "sms.jsonl", published, want)
     return r | {
         "steady_events": len(steady),
@@ -103,6 +110,15 @@ async def _phases(
         "latency_queued_p50_s": percentile(lat.queued, 0.50),
         "latency_queued_p99_s": percentile(lat.queued, 0.99),
     }
+
+
+async def seed(database_url: str, scale: Scale) -> None:
+    """The school `run_e2e` runs with, written ahead (`seeded=True`)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await seed_school(conn, build_school(scale.classes))
+    finally:
+        await conn.close()
 
 
 def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:
