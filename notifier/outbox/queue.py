@@ -51,6 +51,7 @@ WITH q AS (
   RETURNING notification_id, created_at)
 UPDATE notifications n SET status = 'cancelled', last_error = $2
   FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at AND n.status = 'queued'
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id
 """
 

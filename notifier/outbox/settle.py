@@ -5,7 +5,8 @@ are touched, so a row another instance took over after our lease ran out is neve
 twice.
 
 A settled SMS leaves the queue (notifier/outbox/queue.py) and its outbox row is written once,
-with its final status, found by (id, created_at) from its queue row: one month's partition.
+with its final status, found by (id, created_at) from its queue row, between the batch's
+oldest and newest: other months are skipped whichever way PostgreSQL joins.
 One queued again changes its queue row alone.
 
 Locks are taken in the one order every transaction on the outbox and wallets keeps (README,
@@ -42,6 +43,7 @@ WITH q AS (
 UPDATE notifications n SET status = 'sent', sent_at = $3, provider = q.p,
        provider_message_id = q.m, last_error = NULL, attempts = q.attempts
   FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id, n.parent_id, n.provider, n.provider_message_id
 """
 
@@ -53,6 +55,7 @@ WITH q AS (
 UPDATE notifications n SET status = 'failed', last_error = q.error, attempts = q.attempts,
        failed_at = $4
   FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id, q.error
 """
 
