@@ -127,7 +127,7 @@ async def prefill(conn: asyncpg.Connection, n: int, chunk: int = CHUNK) -> float
     await conn.execute("SET synchronous_commit = off")
     # Checkpoints far apart while filling (each would write every page again to the WAL);
     # back to the server's setting, and one checkpoint, before anything is measured.
-    await conn.execute("ALTER SYSTEM SET max_wal_size = '4GB'")
+    await conn.execute("ALTER SYSTEM SET max_wal_size = '2GB'")
     await conn.execute("SELECT pg_reload_conf()")
     try:
         for lo in range(0, n, chunk):
