@@ -20,7 +20,7 @@ from asyncpg import Record
 
 from billing.types import Conn
 
-# The queue row carries its outbox row's created_at (migration 0028): whoever joins the two
+# The queue row carries its outbox row's created_at (migration 0029): whoever joins the two
 # joins on (id, created_at), and PostgreSQL reads the one month's partition holding the row.
 _QUEUE = """
 INSERT INTO outbox_queue (notification_id, due_at, created_at)

@@ -1,4 +1,4 @@
-"""The queue row names its outbox row by (id, created_at) (migration 0028), so claiming and
+"""The queue row names its outbox row by (id, created_at) (migration 0029), so claiming and
 settling an SMS read the one month's partition it is in, however many months the outbox
 holds (issue 16 §3: a year of history must not slow the queue down)."""
 
