@@ -12,7 +12,6 @@ import os
 import resource
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -22,6 +21,7 @@ from benchmarks import (
     digests,
     e2e,
     friday,
+    history,
     onboarding,
     pipeline,
     providers,
@@ -29,6 +29,7 @@ from benchmarks import (
     scratch,
     smpp_receipts,
 )
+from benchmarks.databases import fresh_database
 from benchmarks.outbox_ceiling import outbox_batched_inserts
 from benchmarks.report import report
 from devstack import EmbeddedStack
@@ -62,21 +63,21 @@ async def run(
             bootstrap, topic, n * 4, pool
         )
     # Digests in a database of their own: their SMS must not flow into the end-to-end run.
-    digests_db = await _fresh_database(database_url, "bench_digests")
+    digests_db = await fresh_database(database_url, "bench_digests")
     if n < 1000:  # smoke: the job in this process (the service's first tick is a minute away)
         async with asyncpg.create_pool(digests_db) as pool:
             results |= await digests.digest_rate(pool, n_digests)
     else:
         results |= await friday.friday(digests_db, bootstrap, n_digests, cap_s=1800.0)
-    async with asyncpg.create_pool(await _fresh_database(database_url, "bench_alerts")) as pool:
+    async with asyncpg.create_pool(await fresh_database(database_url, "bench_alerts")) as pool:
         results |= await announcements.announcement_rates(pool, **_alert_sizes(n))
     results |= await providers.dispatch_rates(n)
     results |= await smpp_receipts.smpp_with_receipts(SMPP_SECONDS if n >= 1000 else 3)
-    onboarding_db = await _fresh_database(database_url, "bench_onboarding")
+    onboarding_db = await fresh_database(database_url, "bench_onboarding")
     results |= await onboarding.onboarding_rates(
         onboarding_db, n_onboarding, scratch.folder("onboarding-")
     )
-    roster_db = await _fresh_database(database_url, "bench_roster")
+    roster_db = await fresh_database(database_url, "bench_roster")
     results |= await roster.roster_rates(roster_db, bootstrap, 40 if n < 1000 else 1600)
     return results
 
@@ -86,22 +87,6 @@ def _alert_sizes(n: int) -> dict[str, int]:
     if n < 1000:
         return {"pupils": 200, "second_parents": 60, "grades": 500}
     return {"pupils": 2000, "second_parents": 600, "grades": 10_000}
-
-
-async def _fresh_database(url: str, name: str) -> str:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {name}")
-    finally:
-        await conn.close()
-    fresh = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    conn = await asyncpg.connect(fresh)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return fresh
 
 
 def _machine() -> dict[str, float]:
@@ -117,6 +102,11 @@ def main() -> None:
     parser.add_argument(
         "--onboarding", type=int, default=200_000, help="subscriptions and balances to import"
     )
+    parser.add_argument(
+        "--prefill", type=int, default=0,
+        help="SMS of the past year already in the tables: the end-to-end run again beside one"
+        " on empty tables (0: not run; 20000000 is issue 16's size)",
+    )  # fmt: skip
     args = parser.parse_args()
     n, scale = (100, e2e.SMOKE) if args.smoke else (args.n, e2e.Scale())
     n_digests = 2_000 if args.smoke else args.digests
@@ -126,6 +116,11 @@ def main() -> None:
             run(stack.database_url, stack.kafka_bootstrap, n, n_digests, n_onboarding)
         )
         results |= asyncio.run(e2e.run_e2e(stack.database_url, stack.kafka_bootstrap, scale))
+        if args.prefill or args.smoke:
+            results |= asyncio.run(history.history_rates(
+                stack.database_url, stack.kafka_bootstrap, scale,
+                args.prefill or history.SMOKE,
+            ))  # fmt: skip
     results["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results |= _machine()
     report(results)

@@ -43,7 +43,10 @@ SMOKE = Scale(classes=40, backlog_events=60, rates=(("steady", 100.0), ("peak", 
               steady_s=3.0, cap_s=15.0)  # fmt: skip
 
 
-async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, float]:
+async def run_e2e(
+    database_url: str, bootstrap: str, scale: Scale, *, seeded: bool = False
+) -> dict[str, float]:
+    """`seeded`: the database already holds the school (`seed`), and perhaps history."""
     work = scratch.folder("e2e-")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     topic = prefix + "diary.homework"
@@ -51,7 +54,9 @@ async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, 
     conn = await asyncpg.connect(database_url)
     try:
         await migrate(conn)
-        await seed_school(conn, school)
+        if not seeded:
+            await seed_school(conn, school)
+        after_id = await conn.fetchval("SELECT coalesce(max(id), 0) FROM notifications")
         backlog = homework_events(school, scale.backlog_events, whole_class_share=1.0)
         await publish_stream(bootstrap, topic, backlog, rate=100_000)
         r: dict[str, float] = {"subscriptions": len(school.subscriptions)}
@@ -59,7 +64,7 @@ async def run_e2e(database_url: str, bootstrap: str, scale: Scale) -> dict[str, 
         service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
         service.start()
         try:
-            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work)
+            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work, after_id)
         finally:
             r["service_peak_rss_mb"] = service.rss_peak_mb()
             service.stop()
@@ -76,9 +81,10 @@ async def _phases(
     bootstrap: str,
     scale: Scale,
     work: Path,
+    after_id: int,
 ) -> dict[str, float]:
     rows, sms = recipients(school, backlog), len(expected_sms(school, backlog))
-    done = await watch_outbox(conn, rows=rows, sent=sms, cap_s=scale.cap_s)
+    done = await watch_outbox(conn, rows=rows, sent=sms, cap_s=scale.cap_s, after_id=after_id)
     r: dict[str, float] = {
         "backlog_events": len(backlog),
         "notifications": done.rows,
@@ -89,7 +95,9 @@ async def _phases(
     }
     base = (done.rows, done.sent)
     for seed, (name, rate) in enumerate(scale.rates, start=12):
-        phase, base = await _steady(conn, school, topic, bootstrap, scale, work, rate, seed, base)
+        phase, base = await _steady(
+            conn, school, topic, bootstrap, scale, work, rate, seed, base, after_id
+        )
         r |= {f"{name}_{key}": value for key, value in phase.items()}
     return r
 
@@ -104,6 +112,7 @@ async def _steady(
     rate: float,
     seed: int,
     base: tuple[int, int],
+    after_id: int,
 ) -> tuple[dict[str, float], tuple[int, int]]:
     """One steady phase at `rate`; returns its figures and the outbox counts after it."""
     steady = homework_events(school, int(rate * scale.steady_s), whole_class_share=0.0,
@@ -111,8 +120,9 @@ async def _steady(
     published = await publish_stream(bootstrap, topic, steady, rate=rate)
     want = len(expected_sms(school, steady))
     done = await watch_outbox(
-        conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s), base=base
-    )
+        conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s),
+        base=base, after_id=after_id,
+    )  # fmt: skip
     lat = await latencies(conn, work / "sms.jsonl", published, want)
     figures = {
         "events": len(steady),
@@ -124,6 +134,15 @@ async def _steady(
         "queued_p99_s": percentile(lat.queued, 0.99),
     }
     return figures, (base[0] + done.rows, base[1] + done.sent)
+
+
+async def seed(database_url: str, scale: Scale) -> None:
+    """The school `run_e2e` runs with, written ahead (`seeded=True`)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await seed_school(conn, build_school(scale.classes))
+    finally:
+        await conn.close()
 
 
 def _env(database_url: str, bootstrap: str, prefix: str, work: Path) -> dict[str, str]:

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import asyncpg
 
+# The rows after `after_id` alone: history written before the run (benchmarks/prefill.py) is
+# neither counted nor read, each month's primary key skips it.
 _COUNTS = (
     "SELECT count(*) AS rows, count(*) FILTER (WHERE status = 'sent') AS sent FROM notifications"
+    " WHERE id > $1"
 )
 
 
@@ -29,15 +32,17 @@ class Progress:
 
 
 async def watch_outbox(
-    conn: asyncpg.Connection, *, rows: int, sent: int, cap_s: float, base: tuple[int, int] = (0, 0)
-) -> Progress:
-    """Poll until `rows` rows exist and `sent` of them are sent (beyond `base`), or `cap_s`."""
+    conn: asyncpg.Connection, *, rows: int, sent: int, cap_s: float,
+    base: tuple[int, int] = (0, 0), after_id: int = 0,
+) -> Progress:  # fmt: skip
+    """Poll until `rows` rows with ids above `after_id` exist and `sent` of them are sent
+    (beyond `base`), or `cap_s`."""
     first: dict[str, tuple[float, int]] = {}
     last: dict[str, tuple[float, int]] = {}
     deadline = time.monotonic() + cap_s
     got = Progress()
     while time.monotonic() < deadline:
-        row = await conn.fetchrow(_COUNTS)
+        row = await conn.fetchrow(_COUNTS, after_id)
         assert row is not None
         now = time.monotonic()
         got.rows, got.sent = row["rows"] - base[0], row["sent"] - base[1]

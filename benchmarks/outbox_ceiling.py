@@ -28,7 +28,10 @@ SELECT $1, s, 'par-' || s, 'pup-' || s, 'homework', '+77010000000', $2, 'UCS-2',
   FROM unnest($3::bigint[], $4::bigint[]) AS t(s, h)
 RETURNING id
 """
-_QUEUE = "INSERT INTO bench_queue (notification_id, due_at) SELECT unnest($1::bigint[]), now()"
+_QUEUE = (
+    "INSERT INTO bench_queue (notification_id, due_at, created_at)"
+    " SELECT unnest($1::bigint[]), now(), now()"
+)
 BODY = "Айгерим: Математика — Стр. 45, № 3–7 (до 20.12)"
 
 

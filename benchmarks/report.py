@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from benchmarks.history import describe
+
 Row = tuple[str, str, str | None, Callable[[dict[str, float]], bool] | None, str]
 
 # (label, figure, ceiling, goal check, goal text)
@@ -114,6 +116,8 @@ def report(r: dict[str, float]) -> None:
         verdict = "" if check is None else ("MET " if check(r) else "MISSED ") + goal
         print(f"{label:44s} {r[key]:12,.0f}/s {ratio:>16s}   {verdict}")
     _latency(r)
+    if "history_queued_ratio" in r:
+        print(describe(r))
     _smpp_receipts(r)
     for name in ("mobizon", "smpp"):
         print(

@@ -184,7 +184,14 @@ class EmbeddedPostgres(Server):
     ) -> tuple[ChildProcess, int]:
         """Start the postmaster on ``port`` (default: a free one, retried on a clash)."""
         wanted = port
-        settings = {"max_connections": str(self.max_connections)}
+        # A statement on the outbox or the ledger's entries locks each month's partition and
+        # its indexes (16 months each: README, "Retention and archiving"), some 300 locks a
+        # settle; PostgreSQL's default of 64 a transaction ran out of shared memory with a
+        # year of months, and keeps most of them out of the fast path.
+        settings = {
+            "max_connections": str(self.max_connections),
+            "max_locks_per_transaction": "512",
+        }
         if self.fast:
             settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
         for attempt in range(1, _PORT_ATTEMPTS + 1):

@@ -8,7 +8,7 @@ refunded once under UNDELIVERABLE_POLICY=refund, kept under `keep`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from billing.delivery import refund_undelivered
@@ -17,6 +17,21 @@ from gateways.sms.reports import FinalStatus
 
 DeliveryStatus = FinalStatus
 UndeliverablePolicy = Literal["refund", "keep"]
+
+
+# The outbox is partitioned by month of created_at: a report is looked for first among the
+# SMS queued in the month before it (two partitions, where nearly every report lands), and
+# only if not found there in every month kept. A provider's message id says nothing of when.
+_RECENT = timedelta(days=31)
+_RECORD = """
+UPDATE notifications SET delivery_status = $3, delivery_reported_at = $4, delivery_detail = $5
+ WHERE provider = $1 AND provider_message_id = $2 AND created_at >= $6
+   AND delivery_status IS NULL
+RETURNING hold_id
+"""
+_KNOWN = """
+SELECT 1 FROM notifications WHERE provider = $1 AND provider_message_id = $2 AND created_at >= $3
+"""
 
 
 async def apply_delivery_report(
@@ -31,24 +46,18 @@ async def apply_delivery_report(
 ) -> Literal["recorded", "refunded", "duplicate", "unknown_message"]:
     """Idempotent: the first report for a message counts; later ones change nothing.
     Must run inside the caller's transaction (the refund commits with the report)."""
-    row = await conn.fetchrow(
-        "UPDATE notifications SET delivery_status = $3, delivery_reported_at = $4,"
-        " delivery_detail = $5 WHERE provider = $1 AND provider_message_id = $2"
-        " AND delivery_status IS NULL RETURNING hold_id",
-        provider,
-        provider_message_id,
-        status,
-        at,
-        detail,
-    )
-    if row is None:
-        known = await conn.fetchval(
-            "SELECT 1 FROM notifications WHERE provider = $1 AND provider_message_id = $2",
-            provider,
-            provider_message_id,
-        )
-        return "duplicate" if known else "unknown_message"
+    for since in (at - _RECENT, _EVER):
+        row = await conn.fetchrow(_RECORD, provider, provider_message_id, status, at, detail, since)
+        if row is not None:
+            break
+        if await conn.fetchval(_KNOWN, provider, provider_message_id, since):
+            return "duplicate"
+    else:
+        return "unknown_message"
     refundable = status != "delivered" and policy == "refund" and row["hold_id"] is not None
     if refundable and await refund_undelivered(conn, row["hold_id"]) is not None:
         return "refunded"
     return "recorded"
+
+
+_EVER = datetime.min.replace(tzinfo=UTC)

@@ -34,6 +34,9 @@ from notifier.transient import is_conflict, is_transient, retry_transaction
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# The outbox rows are found by (id, created_at), between the batch's oldest and newest: the
+# other months are skipped whichever way PostgreSQL joins (README, "Retention and
+# archiving": a year of months must not slow the queue down).
 # Claims touch the narrow queue alone (notifier/outbox/queue.py): a due row is leased by
 # moving its due time to the end of the lease. A row still leased past its lease (its owner
 # died or stalled) is due again, and whoever claims it takes it over in doubt.
@@ -51,11 +54,13 @@ c AS (
     FROM d
    WHERE q.notification_id = d.notification_id
      AND q.notification_id = ANY (ARRAY(SELECT notification_id FROM d))
-  RETURNING q.notification_id, q.attempts, q.in_doubt, q.in_doubt_provider, d.taken_over)
+  RETURNING q.notification_id, q.created_at, q.attempts, q.in_doubt, q.in_doubt_provider,
+            d.taken_over)
 SELECT n.id, n.parent_id, n.phone, n.body, n.parts, n.encoding, n.price, n.currency, n.hold_id,
        c.attempts, n.kind, c.in_doubt, c.in_doubt_provider, c.taken_over
-  FROM c JOIN notifications n ON n.id = c.notification_id
+  FROM c JOIN notifications n ON n.id = c.notification_id AND n.created_at = c.created_at
  WHERE n.id = ANY (ARRAY(SELECT notification_id FROM c))
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM c) AND (SELECT max(created_at) FROM c)
  ORDER BY n.id
 """
 

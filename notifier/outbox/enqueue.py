@@ -159,12 +159,13 @@ def _holds(rows: Sequence[_Row], wallets: dict[str, Balance]) -> list[NewHold]:
     ]  # fmt: skip
 
 
+# Rows this transaction wrote: created_at is its now(), their one month's partition.
 _CORRECT = """
 UPDATE notifications n SET status = d.status, last_error = d.why, price = d.price,
        currency = d.currency, hold_id = d.hold_id
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
        AS d(id, status, why, price, currency, hold_id)
- WHERE n.id = d.id
+ WHERE n.id = d.id AND n.created_at = now()
 """
 
 

@@ -37,20 +37,22 @@ _BATCH = 5000
 _TAKE = """
 DELETE FROM outbox_queue WHERE notification_id IN (
   SELECT q.notification_id FROM outbox_queue q
-    JOIN notifications n ON n.id = q.notification_id JOIN ledger_holds h ON h.id = n.hold_id
+    JOIN notifications n ON n.id = q.notification_id AND n.created_at = q.created_at
+    JOIN ledger_holds h ON h.id = n.hold_id
    WHERE q.lease_owner IS NULL AND h.status = 'open' AND h.expires_at <= $1
    ORDER BY q.notification_id LIMIT $2 FOR UPDATE OF q SKIP LOCKED)
-RETURNING notification_id
+RETURNING notification_id, created_at
 """
 _FAIL = """
-UPDATE notifications SET status = 'failed', last_error = 'expired', failed_at = $2
- WHERE id = ANY($1::bigint[]) RETURNING id, hold_id
+UPDATE notifications n SET status = 'failed', last_error = 'expired', failed_at = $2
+  FROM unnest($1::bigint[], $3::timestamptz[]) AS t(id, created_at)
+ WHERE n.id = t.id AND n.created_at = t.created_at RETURNING n.id, n.hold_id
 """
 
 
 async def _expire_batch(app: web.Application, now: datetime) -> tuple[list[Record], set[int]]:
     async with app[keys.POOL].acquire() as conn, conn.transaction():
-        taken = [r[0] for r in await conn.fetch(_TAKE, now, _BATCH)]
-        rows = list(await conn.fetch(_FAIL, sorted(taken), now))
+        taken = sorted(tuple(r) for r in await conn.fetch(_TAKE, now, _BATCH))
+        rows = list(await conn.fetch(_FAIL, [t[0] for t in taken], now, [t[1] for t in taken]))
         released = set(await release_holds(conn, [(r["hold_id"], _WHY) for r in rows]))
     return rows, released

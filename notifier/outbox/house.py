@@ -46,7 +46,7 @@ async def queue_house_sms(
         *(uuid.uuid4(), parent_id, pupil_id, kind, phone, body),
         *(sms.encoding, sms.parts, cost, currency, now, subscription_id),
     )
-    await queue(conn, [notification_id], [now])
+    await queue(conn, [notification_id], [now], now)
     house = await account(conn, "house", "", currency)
     revenue = await account(conn, "sms_revenue", "", currency)
     legs = [Leg(house, cost), Leg(revenue, -cost)]

@@ -20,17 +20,23 @@ from asyncpg import Record
 
 from billing.types import Conn
 
+# The queue row carries its outbox row's created_at (migration 0029): whoever joins the two
+# joins on (id, created_at), and PostgreSQL reads the one month's partition holding the row.
 _QUEUE = """
-INSERT INTO outbox_queue (notification_id, due_at)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[])
+INSERT INTO outbox_queue (notification_id, due_at, created_at)
+SELECT id, due, coalesce($3::timestamptz, now())
+  FROM unnest($1::bigint[], $2::timestamptz[]) AS d(id, due)
 """
 
 
-async def queue(conn: Conn, ids: Sequence[int], due: Sequence[datetime]) -> None:
+async def queue(
+    conn: Conn, ids: Sequence[int], due: Sequence[datetime], created_at: datetime | None = None
+) -> None:
     """Put newly inserted outbox rows in the queue (in their transaction), each due at its
-    time."""
+    time. `created_at`: the rows' created_at; None, they took its default (the transaction's
+    now())."""
     if ids:
-        await conn.execute(_QUEUE, list(ids), list(due))
+        await conn.execute(_QUEUE, list(ids), list(due), created_at)
 
 
 # Locked in id order, re-checked under the lock: a row a dispatcher claimed meanwhile is left
@@ -42,9 +48,10 @@ WITH q AS (
      WHERE notification_id = ANY ($1::bigint[]) AND lease_owner IS NULL
        AND ($3 OR NOT in_doubt)
      ORDER BY notification_id FOR UPDATE)
-  RETURNING notification_id)
+  RETURNING notification_id, created_at)
 UPDATE notifications n SET status = 'cancelled', last_error = $2
-  FROM q WHERE n.id = q.notification_id AND n.status = 'queued'
+  FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at AND n.status = 'queued'
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id
 """
 

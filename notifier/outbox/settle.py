@@ -5,7 +5,9 @@ are touched, so a row another instance took over after our lease ran out is neve
 twice.
 
 A settled SMS leaves the queue (notifier/outbox/queue.py) and its outbox row is written once,
-with its final status; one queued again changes its queue row alone.
+with its final status, found by (id, created_at) from its queue row, between the batch's
+oldest and newest: other months are skipped whichever way PostgreSQL joins.
+One queued again changes its queue row alone.
 
 Locks are taken in the one order every transaction on the outbox and wallets keeps (README,
 "Lock order"): the batch's queue rows in id order, then their outbox rows, and only then, as
@@ -37,10 +39,11 @@ _SENT = """
 WITH q AS (
   DELETE FROM outbox_queue q USING unnest($1::bigint[], $4::text[], $5::text[]) AS d(id, p, m)
    WHERE q.notification_id = d.id AND q.lease_owner = $2
-  RETURNING q.notification_id, q.attempts, d.p, d.m)
+  RETURNING q.notification_id, q.created_at, q.attempts, d.p, d.m)
 UPDATE notifications n SET status = 'sent', sent_at = $3, provider = q.p,
        provider_message_id = q.m, last_error = NULL, attempts = q.attempts
-  FROM q WHERE n.id = q.notification_id
+  FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id, n.parent_id, n.provider, n.provider_message_id
 """
 
@@ -48,10 +51,11 @@ _FAILED = """
 WITH q AS (
   DELETE FROM outbox_queue q USING unnest($1::bigint[], $3::text[]) AS d(id, error)
    WHERE q.notification_id = d.id AND q.lease_owner = $2
-  RETURNING q.notification_id, q.attempts, d.error)
+  RETURNING q.notification_id, q.created_at, q.attempts, d.error)
 UPDATE notifications n SET status = 'failed', last_error = q.error, attempts = q.attempts,
        failed_at = $4
-  FROM q WHERE n.id = q.notification_id
+  FROM q WHERE n.id = q.notification_id AND n.created_at = q.created_at
+   AND n.created_at BETWEEN (SELECT min(created_at) FROM q) AND (SELECT max(created_at) FROM q)
 RETURNING n.id, n.hold_id, q.error
 """
 

@@ -137,3 +137,14 @@ async def test_a_report_whose_transaction_gave_way_in_a_deadlock_is_recorded_on_
     assert await reports.record_report(pool, report, policy="refund") == "refunded"
     assert len(calls) == 2
     assert await _posted(pool) == 100_00
+
+
+async def test_a_report_months_after_its_sms_is_still_recorded_and_refunded(
+    pool: asyncpg.Pool,
+) -> None:
+    """Reports are looked for among the last month's SMS first, then in every month kept."""
+    await _sent_sms(pool)
+    await pool.execute("UPDATE notifications SET created_at = created_at - interval '150 days'")
+    assert await _report(pool, "undeliverable") == "refunded"
+    assert await _report(pool, "undeliverable") == "duplicate"
+    assert await _posted(pool) == 100_00
