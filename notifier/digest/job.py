@@ -50,7 +50,9 @@ async def _each(
     job: DigestJob, pending: list[tuple[str, str, int]], progress: Progress
 ) -> list[RunOutcome]:
     """``job.schools_at_once`` schools at a time: one school's composing (Python) overlaps
-    another's statements (PostgreSQL). Outcomes in the order of ``pending``."""
+    another's statements (PostgreSQL). Outcomes in the order of ``pending``. A school that
+    fails stops the others (their batch in progress rolls back), as one after the other did:
+    the next tick goes on where each stopped."""
     outcomes: dict[int, RunOutcome] = {}
     todo = iter(enumerate(pending))
 
@@ -58,5 +60,7 @@ async def _each(
         for i, (school, week, total) in todo:
             outcomes[i] = await run_school_week(job, school, week, progress, total)
 
-    await asyncio.gather(*(worker() for _ in range(min(job.schools_at_once, len(pending)))))
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(job.schools_at_once, len(pending))):
+            group.create_task(worker())
     return [outcomes[i] for i in range(len(pending))]
