@@ -119,6 +119,9 @@ async def test_a_parent_switches_every_notification_off_for_a_child(
 ) -> None:
     page = await browser()
     await page.goto(manager.opened_from_diary(manager.token()))
+    # The prices beside each type arrive last and move the boxes: a click aimed before they
+    # came can land beside the box (seen on a loaded machine).
+    await page.wait_for_load_state("networkidle")
     await page.get_by_label("Номер мобильного телефона").fill("+7 701 123 45 67")
     await page.get_by_label("Каждая новая оценка сразу").check()
     await page.get_by_role("button", name="Сохранить").click()
