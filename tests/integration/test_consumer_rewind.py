@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,31 +63,15 @@ async def test_a_batch_whose_commit_was_refused_comes_again_and_is_committed(
         await commit(offsets)
 
     kafka.commit = refused_once  # type: ignore[method-assign]
-    consumer = EventConsumer(
-        pool=pool, kafka=kafka, handlers={"diary.grades": apply_grade_event},
-        prefix=settings.kafka_topic_prefix,
-        ctx=HandlerContext(SystemClock(), 2, timedelta(hours=1)),
-        dead_letters=DeadLetters(producer, prefix=settings.kafka_topic_prefix,
-                                 group_id=settings.kafka_group_id),
-        metrics=Metrics(),
-    )  # fmt: skip
-    consumer.subscribe([topic])
-    await asyncio.gather(kafka.start(), producer.start())
-    running = asyncio.create_task(consumer.run())
-    try:
 
-        async def committed_to_the_end() -> bool:
-            if not refused:
-                return False
-            [partition] = refused[0]  # the one partition the key "p" goes to
-            ends = await kafka.end_offsets([partition])
-            return bool(await kafka.committed(partition) == ends[partition])
+    async def committed_to_the_end() -> bool:
+        if not refused:
+            return False
+        [partition] = refused[0]  # the one partition the key "p" goes to
+        ends = await kafka.end_offsets([partition])
+        return bool(await kafka.committed(partition) == ends[partition])
 
-        assert await wait_for(committed_to_the_end, 30)
-    finally:
-        consumer.stop()
-        await running
-        await asyncio.gather(kafka.stop(), producer.stop())
+    await _consume_until(settings, pool, kafka, producer, topic, committed_to_the_end)
 
     stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
     assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]
@@ -114,6 +99,24 @@ async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resume
         await commit(offsets)
 
     kafka.commit = second_refused_once  # type: ignore[method-assign]
+
+    async def committed_to_the_end() -> bool:
+        return bool(offsets_seen) and offsets_seen[-1] == 4 and len(offsets_seen) > 2
+
+    await _consume_until(settings, pool, kafka, producer, topic, committed_to_the_end)
+
+    # 2 committed; 4 refused, so g3 and g4 came again (as duplicates, applied once).
+    assert offsets_seen[:2] == [2, 4]
+    assert offsets_seen[-1] == 4
+    stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
+    assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]
+
+
+async def _consume_until(
+    settings: Settings, pool: asyncpg.Pool, kafka: Any, producer: Any, topic: str,
+    done: Callable[[], Awaitable[bool]],
+) -> None:  # fmt: skip
+    """Run a grades consumer on `topic` until `done` (at most 30 s), then stop it."""
     consumer = EventConsumer(
         pool=pool, kafka=kafka, handlers={"diary.grades": apply_grade_event},
         prefix=settings.kafka_topic_prefix,
@@ -126,18 +129,8 @@ async def test_a_poll_longer_than_a_batch_is_committed_batch_by_batch_and_resume
     await asyncio.gather(kafka.start(), producer.start())
     running = asyncio.create_task(consumer.run())
     try:
-
-        async def committed_to_the_end() -> bool:
-            return bool(offsets_seen) and offsets_seen[-1] == 4 and len(offsets_seen) > 2
-
-        assert await wait_for(committed_to_the_end, 30)
+        assert await wait_for(done, 30)
     finally:
         consumer.stop()
         await running
         await asyncio.gather(kafka.stop(), producer.stop())
-
-    # 2 committed; 4 refused, so g3 and g4 came again (as duplicates, applied once).
-    assert offsets_seen[:2] == [2, 4]
-    assert offsets_seen[-1] == 4
-    stored = await pool.fetch("SELECT id FROM grades ORDER BY id")
-    assert [r["id"] for r in stored] == ["g1", "g2", "g3", "g4"]
