@@ -33,8 +33,7 @@ SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) AS runs,
        coalesce(sum(queued), 0) AS queued, min(started_at) AS started,
        max(finished_at) AS finished FROM digest_runs WHERE iso_week = $1
 """
-_SENT = "SELECT count(*), max(sent_at) FROM notifications WHERE kind = 'weekly_digest'" \
-        " AND status = 'sent'"  # fmt: skip
+_DIGEST = b'"kind": "weekly_digest"'  # in each digest's line on the dev provider's handset
 
 
 async def friday(database_url: str, bootstrap: str, n: int, cap_s: float) -> dict[str, float]:
@@ -54,7 +53,7 @@ async def friday(database_url: str, bootstrap: str, n: int, cap_s: float) -> dic
     service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
     service.start()
     try:
-        r = await _watch(database_url, week, schools, cap_s)
+        r = await _watch(database_url, week, schools, cap_s, work / "sms.jsonl")
     finally:
         r["digests_service_peak_rss_mb"] = service.rss_peak_mb()
         service.stop()
@@ -72,14 +71,37 @@ async def _due_now(pool: asyncpg.Pool, prefix: str, today: date) -> None:
     )
 
 
-async def _watch(database_url: str, week: str, schools: int, cap_s: float) -> dict[str, float]:
+class _Handset:
+    """Counts the digests on the dev provider's handset (its JSON-lines file) as they arrive:
+    reading what was appended costs the machine nothing, where counting sent rows in
+    PostgreSQL every few seconds scanned a table of a million rows beside the service."""
+
+    def __init__(self, path: Path) -> None:
+        self._path, self._read_to, self.digests = path, 0, 0
+
+    def catch_up(self) -> datetime:
+        """Count the complete lines appended since the last look; returns the time of the look."""
+        if self._path.exists():
+            with self._path.open("rb") as f:
+                f.seek(self._read_to)
+                chunk = f.read()
+            complete = chunk[: chunk.rfind(b"\n") + 1]
+            self._read_to += len(complete)
+            self.digests += complete.count(_DIGEST)
+        return datetime.now(UTC)
+
+
+async def _watch(
+    database_url: str, week: str, schools: int, cap_s: float, handset_file: Path
+) -> dict[str, float]:
     conn = await asyncpg.connect(database_url)
     deadline = time.monotonic() + cap_s
+    handset = _Handset(handset_file)
     try:
         while True:
             runs = await conn.fetchrow(_PROGRESS, week)
-            sent, last_sent = await conn.fetchrow(_SENT)  # type: ignore[misc]
             assert runs is not None
+            last_sent, sent = handset.catch_up(), handset.digests
             if runs["done"] == schools and sent >= runs["queued"]:
                 break
             if time.monotonic() > deadline:
@@ -87,7 +109,7 @@ async def _watch(database_url: str, week: str, schools: int, cap_s: float) -> di
                     f"friday bench: {runs['done']} of {schools} schools done, "
                     f"{sent:,} of {runs['queued']:,} sent after {cap_s:.0f} s"
                 )
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(0.5)
     finally:
         await conn.close()
     queued_s = (runs["finished"] - runs["started"]).total_seconds()

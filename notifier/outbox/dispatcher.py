@@ -34,15 +34,17 @@ from notifier.transient import is_conflict, is_transient, retry_transaction
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The outbox rows are found by (id, created_at), between the batch's oldest and newest: the
-# other months are skipped whichever way PostgreSQL joins (README, "Retention and
-# archiving": a year of months must not slow the queue down).
 # Claims touch the narrow queue alone (notifier/outbox/queue.py): a due row is leased by
 # moving its due time to the end of the lease. A row still leased past its lease (its owner
 # died or stalled) is due again, and whoever claims it takes it over in doubt.
-# The batch's rows are found by their ids (`= ANY (ARRAY(...))`): index lookups whatever the
-# statistics say. A plain join let the planner, with the statistics of a queue that was empty
-# an hour ago, hash the whole queue and sort the whole month's outbox for each batch.
+# The batch's queue rows are found by their ids (`= ANY (ARRAY(...))`): index lookups whatever
+# the statistics say. A plain join let the planner, with the statistics of a queue that was
+# empty an hour ago, hash the whole queue for each batch.
+# Each outbox row is then looked up by its key (id, created_at), one index lookup in its own
+# month's partition (README, "Retention and archiving": a year of months must not slow the
+# queue down). The lateral subquery's LIMIT keeps the planner from turning it into a join: a
+# join hashed whole partitions, and a join on the ids' array re-read the whole batch for each
+# row (500 x 500 rows, 40 ms a claim).
 _CLAIM = """
 WITH d AS MATERIALIZED (
   SELECT notification_id, lease_owner IS NOT NULL AS taken_over FROM outbox_queue
@@ -58,9 +60,9 @@ c AS (
             d.taken_over)
 SELECT n.id, n.parent_id, n.phone, n.body, n.parts, n.encoding, n.price, n.currency, n.hold_id,
        c.attempts, n.kind, c.in_doubt, c.in_doubt_provider, c.taken_over
-  FROM c JOIN notifications n ON n.id = c.notification_id AND n.created_at = c.created_at
- WHERE n.id = ANY (ARRAY(SELECT notification_id FROM c))
-   AND n.created_at BETWEEN (SELECT min(created_at) FROM c) AND (SELECT max(created_at) FROM c)
+  FROM c CROSS JOIN LATERAL (
+         SELECT * FROM notifications o
+          WHERE o.id = c.notification_id AND o.created_at = c.created_at LIMIT 1) n
  ORDER BY n.id
 """
 
