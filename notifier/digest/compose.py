@@ -49,8 +49,12 @@ class Grade(NamedTuple):  # a tuple: tens of thousands are built per digest batc
         return str(self.mark)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SubjectWeek:
+    """A subject's week. Not frozen, though never changed: a frozen dataclass sets each field
+    through object.__setattr__, and a Friday builds seven of these for each of a million
+    pupils."""
+
     subject: str
     grades: tuple[Grade, ...]  # in date order
 
@@ -58,9 +62,8 @@ class SubjectWeek:
     average: Decimal | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:  # computed once: the budget asks for them many times
-        lessons = tuple(g for g in self.grades if g.assessment == "lesson")
-        object.__setattr__(self, "lessons", lessons)
-        object.__setattr__(self, "average", _average(lessons))
+        self.lessons = lessons = tuple([g for g in self.grades if g.assessment == "lesson"])
+        self.average = _average(lessons)
 
 
 def _average(lessons: tuple[Grade, ...]) -> Decimal | None:

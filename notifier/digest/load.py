@@ -81,20 +81,16 @@ async def count_subscribers(conn: Conn, school_ids: Sequence[str]) -> dict[str, 
 
 
 def subjects_of(raw: str | None) -> tuple[SubjectWeek, ...]:
-    rows = json.loads(raw) if raw else []
-    return tuple(
-        SubjectWeek(subject, tuple(_grade(*g) for g in grades))
-        for subject, grades in groupby(rows, key=itemgetter(0))
-    )
-
-
-def _grade(
-    _subject: str, day: str, assessment: str, period: int | None, mark: int | None,
-    points: int | None, max_points: int | None,
-) -> Grade:  # fmt: skip
-    """[subject, lesson_date, assessment, period, mark, points, max_points], as json_agg
-    built it."""
-    return Grade(_day(day), assessment, period, mark, points, max_points)
+    """[subject, lesson_date, assessment, period, mark, points, max_points] per grade, in
+    subject order, as json_agg built it."""
+    if not raw:
+        return ()
+    return tuple([
+        SubjectWeek(subject, tuple([
+            Grade(_day(g[1]), g[2], g[3], g[4], g[5], g[6]) for g in grades
+        ]))
+        for subject, grades in groupby(json.loads(raw), key=itemgetter(0))
+    ])  # fmt: skip
 
 
 @lru_cache(maxsize=64)  # a week has seven days
