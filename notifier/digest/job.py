@@ -52,13 +52,15 @@ async def _each(
     """``job.schools_at_once`` schools at a time: one school's composing (Python) overlaps
     another's statements (PostgreSQL). Outcomes in the order of ``pending``. A school that
     fails stops the others (their batch in progress rolls back), as one after the other did:
-    the next tick goes on where each stopped."""
+    the next tick goes on where each stopped. A school another replica is sending is left to
+    it (status "running"): replicas split the schools."""
     outcomes: dict[int, RunOutcome] = {}
     todo = iter(enumerate(pending))
 
     async def worker() -> None:
         for i, (school, week, total) in todo:
-            outcomes[i] = await run_school_week(job, school, week, progress, total)
+            outcomes[i] = await run_school_week(job, school, week, progress, total,
+                                                leave_if_busy=True)  # fmt: skip
 
     async with asyncio.TaskGroup() as group:
         for _ in range(min(job.schools_at_once, len(pending))):

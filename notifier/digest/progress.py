@@ -28,6 +28,11 @@ class Progress:
         self._publish()
         log.info("weekly digests: %d/%d done, ETA %.0fs", self.done, self.total, self.eta())
 
+    def left_to_another(self, subscriptions: int) -> None:
+        """A school another replica is sending: its rest is not this cycle's to count."""
+        self.total -= subscriptions
+        self._publish()
+
     def eta(self) -> float:
         """Seconds left at the rate so far; 0 when finished or nothing done yet."""
         elapsed = (self._clock.now() - self._started).total_seconds()

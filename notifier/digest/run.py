@@ -48,7 +48,7 @@ class DigestJob:
 class RunOutcome:
     school_id: str
     week: str
-    status: Literal["done", "holiday"]
+    status: Literal["done", "holiday", "running"]  # running: left to the runner that holds it
     total: int = 0
     done: int = 0
     queued: int = 0
@@ -59,11 +59,16 @@ class RunOutcome:
 
 async def run_school_week(
     job: DigestJob, school_id: str, week: str, progress: Progress | None = None,
-    total: int | None = None,
+    total: int | None = None, *, leave_if_busy: bool = False,
 ) -> RunOutcome:  # fmt: skip
     """Send (or finish sending) the school's digest of ``week``; safe to call any number of
     times, concurrently too. A holiday week sends nothing; a week before its send instant is
-    refused (WeekNotDue) and left open. ``total``: its subscribers, when the caller counted."""
+    refused (WeekNotDue) and left open. ``total``: its subscribers, when the caller counted.
+
+    A second runner of the same school waits for each batch of the first and goes on from
+    its cursor; with ``leave_if_busy`` it leaves the school to the runner holding it instead
+    (status "running"): replicas' schedulers split the schools rather than queue behind each
+    other. If that runner dies, the school is still not done, and the next tick takes it."""
     days = week_days(week)  # BadWeek before anything is written
     async with job.pool.acquire() as conn:
         school = await one_school(conn, school_id)
@@ -73,10 +78,15 @@ async def run_school_week(
         if total is None:
             total = (await count_subscribers(conn, [school_id])).get(school_id, 0)
         run_id = await _open_run(conn, school_id, week, total, job.clock.now())
+    lock = _LOCK_OR_LEAVE if leave_if_busy else _LOCK
+    mine = 0
     while True:
         async with job.pool.acquire() as conn, conn.transaction():
-            run = await conn.fetchrow("SELECT * FROM digest_runs WHERE id = $1 FOR UPDATE", run_id)
-            assert run is not None
+            run = await conn.fetchrow(lock, run_id)
+            if run is None:  # another runner is in a batch of it: it is theirs
+                if progress is not None:
+                    progress.left_to_another(total - mine)
+                return RunOutcome(school_id, week, "running")
             if run["status"] == "done":
                 return _outcome(run)
             batch = await load_batch(
@@ -88,22 +98,31 @@ async def run_school_week(
             last = len(batch) < job.batch_size  # no need to ask for more
             if last:
                 run = await _finish(conn, run_id, job.clock.now())
+        mine += len(batch)
         if progress is not None:
             progress.advanced(len(batch))
         if last:
             return _outcome(run)
 
 
+_LOCK = "SELECT * FROM digest_runs WHERE id = $1 FOR UPDATE"
+_LOCK_OR_LEAVE = _LOCK + " SKIP LOCKED"
+
+
 async def _open_run(conn: Conn, school_id: str, week: str, total: int, now: datetime) -> uuid.UUID:
-    """The id of the school's run of that week, started now unless it exists."""
-    row = await conn.fetchrow(
+    """The id of the school's run of that week, started now unless it exists (never waiting
+    for a runner in a batch of it: its row is locked, not changed here)."""
+    found = await conn.fetchval(
         "INSERT INTO digest_runs (id, school_id, iso_week, status, total, started_at, updated_at)"
         " VALUES ($1, $2, $3, 'running', $4, $5, $5) ON CONFLICT (school_id, iso_week)"
-        " DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING id",
+        " DO NOTHING RETURNING id",
         uuid.uuid4(), school_id, week, total, now,
     )  # fmt: skip
-    assert row is not None
-    return cast(uuid.UUID, row["id"])
+    if found is None:
+        found = await conn.fetchval(
+            "SELECT id FROM digest_runs WHERE school_id = $1 AND iso_week = $2", school_id, week
+        )
+    return cast(uuid.UUID, found)
 
 
 async def _queue(

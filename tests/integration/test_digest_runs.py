@@ -204,6 +204,44 @@ async def test_a_run_started_over_from_scratch_queues_nothing_twice(pool: asyncp
 
 
 async def test_schools_side_by_side_send_each_digest_once(pool: asyncpg.Pool) -> None:
+    await _three_schools(pool)
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    at_once = replace(job(pool, clock), schools_at_once=3)
+    outcomes = await send_due(at_once, Progress(clock))
+    assert sorted((o.school_id, o.status, o.queued) for o in outcomes) == [
+        ("s", "done", 2), ("s1", "done", 2), ("s2", "done", 2),
+    ]  # fmt: skip
+    await _exactly_one_each(pool, 6)
+
+
+async def test_a_replica_leaves_a_school_another_is_sending_and_sends_the_rest(
+    pool: asyncpg.Pool,
+) -> None:
+    await _three_schools(pool)
+    clock = MovableClock(FRIDAY_18_ALMATY)
+    await pool.execute(
+        "INSERT INTO digest_runs (id, school_id, iso_week, status, total, started_at, updated_at)"
+        " VALUES (gen_random_uuid(), 's1', $1, 'running', 2, now(), now())",
+        WEEK,
+    )
+    async with pool.acquire() as other, other.transaction():  # another replica, mid-batch
+        await other.execute("SELECT 1 FROM digest_runs WHERE school_id = 's1' FOR UPDATE")
+        progress = Progress(clock)
+        # Waiting behind the lock would never end: it is held until this returns.
+        outcomes = await asyncio.wait_for(send_due(job(pool, clock), progress), timeout=60)
+    assert sorted((o.school_id, o.status, o.queued) for o in outcomes) == [
+        ("s", "done", 2), ("s1", "running", 0), ("s2", "done", 2),
+    ]  # fmt: skip
+    assert (progress.done, progress.total) == (4, 4)  # s1 is not this replica's to count
+    assert len(await digests(pool)) == 4
+    # That replica died before its batch committed: the next tick sends the school.
+    [again] = await send_due(job(pool, clock), Progress(clock))
+    assert (again.school_id, again.status, again.queued) == ("s1", "done", 2)
+    await _exactly_one_each(pool, 6)
+
+
+async def _three_schools(pool: asyncpg.Pool) -> None:
+    """Schools s, s1 and s2, two families each."""
     await school(pool, 6)
     for i in range(6):
         await fixture_week(pool, f"p{i}")
@@ -213,10 +251,3 @@ async def test_schools_side_by_side_send_each_digest_once(pool: asyncpg.Pool) ->
         " UPDATE pupils SET school_id = 's' || (right(id, 1)::int % 3)::text"
         " WHERE right(id, 1)::int % 3 > 0"
     )
-    clock = MovableClock(FRIDAY_18_ALMATY)
-    at_once = replace(job(pool, clock), schools_at_once=3)
-    outcomes = await send_due(at_once, Progress(clock))
-    assert sorted((o.school_id, o.status, o.queued) for o in outcomes) == [
-        ("s", "done", 2), ("s1", "done", 2), ("s2", "done", 2),
-    ]  # fmt: skip
-    await _exactly_one_each(pool, 6)
