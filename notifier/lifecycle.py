@@ -20,7 +20,6 @@ from aiokafka.errors import KafkaError
 from notifier import keys
 from notifier.consumer import EventConsumer
 from notifier.db.migrate import migrate
-from notifier.db.pool import open_pool
 from notifier.deadletter import DeadLetters
 from notifier.errors import Unreachable
 from notifier.handlers import Handler, HandlerContext
@@ -37,7 +36,7 @@ CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 
 async def database(app: web.Application) -> AsyncIterator[None]:
     try:
-        pool = await open_pool(app[keys.SETTINGS].database_url, min_size=2, max_size=20)
+        pool = await asyncpg.create_pool(app[keys.SETTINGS].database_url, min_size=2, max_size=20)
     except (OSError, asyncpg.PostgresError) as exc:
         raise Unreachable(f"cannot use PostgreSQL (DATABASE_URL): {exc}") from exc
     async with pool.acquire() as conn:

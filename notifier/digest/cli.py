@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 
+import asyncpg
+
 from notifier.clock import SystemClock
-from notifier.db.pool import open_pool
 from notifier.digest.load import count_subscribers
 from notifier.digest.progress import Progress
 from notifier.digest.run import DigestJob, RunOutcome, run_school_week
@@ -17,7 +18,7 @@ from notifier.settings import Settings
 async def rerun(settings: Settings, school_id: str, week: str) -> RunOutcome:
     """Resumes where an earlier run stopped; nobody gets a second digest."""
     clock = SystemClock()
-    async with open_pool(settings.database_url, min_size=1, max_size=2) as pool:
+    async with asyncpg.create_pool(settings.database_url, min_size=1, max_size=2) as pool:
         job = DigestJob(pool, clock, settings.digest_max_parts, settings.digest_batch_size,
                         timedelta(hours=settings.hold_ttl_hours))  # fmt: skip
         progress = Progress(clock)

@@ -13,8 +13,9 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
+import asyncpg
+
 from notifier.clock import SystemClock
-from notifier.db.pool import open_pool
 from notifier.onboarding.files import count_lines, file_format, records, sha256
 from notifier.onboarding.progress import Progress, RejectFile
 from notifier.onboarding.rows import Kind, Record, Reject
@@ -47,7 +48,7 @@ async def import_file(
     reject_file = RejectFile(rejects or path.with_name(path.name + ".rejects.csv"), kind)
     progress = Progress(total, out, tty=out.isatty())
     try:
-        async with open_pool(database_url, min_size=1, max_size=2) as pool:
+        async with asyncpg.create_pool(database_url, min_size=1, max_size=2) as pool:
             # Phones are worth other processes; a balance row is checked faster than it
             # could be sent to one, so balances are checked on a thread of this process.
             processes = workers if kind == "subscriptions" else 0
