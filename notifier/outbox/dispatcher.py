@@ -26,6 +26,7 @@ from notifier.clock import Clock
 from notifier.metrics import Metrics
 from notifier.outbox.delivery import UndeliverablePolicy
 from notifier.outbox.lowbalance import LowBalancePolicy, check_low_balances
+from notifier.outbox.queue import planned_now
 from notifier.outbox.sending import InDoubtPolicy, Outcome, deliver
 from notifier.outbox.settle import settle
 from notifier.sms.phones import mask_phone
@@ -147,9 +148,12 @@ class Dispatcher:
         previous life) back in the queue as in doubt; returns how many. (Claiming takes
         over rows whose lease ran out by itself; this is for a restart and a shutdown.)"""
         owner = self._config.owner if own else None
-        result = await self._retrying(
-            "reclaim", lambda: self._pool.execute(_RECLAIM, self._clock.now(), owner)
-        )
+
+        async def transaction() -> str:
+            async with planned_now(self._pool) as conn:
+                return await conn.execute(_RECLAIM, self._clock.now(), owner)
+
+        result = await self._retrying("reclaim", transaction)
         count = int(result.split()[-1])
         if count:
             log.warning("took over %d SMS left in flight; %s", count, _TAKEN_OVER)
@@ -158,10 +162,12 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim, send and settle one batch; returns how many rows were claimed."""
         c = self._config
-        rows = await self._retrying(
-            "claim", lambda: self._pool.fetch(_CLAIM, self._clock.now(), c.batch_size, c.owner,
-                                              c.lease)
-        )  # fmt: skip
+
+        async def transaction() -> list[asyncpg.Record]:
+            async with planned_now(self._pool) as conn:
+                return await conn.fetch(_CLAIM, self._clock.now(), c.batch_size, c.owner, c.lease)
+
+        rows = await self._retrying("claim", transaction)
         if not rows:
             return 0
         if taken := sum(r["taken_over"] for r in rows):
@@ -240,7 +246,8 @@ class Dispatcher:
         while True:
             await asyncio.sleep(c.lease.total_seconds() / 3)
             try:
-                await self._pool.execute(_RENEW, ids, c.owner, self._clock.now(), c.lease)
+                async with planned_now(self._pool) as conn:
+                    await conn.execute(_RENEW, ids, c.owner, self._clock.now(), c.lease)
             except Exception as exc:  # the next tick tries again; the batch goes on
                 if not is_transient(exc):
                     raise
