@@ -9,11 +9,9 @@ and is not averaged, even when it also carries a mark.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Final, NamedTuple
 
 from notifier.digest.subjects import abbreviate
@@ -113,24 +111,25 @@ def digest_text(
     memo = {} if memo is None else memo
     shown = week.subjects[: detail.subjects]
     averaged = [i for i, s in enumerate(shown) if s.average is not None]
-    bare = set(averaged[len(averaged) - detail.without_marks :]) if detail.without_marks else set()
+    bare = set(averaged[len(averaged) - detail.without_marks :]) if detail.without_marks else ()
+    short = detail.short_names
     parts = []
-    for i, s in enumerate(shown):
-        short, without = detail.short_names, i in bare
-        name = _piece(memo, ("name", i, short), partial(_name, s, short))
-        body = _piece(memo, ("body", i, without), partial(_body, s, lang, without))
+    for i, s in enumerate(shown):  # the pieces looked up inline: ~7 subjects x 2-3 tries a week
+        without = i in bare
+        name = memo.get(key := ("name", i, short))
+        if name is None:
+            name = memo[key] = _name(s, short)
+        body = memo.get(key := ("body", i, without))
+        if body is None:
+            body = memo[key] = _body(s, lang, without)
         parts.append(name + " " + body)
     rest = len(week.subjects) - len(shown)
     if rest:
         parts.append(f"+{rest}")
-    return _piece(memo, ("head", 0, False), partial(_head, week, lang)) + "; ".join(parts)
-
-
-def _piece(memo: SubjectTexts, key: tuple[str, int, bool], make: Callable[[], str]) -> str:
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = make()
-    return found
+    head = memo.get(key := ("head", 0, False))
+    if head is None:
+        head = memo[key] = _head(week, lang)
+    return head + "; ".join(parts)
 
 
 def _head(week: PupilWeek, lang: Language) -> str:
