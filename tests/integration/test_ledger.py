@@ -181,6 +181,22 @@ async def test_the_ledger_refuses_updates_deletes_and_unbalanced_transactions(
         with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
             await _post_one_sided_entry(conn, wallet)
         assert (await wallet_balance(conn, "ao")).posted == 5_00  # type: ignore[union-attr]
+        # What an entry names exists, and stays: checked per statement (migration 0030).
+        entry = "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency)"
+        tx = await conn.fetchval("SELECT max(transaction_id) FROM ledger_entries")
+        with pytest.raises(asyncpg.ForeignKeyViolationError, match="transaction 999999, which"):
+            await conn.execute(entry + " VALUES (999999, $1, 100, 'KZT')", wallet)
+        with pytest.raises(asyncpg.ForeignKeyViolationError, match="account 999999, which"):
+            await conn.execute(entry + " VALUES ($1, 999999, 100, 'KZT')", tx)
+        with pytest.raises(asyncpg.ForeignKeyViolationError, match="hold names transaction 9"):
+            await conn.execute(
+                "INSERT INTO ledger_holds (account_id, amount, currency, reference, expires_at,"
+                " transaction_id) VALUES ($1, 100, 'KZT', 'h', now(), 999999)", wallet
+            )  # fmt: skip
+        with pytest.raises(asyncpg.RestrictViolationError, match="never deleted"):
+            await conn.execute("DELETE FROM ledger_accounts WHERE id = $1", wallet)
+        with pytest.raises(asyncpg.RestrictViolationError, match="never deleted"):
+            await conn.execute("TRUNCATE ledger_accounts CASCADE")
 
 
 async def test_a_top_up_is_credited_once_per_reference_and_in_one_currency(
