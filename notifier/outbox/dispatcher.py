@@ -38,9 +38,9 @@ T = TypeVar("T")
 # Claims touch the narrow queue alone (notifier/outbox/queue.py): a due row is leased by
 # moving its due time to the end of the lease. A row still leased past its lease (its owner
 # died or stalled) is due again, and whoever claims it takes it over in doubt.
-# The batch's queue rows are found by their ids (`= ANY (ARRAY(...))`): index lookups whatever
-# the statistics say. A plain join let the planner, with the statistics of a queue that was
-# empty an hour ago, hash the whole queue for each batch.
+# The batch's queue rows are found by their ids (`= ANY (ARRAY(...))`), and the claim is
+# planned for the queue as it is when it runs (`planned_now`): a plan made for the queue of a
+# quiet moment hashed or seq-scanned the whole queue for each batch of a Friday.
 # Each outbox row is then looked up by its key (id, created_at), one index lookup in its own
 # month's partition (README, "Retention and archiving": a year of months must not slow the
 # queue down). The lateral subquery's LIMIT keeps the planner from turning it into a join: a
