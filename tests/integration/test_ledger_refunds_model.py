@@ -2,8 +2,12 @@
 refunds, lost and won disputes, and replays of earlier events — on real PostgreSQL.
 
 After every step: every invariant of the ledger holds; what a parent has net of what they owe
-(wallet − receivable) moved by exactly the applied operation; a refused or replayed operation
-changed no balance at all."""
+(wallet − receivable) moved by exactly the applied operation; an operation applied before and
+delivered again changed no balance at all. What the gateway reports is booked whenever it
+can be: money taken back is applied when the payment has that much left (refused otherwise),
+and a won dispute gives back what its loss took, even beside another dispute's loss. A refused
+delivery is not recorded, so once the world has changed (another dispute won) its retry
+applies, once."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from hypothesis import strategies as st
 from billing.errors import HoldAlreadyResolved, InsufficientFunds
 from billing.holds import capture_hold, place_hold
 from billing.payment_events import receive_payment_event
-from billing.topup_events import apply_payment_event
+from billing.topup_events import REFUSED, apply_payment_event
 from billing.topup_limits import TopUpLimits
 from billing.topups import attach_payment, create_top_up
 from billing.types import Conn
@@ -46,8 +50,17 @@ class World:
     parents: list[str]
     net: list[int] = field(default_factory=lambda: [0, 0])
     payments: list[tuple[int, str, int]] = field(default_factory=list)  # parent, id, amount
-    disputes: list[tuple[int, str, str, int]] = field(default_factory=list)  # ..., taken
-    events: list[tuple[int, PaymentEvent]] = field(default_factory=list)
+    disputes: list[str] = field(default_factory=list)  # references, in order
+    taken: dict[str, int] = field(default_factory=dict)  # what each dispute's loss took
+    left: dict[str, int] = field(default_factory=dict)  # what each payment has left to return
+    events: list[Sent] = field(default_factory=list)
+
+
+@dataclass
+class Sent:
+    parent: int
+    event: PaymentEvent
+    outcome: str  # of its last delivery
 
 
 def _event(kind: str, payment: str, amount: int, reference: str | None) -> PaymentEvent:
@@ -63,13 +76,39 @@ async def _balances(conn: Conn, parent: str) -> tuple[int, int, int]:
     return wallet[0], wallet[1], receivable[0]
 
 
-async def _send(conn: Conn, w: World, parent: int, event: PaymentEvent, amount: int) -> str:
-    """Through the real entry point: the delivery is recorded by event id, then applied.
-    `amount` is what the model expects to move if the operation is applied."""
-    w.events.append((parent, event))
+async def _send(conn: Conn, w: World, parent: int, event: PaymentEvent) -> str:
+    """Through the real entry point: the delivery is recorded by event id, then applied."""
     outcome = await receive_payment_event(conn, event, event.event_id.encode()) or "repeat"
-    w.net[parent] += APPLIED.get(outcome, 0) * amount
+    w.events.append(Sent(parent, event, outcome))
+    _expect(w, event, outcome)
+    _account(w, parent, event, outcome)
     return outcome
+
+
+def _expect(w: World, event: PaymentEvent, outcome: str | None) -> None:
+    """What the gateway says happened is booked whenever it can be: money taken back is
+    applied if the payment has that much left to return (and refused, not lost, otherwise);
+    a won dispute whose loss took money gives it back."""
+    if event.kind in ("refunded", "dispute_lost"):
+        fits = event.amount <= w.left[event.gateway_payment_id]
+        assert (outcome in APPLIED) == fits, f"{event.kind} {event.amount}: {outcome}"
+        assert fits or outcome == "mismatch", outcome
+    if event.kind == "dispute_won" and w.taken.get(event.reference or ""):
+        assert outcome == "dispute_won", f"a won dispute that had taken money: {outcome}"
+
+
+def _account(w: World, parent: int, event: PaymentEvent, outcome: str) -> None:
+    """What the model expects an applied operation to move. Winning a dispute gives back what
+    its loss took: nothing if the loss was refused."""
+    amount = w.taken.get(event.reference or "", 0) if event.kind == "dispute_won" else event.amount
+    w.net[parent] += APPLIED.get(outcome, 0) * amount
+    if outcome in ("refunded", "dispute_lost"):
+        w.left[event.gateway_payment_id] -= event.amount
+    if outcome == "dispute_lost":
+        w.taken[event.reference or ""] = event.amount
+    if outcome == "dispute_won":
+        w.taken[event.reference or ""] = 0
+        w.left[event.gateway_payment_id] += amount
 
 
 async def _pay(conn: Conn, w: World, parent: int, amount: int) -> None:
@@ -78,7 +117,8 @@ async def _pay(conn: Conn, w: World, parent: int, amount: int) -> None:
     payment = f"pay-{uuid.uuid4().hex[:8]}"
     await attach_payment(conn, top_up.id, PaymentSession(payment, "http://pay"))
     w.payments.append((parent, payment, amount))
-    await _send(conn, w, parent, _event("succeeded", payment, amount, None), amount)
+    w.left[payment] = amount
+    await _send(conn, w, parent, _event("succeeded", payment, amount, None))
 
 
 async def _charge(conn: Conn, w: World, parent: int, amount: int, capture: bool) -> None:
@@ -108,26 +148,48 @@ async def _apply(conn: Conn, w: World, op: tuple[str, int, int]) -> None:
         b = max(1, paid * b // 100)
         reference = f"{kind}-{uuid.uuid4().hex[:8]}"
         if kind == "refund":
-            await _send(conn, w, parent, _event("refunded", payment, b, reference), b)
+            await _send(conn, w, parent, _event("refunded", payment, b, reference))
             return
-        await _send(conn, w, parent, _event("dispute_opened", payment, b, reference), 0)
-        lost = await _send(conn, w, parent, _event("dispute_lost", payment, b, reference), b)
-        # Winning gives back what losing took: nothing if the loss was refused.
-        w.disputes.append((parent, payment, reference, b if lost == "dispute_lost" else 0))
+        await _send(conn, w, parent, _event("dispute_opened", payment, b, reference))
+        await _send(conn, w, parent, _event("dispute_lost", payment, b, reference))
+        w.disputes.append(reference)
     elif kind == "won" and w.disputes:
-        parent, payment, reference, taken = w.disputes[a % len(w.disputes)]
-        await _send(conn, w, parent, _event("dispute_won", payment, taken, reference), taken)
+        reference = w.disputes[a % len(w.disputes)]
+        lost = next(s for s in w.events if s.event.reference == reference)
+        taken = w.taken.get(reference, 0)
+        event = _event("dispute_won", lost.event.gateway_payment_id, taken, reference)
+        await _send(conn, w, lost.parent, event)
     elif kind == "replay" and w.events:
-        parent, event = w.events[a % len(w.events)]
-        before = await _balances(conn, w.parents[parent])
-        # The same delivery again, then the same fact in a new delivery (a new event id).
-        # A refused delivery was not recorded (a corrected retry must still count): it is
-        # refused again; anything else is recognised as a repeat.
-        repeat = await receive_payment_event(conn, event, event.event_id.encode())
-        assert repeat in (None, "mismatch", "unknown_payment")
-        again = replace(event, event_id=str(uuid.uuid4()))
-        assert await apply_payment_event(conn, again) not in APPLIED, f"{event.kind} twice"
-        assert await _balances(conn, w.parents[parent]) == before, f"replay of {event.kind}"
+        await _replay(conn, w, w.events[a % len(w.events)])
+
+
+async def _replay(conn: Conn, w: World, sent: Sent) -> None:
+    """The same delivery again, then the same fact in a new delivery (a new event id).
+
+    An operation applied before is recognised as a repeat and changes nothing. One that was
+    not (refused, ignored) may apply now that the world changed, once: a refused delivery was
+    not recorded, so the gateway's retry still counts; a new delivery of an ignored one too.
+    """
+    parent, event = sent.parent, sent.event
+    before = await _balances(conn, w.parents[parent])
+    applied_before = sent.outcome in APPLIED
+    repeat = await receive_payment_event(conn, event, event.event_id.encode())
+    if sent.outcome in REFUSED and repeat is not None:
+        _expect(w, event, repeat)
+        sent.outcome = repeat
+        _account(w, parent, event, repeat)
+    else:
+        assert repeat is None, f"a recorded delivery of {event.kind} applied again: {repeat}"
+    again = replace(event, event_id=str(uuid.uuid4()))
+    outcome = await apply_payment_event(conn, again)
+    if applied_before or sent.outcome in APPLIED:
+        assert outcome not in APPLIED, f"{event.kind} twice"
+        if applied_before:
+            assert await _balances(conn, w.parents[parent]) == before, f"replay of {event.kind}"
+    else:
+        _expect(w, event, outcome)
+        sent.outcome = outcome
+        _account(w, parent, event, outcome)
 
 
 @settings(
