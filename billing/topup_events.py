@@ -131,10 +131,6 @@ async def _dispute_won(conn: Conn, event: PaymentEvent, top_up: TopUp) -> Outcom
     if restored is None:
         return "already_applied"
     amount, recovered = restored
-    if not amount and top_up.disputed_amount:
-        # Its loss was refused (beside another dispute's loss) and not yet retried: refused
-        # too, so the gateway's retry gives back what that loss takes once it is applied.
-        return _mismatch(event, top_up, f"dispute {event.reference} won before its loss")
     # Another lost dispute on the same payment keeps the top-up disputed until it is won too.
     back: Status = "partially_refunded" if top_up.refunded_amount else "succeeded"
     if top_up.disputed_amount - amount > 0:
