@@ -29,8 +29,11 @@ UPDATE notifications SET delivery_status = $3, delivery_reported_at = $4, delive
    AND delivery_status IS NULL
 RETURNING hold_id
 """
+# Whether the message is known, and reported already. An UPDATE sees the rows committed when
+# it began: a settlement recording the message's id may commit between it and this look.
 _KNOWN = """
-SELECT 1 FROM notifications WHERE provider = $1 AND provider_message_id = $2 AND created_at >= $3
+SELECT delivery_status IS NOT NULL FROM notifications
+ WHERE provider = $1 AND provider_message_id = $2 AND created_at >= $3 LIMIT 1
 """
 
 
@@ -46,12 +49,19 @@ async def apply_delivery_report(
 ) -> Literal["recorded", "refunded", "duplicate", "unknown_message"]:
     """Idempotent: the first report for a message counts; later ones change nothing.
     Must run inside the caller's transaction (the refund commits with the report)."""
+    args = (provider, provider_message_id, status, at, detail)
     for since in (at - _RECENT, _EVER):
-        row = await conn.fetchrow(_RECORD, provider, provider_message_id, status, at, detail, since)
+        row = await conn.fetchrow(_RECORD, *args, since)
         if row is not None:
             break
-        if await conn.fetchval(_KNOWN, provider, provider_message_id, since):
+        reported = await conn.fetchval(_KNOWN, provider, provider_message_id, since)
+        if reported is None:
+            continue
+        # Recorded since the UPDATE began and not reported yet: this report is its first.
+        row = None if reported else await conn.fetchrow(_RECORD, *args, since)
+        if row is None:
             return "duplicate"
+        break
     else:
         return "unknown_message"
     refundable = status != "delivered" and policy == "refund" and row["hold_id"] is not None

@@ -139,6 +139,45 @@ async def test_a_report_whose_transaction_gave_way_in_a_deadlock_is_recorded_on_
     assert await _posted(pool) == 100_00
 
 
+class _SettledMidway:
+    """The report's connection, with the dispatcher's settlement of the message committing
+    right after the report's first UPDATE looked (and found nothing to update)."""
+
+    def __init__(self, conn: asyncpg.Connection, settlement: asyncpg.Connection) -> None:
+        self._conn, self._settlement = conn, settlement
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        if self._settlement.is_in_transaction():
+            await self._settlement.execute("COMMIT")
+        return await self._conn.fetchval(query, *args)
+
+
+async def test_a_receipt_racing_the_settlement_that_records_its_message_is_recorded(
+    pool: asyncpg.Pool,
+) -> None:
+    """An SMSC's receipt may come while the batch that sent the SMS is being settled. If the
+    settlement commits the message id between the report's UPDATE and its next look, the
+    report is the message's first: recorded, never taken for a duplicate and dropped."""
+    await _sent_sms(pool)
+    await pool.execute("UPDATE notifications SET provider_message_id = NULL")  # not settled yet
+    async with pool.acquire() as settlement, pool.acquire() as conn:
+        await settlement.execute("BEGIN")
+        await settlement.execute("UPDATE notifications SET provider_message_id = 'p-1'")
+        async with conn.transaction():
+            outcome = await asyncio.wait_for(apply_delivery_report(
+                _SettledMidway(conn, settlement), provider="scripted", provider_message_id="p-1",
+                status="undeliverable", detail="absent subscriber", at=AT, policy="refund",
+            ), 10)  # fmt: skip
+        assert not settlement.is_in_transaction()  # the race happened as described
+    assert outcome == "refunded"
+    assert await pool.fetchval("SELECT delivery_status FROM notifications") == "undeliverable"
+    assert await _posted(pool) == 100_00
+    assert await _report(pool, "delivered") == "duplicate"  # and it stays the first
+
+
 async def test_a_report_months_after_its_sms_is_still_recorded_and_refunded(
     pool: asyncpg.Pool,
 ) -> None:
