@@ -188,9 +188,9 @@ async def _in_window(
     opens = await not_before_by_subscription(
         conn, (i.subscription_id for i in waiting), now, ctx.send_window
     )
-    return [
-        replace(i, not_before=opens.get(i.subscription_id))
-        if i.in_window and i.not_before is None
+    return [  # most are in their window now: left as they are, not copied
+        replace(i, not_before=at)
+        if i.in_window and i.not_before is None and (at := opens.get(i.subscription_id))
         else i
         for i in items
     ]

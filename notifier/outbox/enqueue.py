@@ -13,7 +13,7 @@ once a month per capped parent.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -121,7 +121,9 @@ async def enqueue_paid(
     ids, hold_ids = await _ids(conn, len(items))
     hold_of = dict(zip(ids, hold_ids, strict=True))
     seen = await read_wallets(conn, (i.parent_id for i in items))
-    guess = _name(_price(items, seen, tariffs, await caps_of(conn, seen, now)), hold_of, ids)
+    parts = [count_parts(i.body) for i in items]  # counted once, priced twice
+    priced = _price(items, parts, seen, tariffs, await caps_of(conn, seen, now))
+    guess = _name(priced, hold_of, ids)
     inserted_ids = await _insert(conn, guess, now)
     guessed = [r for r in guess if r.id in inserted_ids]
     held = [r for r in guessed if r.hold_id is not None]
@@ -131,7 +133,8 @@ async def enqueue_paid(
     wallets = await lock_wallets(conn, (r.sms.parent_id for r in guessed))
     caps = await caps_of(conn, wallets, now, excluding=[r.hold_id for r in held if r.hold_id])
     final = [r.id for r in guessed]
-    inserted = _name(_price([r.sms for r in guessed], wallets, tariffs, caps), hold_of, final)
+    repriced = _price([r.sms for r in guessed], [r.parts for r in guessed], wallets, tariffs, caps)
+    inserted = _name(repriced, hold_of, final)
     await _correct(conn, guessed, inserted, wallets, now, hold_ttl)
     queued = [r for r in inserted if r.hold_id is not None]
     await reserve_holds(conn, _holds(queued, wallets))
@@ -208,28 +211,31 @@ async def _ids(conn: Conn, count: int) -> tuple[list[int], list[int]]:
 
 
 def _name(rows: list[_Row], hold_of: dict[int, int], ids: list[int]) -> list[_Row]:
+    """Each row with its outbox id, and its hold's if it is held (not `replace`: that looks
+    the fields up again for every row, and a Friday has a million)."""
     return [
-        replace(r, id=i, hold_id=None if r.skipped_why else hold_of[i])
+        _Row(r.sms, r.parts, r.price, r.currency, r.skipped_why, r.status,
+             None if r.skipped_why else hold_of[i], i)
         for r, i in zip(rows, ids, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _price(
-    items: Sequence[PendingSms], wallets: dict[str, Balance], tariffs: Tariffs,
-    caps: dict[str, Cap],
+    items: Sequence[PendingSms], parts: Sequence[SmsParts], wallets: dict[str, Balance],
+    tariffs: Tariffs, caps: dict[str, Cap],
 ) -> list[_Row]:  # fmt: skip
-    """Each item priced; what the cap or the wallet cannot cover, spent in order, is skipped."""
+    """Each item priced (`parts`: each one's, in order); what the cap or the wallet cannot
+    cover, spent in order, is skipped."""
     left = {owner: w.available for owner, w in wallets.items()}
     cap_left = {owner: c.left for owner, c in caps.items()}
     out: list[_Row] = []
-    for item in items:
-        parts = count_parts(item.body)
+    for item, sms_parts in zip(items, parts, strict=True):
         wallet = wallets.get(item.parent_id)
         if wallet is None:
-            out.append(_Row(item, parts, 0, None, "no wallet: never topped up", _SHORT))
+            out.append(_Row(item, sms_parts, 0, None, "no wallet: never topped up", _SHORT))
             continue
         per_part = tariffs.per_part(wallet.currency, item.country)
-        cost = parts.parts * per_part if per_part is not None else 0
+        cost = sms_parts.parts * per_part if per_part is not None else 0
         status = _SHORT
         if per_part is None:
             why: str | None = f"no SMS tariff in force for {wallet.currency} ({item.country})"
@@ -243,7 +249,7 @@ def _price(
             left[item.parent_id] -= cost
             if item.parent_id in cap_left:
                 cap_left[item.parent_id] -= cost
-        out.append(_Row(item, parts, cost, wallet.currency, why, status))
+        out.append(_Row(item, sms_parts, cost, wallet.currency, why, status))
     return out
 
 
