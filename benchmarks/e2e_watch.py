@@ -33,10 +33,10 @@ class Progress:
 
 async def watch_outbox(
     conn: asyncpg.Connection, *, rows: int, sent: int, cap_s: float,
-    base: tuple[int, int] = (0, 0), after_id: int = 0,
+    base: tuple[int, int] = (0, 0), after_id: int = 0, poll_s: float = 0.2,
 ) -> Progress:  # fmt: skip
     """Poll until `rows` rows with ids above `after_id` exist and `sent` of them are sent
-    (beyond `base`), or `cap_s`."""
+    (beyond `base`), or `cap_s`; every `poll_s` once 10,000 rows are there."""
     first: dict[str, tuple[float, int]] = {}
     last: dict[str, tuple[float, int]] = {}
     deadline = time.monotonic() + cap_s
@@ -55,7 +55,7 @@ async def watch_outbox(
             break
         # A smoke backlog is queued in well under a second; a large one is counted less often
         # (the count itself takes the database's time).
-        await asyncio.sleep(0.05 if got.rows < 10_000 else 0.2)
+        await asyncio.sleep(0.05 if got.rows < 10_000 else poll_s)
     got.rows_per_s = _rate(first.get("rows"), last.get("rows"))
     got.sent_per_s = _rate(first.get("sent"), last.get("sent"))
     return got
