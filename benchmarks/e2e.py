@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks import pipeline, scratch
+from benchmarks.cpu import CpuWatch
 from benchmarks.e2e_watch import latencies, percentile, watch_outbox
 from benchmarks.school import School, build_school, expected_sms, homework_events, recipients
 from benchmarks.seed import seed_school
@@ -64,7 +65,8 @@ async def run_e2e(
         service = ServiceProcess(_env(database_url, bootstrap, prefix, work), work / "logs")
         service.start()
         try:
-            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work, after_id)
+            cpu = CpuWatch(service.pid, conn.get_server_pid())
+            r |= await _phases(conn, school, backlog, topic, bootstrap, scale, work, after_id, cpu)
         finally:
             r["service_peak_rss_mb"] = service.rss_peak_mb()
             service.stop()
@@ -82,10 +84,12 @@ async def _phases(
     scale: Scale,
     work: Path,
     after_id: int,
+    cpu: CpuWatch,
 ) -> dict[str, float]:
     rows, sms = recipients(school, backlog), len(expected_sms(school, backlog))
+    cpu.start()
     done = await watch_outbox(conn, rows=rows, sent=sms, cap_s=scale.cap_s, after_id=after_id)
-    r: dict[str, float] = {
+    r: dict[str, float] = {f"backlog_{k}": v for k, v in cpu.cores().items()} | {
         "backlog_events": len(backlog),
         "notifications": done.rows,
         "notifications_per_s": done.rows_per_s,
@@ -94,7 +98,7 @@ async def _phases(
         "backlog_unsent": sms - done.sent,
     }
     for seed, (name, rate) in enumerate(scale.rates, start=12):
-        phase = await _steady(conn, school, topic, bootstrap, scale, work, rate, seed)
+        phase = await _steady(conn, school, topic, bootstrap, scale, work, rate, seed, cpu)
         r |= {f"{name}_{key}": value for key, value in phase.items()}
     return r
 
@@ -108,6 +112,7 @@ async def _steady(
     work: Path,
     rate: float,
     seed: int,
+    cpu: CpuWatch,
 ) -> dict[str, float]:
     """One steady phase at `rate`; returns its figures. Its progress is counted on its own
     rows (those before it are all settled), twice a second: counting every row of the run
@@ -115,14 +120,16 @@ async def _steady(
     steady = homework_events(school, int(rate * scale.steady_s), whole_class_share=0.0,
                              pupils=(1, 1), seed=seed)  # fmt: skip
     after_id = await conn.fetchval("SELECT coalesce(max(id), 0) FROM notifications")
+    cpu.start()
     published = await publish_stream(bootstrap, topic, steady, rate=rate)
     want = len(expected_sms(school, steady))
     await watch_outbox(
         conn, rows=recipients(school, steady), sent=want, cap_s=min(30.0, scale.cap_s),
         after_id=after_id, poll_s=0.5,
     )  # fmt: skip
+    figures = cpu.cores()
     lat = await latencies(conn, work / "sms.jsonl", published, want)
-    figures = {
+    figures |= {
         "events": len(steady),
         "rate": rate,
         "latency_p50_s": percentile(lat.total, 0.50),

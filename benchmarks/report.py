@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from benchmarks.history import describe
@@ -115,6 +116,7 @@ def report(r: dict[str, float]) -> None:
         ratio = f"{r[key] / r[ceiling]:7.1%}" if ceiling and r.get(ceiling) else ""
         verdict = "" if check is None else ("MET " if check(r) else "MISSED ") + goal
         print(f"{label:44s} {r[key]:12,.0f}/s {ratio:>16s}   {verdict}")
+    _cpu(r, "backlog", "e2e backlog CPU, cores: service / PostgreSQL")
     _latency(r)
     if "history_queued_ratio" in r:
         print(describe(r))
@@ -169,6 +171,14 @@ def _latency(r: dict[str, float]) -> None:
             f"{'  publish -> queued (consumer side) p50 / p99':44s} "
             f"{r[f'{phase}_queued_p50_s']:6.2f}s / {r[f'{phase}_queued_p99_s']:.2f}s"
         )
+        _cpu(r, phase, "  CPU, cores: service / PostgreSQL")
+
+
+def _cpu(r: dict[str, float], phase: str, label: str) -> None:
+    if f"{phase}_service_cores" in r:
+        print(f"{label:44s} "
+              f"{r[f'{phase}_service_cores']:6.2f} / {r[f'{phase}_postgres_cores']:.2f}"
+              f" of {os.cpu_count()}")  # fmt: skip
 
 
 def _smpp_receipts(r: dict[str, float]) -> None:
