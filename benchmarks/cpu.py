@@ -50,8 +50,8 @@ def postgres_pids(backend_pid: int) -> list[int]:
 
 @dataclass
 class CpuWatch:
-    """Started at a phase's start; `cores()` at its end. `postgres` is looked up again at the
-    end, so backends that opened meanwhile count (from the CPU time they had at the start: 0)."""
+    """`start()` at a phase's start, `cores()` at its end. PostgreSQL's processes are looked
+    up again at the end, so a backend opened meanwhile counts (all of its CPU time)."""
 
     service_pid: int | None
     backend_pid: int
