@@ -26,13 +26,10 @@ def _stat(pid: int) -> list[str] | None:
     return text.rsplit(")", 1)[1].split()
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields is not None:  # utime + stime: fields 14 and 15
-            total += (int(fields[11]) + int(fields[12])) / _TICKS
-    return total
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime (fields 14 and 15) of a process; 0 when it is gone."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / _TICKS if fields is not None else 0.0
 
 
 def postgres_pids(backend_pid: int) -> list[int]:
@@ -60,7 +57,7 @@ class CpuWatch:
 
     def start(self) -> CpuWatch:
         self._started = time.monotonic()
-        self._before = {p: _cpu_seconds([p]) for p in self._pids()}
+        self._before = {p: _cpu_seconds(p) for p in self._pids()}
         return self
 
     def cores(self) -> dict[str, float]:
@@ -68,7 +65,7 @@ class CpuWatch:
         elapsed = time.monotonic() - self._started
         if elapsed <= 0 or not Path("/proc/self/stat").exists():
             return {}
-        used = {p: _cpu_seconds([p]) - self._before.get(p, 0.0) for p in self._pids()}
+        used = {p: _cpu_seconds(p) - self._before.get(p, 0.0) for p in self._pids()}
         service = used.pop(self.service_pid, 0.0) if self.service_pid else 0.0
         return {"service_cores": service / elapsed, "postgres_cores": sum(used.values()) / elapsed}
 

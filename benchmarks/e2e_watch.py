@@ -33,10 +33,10 @@ class Progress:
 
 async def watch_outbox(
     conn: asyncpg.Connection, *, rows: int, sent: int, cap_s: float,
-    base: tuple[int, int] = (0, 0), after_id: int = 0, poll_s: float = 0.2,
+    after_id: int = 0, poll_s: float = 0.2,
 ) -> Progress:  # fmt: skip
-    """Poll until `rows` rows with ids above `after_id` exist and `sent` of them are sent
-    (beyond `base`), or `cap_s`; every `poll_s` once 10,000 rows are there."""
+    """Poll until `rows` rows with ids above `after_id` exist and `sent` of them are sent,
+    or `cap_s`; every `poll_s` once 10,000 rows are there."""
     first: dict[str, tuple[float, int]] = {}
     last: dict[str, tuple[float, int]] = {}
     deadline = time.monotonic() + cap_s
@@ -45,7 +45,7 @@ async def watch_outbox(
         row = await conn.fetchrow(_COUNTS, after_id)
         assert row is not None
         now = time.monotonic()
-        got.rows, got.sent = row["rows"] - base[0], row["sent"] - base[1]
+        got.rows, got.sent = row["rows"], row["sent"]
         for name, value in (("rows", got.rows), ("sent", got.sent)):
             if value > 0 and name not in first:
                 first[name] = (now, value)
